@@ -1,0 +1,174 @@
+// Routes and validation over a Store. Nothing here knows how a store keeps its data: every
+// approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
+import { FastResponse } from "srvx";
+import * as z from "zod";
+import { isId, newUser } from "./lib/user.ts";
+import type { Store } from "./stores/_types.ts";
+
+/** Bodies above this are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+export const NAME_MAX_CHARS = 200;
+/** The longest address SMTP can carry (RFC 5321). */
+export const EMAIL_MAX_CHARS = 254;
+
+const EXAMPLE_BODY = '{"name":"Ada Lovelace","email":"ada@example.com"}';
+
+const requiredString = (field: string) =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`),
+  });
+
+/**
+ * The body of POST /users. Strict: an unknown field is an error rather than silently
+ * dropped, so a typo such as "mail" is caught instead of creating a user without an email.
+ * Values are stored exactly as sent, never trimmed or normalised.
+ */
+const NewUserBody = z.strictObject(
+  {
+    name: requiredString("name")
+      .max(NAME_MAX_CHARS, { error: `name must be at most ${NAME_MAX_CHARS} characters` })
+      .refine((s) => s.trim().length > 0, { error: "name must not be blank" }),
+    email: requiredString("email")
+      .max(EMAIL_MAX_CHARS, { error: `email must be at most ${EMAIL_MAX_CHARS} characters` })
+      .refine((s) => s.includes("@"), { error: "email must contain @" }),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; only name and email are accepted`
+        : undefined,
+  },
+);
+
+/** An error the client caused, answered with its status and a message that names it. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new FastResponse(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** The path of a request URL, without parsing the whole URL on every request. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
+async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new HttpError(
+      415,
+      `Content-Type must be application/json, not ${type ? JSON.stringify(type) : "missing"}`,
+    );
+  }
+  const tooLarge = () =>
+    new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  let text: string;
+  try {
+    text = await req.text();
+  } catch (err) {
+    // srvx aborts the read at maxRequestBodySize when the length was not announced.
+    if ((err as { status?: number }).status === 413) throw tooLarge();
+    throw err;
+  }
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  if (text.trim() === "") {
+    throw new HttpError(400, `request body is empty; send a JSON object such as ${EXAMPLE_BODY}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new HttpError(400, `request body must be a JSON object such as ${EXAMPLE_BODY}, not ${got}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function methodNotAllowed(allow: string): never {
+  throw new HttpError(405, `method not allowed; this path accepts ${allow}`, { allow });
+}
+
+export interface AppOptions {
+  approach: string;
+  /** Where server errors go; their details never reach the client. */
+  log: (message: string) => void;
+}
+
+export function createApp(store: Store, { approach, log }: AppOptions) {
+  async function createUser(req: Request): Promise<Response> {
+    const parsed = NewUserBody.safeParse(await readJsonObject(req));
+    if (!parsed.success) {
+      throw new HttpError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
+    }
+    const user = newUser(parsed.data.name, parsed.data.email);
+    await store.insert(user);
+    return json(201, user, { location: `/users/${user.id}` });
+  }
+
+  async function getUser(id: string): Promise<Response> {
+    // An id that cannot exist is not looked up: it is simply not found.
+    const user = isId(id) ? await store.get(id) : undefined;
+    if (!user) throw new HttpError(404, `no user with id ${JSON.stringify(id)}`);
+    return json(200, user);
+  }
+
+  async function health(): Promise<Response> {
+    return json(200, {
+      status: "ok",
+      approach,
+      durability: store.durability,
+      ...store.details,
+      records: await store.count(),
+    });
+  }
+
+  async function route(req: Request): Promise<Response> {
+    const path = pathOf(req.url);
+    const method = req.method;
+    if (path.startsWith("/users/") && path.indexOf("/", 7) === -1) {
+      if (method !== "GET") methodNotAllowed("GET");
+      // A real id is plain hex and dashes, so the raw path segment needs no decoding.
+      return getUser(path.slice(7));
+    }
+    if (path === "/users") {
+      if (method !== "POST") methodNotAllowed("POST");
+      return createUser(req);
+    }
+    if (path === "/health") {
+      if (method !== "GET") methodNotAllowed("GET");
+      return health();
+    }
+    throw new HttpError(
+      404,
+      `no route for ${method} ${path}; try POST /users, GET /users/:id or GET /health`,
+    );
+  }
+
+  return async function fetch(req: Request): Promise<Response> {
+    try {
+      return await route(req);
+    } catch (err) {
+      if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
+      log(`error: ${req.method} ${pathOf(req.url)} failed: ${(err as Error).stack ?? err}`);
+      return json(500, { error: "internal server error; the server log has the details" });
+    }
+  };
+}

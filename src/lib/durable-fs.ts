@@ -1,0 +1,108 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+
+/**
+ * A file's data is durable after fsync of the file; its *name* is durable only after fsync
+ * of the directory that holds it. Skipping the second is the classic mistake (ALICE,
+ * OSDI 2014): after a power cut the file is intact but its directory entry is gone.
+ */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens `path` for appending, creating it if needed. A newly created file has its directory
+ * entry made durable before anything is written, so that fsyncs of the file later protect
+ * a name that will still exist after a power cut.
+ */
+export function openAppend(path: string): number {
+  const created = !existsSync(path);
+  if (created) mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, "a");
+  if (created) fsyncDir(dirname(path));
+  return fd;
+}
+
+/** Writes every byte of `data` at the descriptor's position; writeSync may write less. */
+export function writeAll(fd: number, data: Uint8Array): void {
+  let written = 0;
+  while (written < data.length) written += writeSync(fd, data, written);
+}
+
+/**
+ * Builds a file under a temporary name and swaps it in only when it is complete and
+ * durable: write temp, fsync, rename over the target, fsync the directory. A crash at any
+ * point leaves either the old file or the new one, never a half-written one.
+ */
+export class AtomicFile {
+  readonly path: string;
+  readonly tempPath: string;
+  private fd: number;
+  private done = false;
+
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.path = path;
+    this.tempPath = `${path}.tmp-${process.pid}`;
+    this.fd = openSync(this.tempPath, "w");
+  }
+
+  write(data: string | Uint8Array): void {
+    writeAll(this.fd, typeof data === "string" ? Buffer.from(data) : data);
+  }
+
+  commit(): void {
+    if (this.done) throw new Error(`AtomicFile ${this.path}: already finished`);
+    this.done = true;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    renameSync(this.tempPath, this.path);
+    fsyncDir(dirname(this.path));
+  }
+
+  /** Throws the temporary file away; the target is untouched. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    closeSync(this.fd);
+    rmSync(this.tempPath, { force: true });
+  }
+}
+
+/** Replaces `path` with `data` atomically and durably. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const file = new AtomicFile(path);
+  try {
+    file.write(data);
+    file.commit();
+  } catch (err) {
+    file.abort();
+    throw err;
+  }
+}
+
+/** Moves an already durable file (e.g. a finished SQLite database) into place atomically. */
+export function renameDurably(from: string, to: string): void {
+  const fd = openSync(from, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(from, to);
+  fsyncDir(dirname(to));
+}

@@ -1,0 +1,180 @@
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync } from "node:fs";
+import { open as openAsync } from "node:fs/promises";
+
+/** Files are read in chunks of this size; a longer line grows the buffer. */
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * Called for each complete line, without its "\n". `offset` is the line's byte position in
+ * the file. Returning `true` stops the scan.
+ */
+export type OnLine = (buf: Buffer, begin: number, end: number, offset: number) => boolean | undefined;
+
+/** Where a scan stopped: `end` is just past the last complete line; `tail` counts bytes after it. */
+export interface ScanResult {
+  end: number;
+  tail: number;
+  stopped: boolean;
+}
+
+/**
+ * Feeds the complete lines in `buf[0, n)` to `onLine`. Returns how many bytes were consumed,
+ * or -1 if `onLine` asked to stop.
+ */
+function _splitLines(buf: Buffer, n: number, fileOffset: number, onLine: OnLine): number {
+  const view = buf.subarray(0, n);
+  let begin = 0;
+  for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, begin)) {
+    if (onLine(buf, begin, nl, fileOffset + begin)) return -1;
+    begin = nl + 1;
+  }
+  return begin;
+}
+
+/**
+ * The chunked read loop, shared by the sync and async readers. A partial line at the end of
+ * a chunk is moved to the front of the buffer and completed by the next read. Only a read
+ * of zero bytes means end of file: a short read (FUSE may give one) just reads again.
+ */
+class _LineReader {
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private filled = 0;
+  /** File offset of buf[0]. */
+  private base: number;
+  readPos: number;
+  private readonly onLine: OnLine;
+
+  constructor(start: number, onLine: OnLine) {
+    this.onLine = onLine;
+    this.base = start;
+    this.readPos = start;
+  }
+
+  /** Where the next read goes; grows the buffer when one line fills all of it. */
+  target(): { buf: Buffer; at: number; length: number } {
+    if (this.filled === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.filled);
+      this.buf = bigger;
+    }
+    return { buf: this.buf, at: this.filled, length: this.buf.length - this.filled };
+  }
+
+  /** Takes the result of a read into target(); returns a result once the scan is over. */
+  took(n: number): ScanResult | undefined {
+    if (n === 0) return { end: this.base, tail: this.filled, stopped: false };
+    this.readPos += n;
+    this.filled += n;
+    const consumed = _splitLines(this.buf, this.filled, this.base, this.onLine);
+    if (consumed === -1) return { end: this.base, tail: 0, stopped: true };
+    this.buf.copy(this.buf, 0, consumed, this.filled);
+    this.filled -= consumed;
+    this.base += consumed;
+    return undefined;
+  }
+}
+
+/** Scans an open file's lines from `start`, synchronously. */
+export function scanLines(fd: number, start: number, onLine: OnLine): ScanResult {
+  const reader = new _LineReader(start, onLine);
+  for (;;) {
+    const { buf, at, length } = reader.target();
+    const result = reader.took(readSync(fd, buf, at, length, reader.readPos));
+    if (result) return result;
+  }
+}
+
+/** Scans a file's lines without blocking the event loop. A missing file has no lines. */
+export async function scanLinesAsync(path: string, onLine: OnLine): Promise<ScanResult> {
+  const handle = await openAsync(path, "r").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
+  });
+  if (!handle) return { end: 0, tail: 0, stopped: false };
+  try {
+    const reader = new _LineReader(0, onLine);
+    for (;;) {
+      const { buf, at, length } = reader.target();
+      const { bytesRead } = await handle.read(buf, at, length, reader.readPos);
+      const result = reader.took(bytesRead);
+      if (result) return result;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A line that is not a valid record, somewhere a crash cannot explain. */
+export class CorruptLineError extends Error {
+  constructor(file: string, lineNo: number, reason: string) {
+    super(
+      `${file}, line ${lineNo}: ${reason}. Only the last line of a file can be torn by a crash, ` +
+        `so this file was damaged some other way. Restore it from a backup, or remove that line ` +
+        `by hand if you accept losing the record.`,
+    );
+    this.name = "CorruptLineError";
+  }
+}
+
+export interface LoadResult {
+  /** Records loaded. */
+  records: number;
+  /** The file's length after any torn tail was cut off: where the next append lands. */
+  size: number;
+}
+
+/**
+ * Reads every record of a JSONL file in order, and repairs what a crash can leave behind.
+ *
+ * The rule for damage: a crash can only tear the *end* of an append-only file. So an
+ * unterminated last line, or a last line that is not a valid record, is dropped: the file
+ * is truncated before it (a write that never finished was never acknowledged) and `log`
+ * says so. A bad line anywhere else is not crash damage, and start-up stops with a
+ * CorruptLineError that names the file and the line.
+ */
+export function loadJsonl<T>(
+  path: string,
+  isRecord: (value: unknown) => value is T,
+  onRecord: (record: T, offset: number) => void,
+  log: (message: string) => void,
+): LoadResult {
+  if (!existsSync(path)) return { records: 0, size: 0 };
+  const fd = openSync(path, "r+");
+  try {
+    let lineNo = 0;
+    let records = 0;
+    let bad: { lineNo: number; offset: number; reason: string } | undefined;
+    const scan = scanLines(fd, 0, (buf, begin, end, offset) => {
+      lineNo++;
+      if (begin === end) return; // a blank line carries nothing
+      if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
+      let value: unknown;
+      try {
+        value = JSON.parse(buf.toString("utf8", begin, end));
+      } catch {
+        bad = { lineNo, offset, reason: "not valid JSON" };
+        return;
+      }
+      if (!isRecord(value)) {
+        bad = { lineNo, offset, reason: "valid JSON but not a complete record" };
+        return;
+      }
+      onRecord(value, offset);
+      records++;
+    });
+    const keep = bad ? bad.offset : scan.end;
+    const size = scan.end + scan.tail;
+    if (keep < size) {
+      log(
+        `${path}: dropped a torn last record (${size - keep} bytes at offset ${keep}), ` +
+          `left by a write that never finished`,
+      );
+      ftruncateSync(fd, keep);
+      fsyncSync(fd);
+    }
+    return { records, size: keep };
+  } finally {
+    closeSync(fd);
+  }
+}

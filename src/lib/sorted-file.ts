@@ -1,0 +1,181 @@
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { AtomicFile } from "./durable-fs.ts";
+import { ID_LENGTH, type User } from "./user.ts";
+import { encodeLine } from "./user-log.ts";
+
+/**
+ * The course's fixed-width index entry: `<36-char id>:<20-digit zero-padded offset>\n`.
+ * Every entry is 58 bytes, so entry N starts at byte N * 58 and a binary search can jump
+ * straight to any entry without reading the ones before it.
+ */
+export const INDEX_ENTRY_BYTES = 58;
+const OFFSET_DIGITS = 20;
+
+/** The first line read of a record; a longer record is read again with a bigger buffer. */
+const FIRST_READ_BYTES = 512;
+
+/**
+ * Below this many entries the rest of the search is one positional read of the whole range
+ * (at most 128 * 58 = 7,424 bytes, two pages) instead of one read per probe.
+ */
+const LEAF_ENTRIES = 128;
+
+/** The probes of the top levels of the search are the same for every lookup, so they are kept. */
+const CACHED_LEVELS = 12;
+
+export function indexEntry(id: string, offset: number): string {
+  return `${id}:${String(offset).padStart(OFFSET_DIGITS, "0")}\n`;
+}
+
+/**
+ * Writes a data file sorted by id and its index, each atomically: a crash leaves the old
+ * pair or the new pair of files, never a half-written one. `users` must already be sorted.
+ */
+export function writeSortedFiles(dataPath: string, indexPath: string, users: Iterable<User>): void {
+  const data = new AtomicFile(dataPath);
+  const index = new AtomicFile(indexPath);
+  try {
+    // Encode into large buffers: a million 58-byte writes would cost more than the sorting.
+    const BATCH_BYTES = 1 << 20;
+    let lines: Buffer[] = [];
+    let lineBytes = 0;
+    let entries = "";
+    let offset = 0;
+    let previous = "";
+    for (const user of users) {
+      if (user.id <= previous) throw new Error(`writeSortedFiles: ${user.id} is out of order`);
+      previous = user.id;
+      const line = encodeLine(user);
+      lines.push(line);
+      lineBytes += line.length;
+      entries += indexEntry(user.id, offset);
+      offset += line.length;
+      if (lineBytes >= BATCH_BYTES) {
+        data.write(Buffer.concat(lines, lineBytes));
+        index.write(entries);
+        lines = [];
+        lineBytes = 0;
+        entries = "";
+      }
+    }
+    data.write(Buffer.concat(lines, lineBytes));
+    index.write(entries);
+    data.commit();
+    index.commit();
+  } catch (err) {
+    data.abort();
+    index.abort();
+    throw err;
+  }
+}
+
+/**
+ * Reads a sorted data file through its fixed-width index: a binary search over the index
+ * with positional reads, then one read of the data line. Nothing is loaded up front.
+ */
+export class SortedFile {
+  readonly entries: number;
+  private readonly dataFd: number;
+  private readonly indexFd: number;
+  private readonly probeCache = new Map<number, string>();
+  private readonly entryBuf = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
+  private leafBuf = Buffer.allocUnsafe(LEAF_ENTRIES * INDEX_ENTRY_BYTES);
+
+  private constructor(dataFd: number, indexFd: number, entries: number) {
+    this.dataFd = dataFd;
+    this.indexFd = indexFd;
+    this.entries = entries;
+  }
+
+  /** Opens the pair; if neither file exists, the result is empty. */
+  static open(dataPath: string, indexPath: string): SortedFile | undefined {
+    if (!existsSync(dataPath) && !existsSync(indexPath)) return undefined;
+    const indexFd = openSync(indexPath, "r");
+    const dataFd = openSync(dataPath, "r");
+    const size = fstatSync(indexFd).size;
+    if (size % INDEX_ENTRY_BYTES !== 0) {
+      closeSync(indexFd);
+      closeSync(dataFd);
+      throw new Error(
+        `${indexPath} is damaged: ${size} bytes is not a whole number of ${INDEX_ENTRY_BYTES}-byte ` +
+          `entries. Rebuild it with \`npm run seed\`.`,
+      );
+    }
+    return new SortedFile(dataFd, indexFd, size / INDEX_ENTRY_BYTES);
+  }
+
+  /** The id at entry `n`, with the top levels of the search served from memory. */
+  private idAt(n: number, level: number): string {
+    const cached = this.probeCache.get(n);
+    if (cached !== undefined) return cached;
+    readSync(this.indexFd, this.entryBuf, 0, ID_LENGTH, n * INDEX_ENTRY_BYTES);
+    const id = this.entryBuf.toString("latin1", 0, ID_LENGTH);
+    if (level < CACHED_LEVELS) this.probeCache.set(n, id);
+    return id;
+  }
+
+  /** The byte offset of the record with `id` in the data file, or -1 if there is none. */
+  private offsetOf(id: string): number {
+    let lo = 0;
+    let hi = this.entries - 1;
+    let level = 0;
+    while (hi - lo + 1 > LEAF_ENTRIES) {
+      const mid = (lo + hi) >>> 1;
+      const probe = this.idAt(mid, level++);
+      if (probe === id) return this.recordOffset(mid);
+      if (probe < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    // The remaining range is small: one read brings all of it, the rest is in memory.
+    const count = hi - lo + 1;
+    if (count <= 0) return -1;
+    const bytes = count * INDEX_ENTRY_BYTES;
+    readSync(this.indexFd, this.leafBuf, 0, bytes, lo * INDEX_ENTRY_BYTES);
+    let a = 0;
+    let b = count - 1;
+    while (a <= b) {
+      const m = (a + b) >>> 1;
+      const at = m * INDEX_ENTRY_BYTES;
+      const probe = this.leafBuf.toString("latin1", at, at + ID_LENGTH);
+      if (probe === id) return this.parseOffset(this.leafBuf, at);
+      if (probe < id) a = m + 1;
+      else b = m - 1;
+    }
+    return -1;
+  }
+
+  private recordOffset(n: number): number {
+    readSync(this.indexFd, this.entryBuf, 0, INDEX_ENTRY_BYTES, n * INDEX_ENTRY_BYTES);
+    return this.parseOffset(this.entryBuf, 0);
+  }
+
+  private parseOffset(buf: Buffer, entryStart: number): number {
+    const from = entryStart + ID_LENGTH + 1;
+    return Number(buf.toString("latin1", from, from + OFFSET_DIGITS));
+  }
+
+  find(id: string): User | undefined {
+    if (this.entries === 0) return undefined;
+    const offset = this.offsetOf(id);
+    if (offset < 0) return undefined;
+    return JSON.parse(this.readLine(offset)) as User;
+  }
+
+  private readLine(offset: number): string {
+    let buf = Buffer.allocUnsafe(FIRST_READ_BYTES);
+    let previous = -1;
+    for (;;) {
+      const n = readSync(this.dataFd, buf, 0, buf.length, offset);
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl !== -1) return buf.toString("utf8", 0, nl);
+      if (n === previous) throw new Error(`the record at offset ${offset} has no end of line`);
+      previous = n;
+      buf = Buffer.allocUnsafe(buf.length * 4);
+    }
+  }
+
+  close(): void {
+    closeSync(this.dataFd);
+    closeSync(this.indexFd);
+  }
+}

@@ -1,0 +1,81 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { User } from "./user.ts";
+
+export const DB_FILE = "users.db";
+
+/**
+ * How long a writer waits for another connection's lock before SQLITE_BUSY. node:sqlite's
+ * default is 0, which fails at once the moment a second process holds the lock.
+ */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * With WAL, FULL fsyncs the log at every commit: a commit survives a power loss, and the
+ * rate is bounded by the disk's fsync latency. NORMAL fsyncs only at checkpoints: a commit
+ * survives a process crash but the last ones may roll back after a power loss. FULL is
+ * node:sqlite's default, so it is what the course measured; SQLITE_SYNCHRONOUS=NORMAL
+ * chooses the other side of the trade-off.
+ */
+export type Synchronous = "FULL" | "NORMAL";
+
+export function synchronousFrom(env: Record<string, string | undefined>): Synchronous {
+  const value = (env.SQLITE_SYNCHRONOUS ?? "FULL").toUpperCase();
+  if (value === "FULL" || value === "NORMAL") return value;
+  throw new Error(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, not "${env.SQLITE_SYNCHRONOUS}"`);
+}
+
+export const USERS_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`;
+
+export interface UsersDb {
+  db: DatabaseSync;
+  find: StatementSync;
+  insert: StatementSync;
+  count: StatementSync;
+  synchronous: Synchronous;
+}
+
+/** Opens (or creates) the users database in WAL mode with prepared statements. */
+export function openUsersDb(path: string, synchronous: Synchronous): UsersDb {
+  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
+  db.exec(USERS_SCHEMA);
+  return {
+    db,
+    find: db.prepare("SELECT id, name, email, created_at FROM users WHERE id = ?"),
+    insert: db.prepare("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"),
+    count: db.prepare("SELECT count(*) AS n FROM users"),
+    synchronous,
+  };
+}
+
+export function insertUser(users: UsersDb, u: User): void {
+  users.insert.run(u.id, u.name, u.email, u.created_at);
+}
+
+/** Runs `fn` in one transaction: all of it commits, or none of it. */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec("BEGIN");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+export function countUsers(users: UsersDb): number {
+  return Number((users.count.get() as { n: number | bigint }).n);
+}
+
+export function findUser(users: UsersDb, id: string): User | undefined {
+  return users.find.get(id) as User | undefined;
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from "node:crypto";
+
+/** A user as the API returns it and every store keeps it. */
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  created_at: string;
+}
+
+/** Ids are version-4 UUIDs: 36 characters, lower-case hex in 8-4-4-4-12 groups. */
+export const ID_LENGTH = 36;
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isId(value: string): boolean {
+  return value.length === ID_LENGTH && ID_PATTERN.test(value);
+}
+
+/** Builds a new record. The stores persist it; none of them invents ids or timestamps. */
+export function newUser(name: string, email: string): User {
+  return { id: randomUUID(), name, email, created_at: new Date().toISOString() };
+}
+
+/**
+ * A cheap shape check for records read back from disk. Start-up runs it on every line
+ * (a million at the course's largest size), so it checks types, not the API's rules.
+ */
+export function isUser(value: unknown): value is User {
+  if (typeof value !== "object" || value === null) return false;
+  const u = value as Record<string, unknown>;
+  return (
+    typeof u.id === "string" &&
+    u.id.length === ID_LENGTH &&
+    typeof u.name === "string" &&
+    typeof u.email === "string" &&
+    typeof u.created_at === "string"
+  );
+}

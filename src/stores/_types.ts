@@ -1,0 +1,37 @@
+import type { User } from "../lib/user.ts";
+
+/**
+ * What an acknowledged write survives, in the words of the course's write table.
+ * The durability lab measures these claims; here they are only declared.
+ */
+export interface Durability {
+  survives: "power-loss" | "process-crash" | "nothing";
+  /** One sentence a reader of the report can check against the measured column. */
+  claim: string;
+}
+
+/**
+ * The one interface every approach implements. Methods may answer synchronously or with a
+ * promise: the in-memory stores answer at once, the scanning and networked ones cannot.
+ */
+export interface Store {
+  readonly durability: Durability;
+  /** Extra facts for GET /health, such as SQLite's synchronous level. */
+  readonly details?: Record<string, string | number>;
+  get(id: string): User | undefined | Promise<User | undefined>;
+  /** Resolves once the record is as durable as `durability` claims. */
+  insert(user: User): void | Promise<void>;
+  count(): number | Promise<number>;
+  /** Flushes what is pending and releases files. Called once, on a graceful stop. */
+  close(): void | Promise<void>;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  /** Approach-specific settings, such as SQLITE_SYNCHRONOUS. */
+  env: Record<string, string | undefined>;
+  log: (message: string) => void;
+}
+
+/** Each module under src/stores/ exports `open` with this shape. */
+export type OpenStore = (options: StoreOptions) => Store | Promise<Store>;

@@ -1,0 +1,47 @@
+// Approach 1: linear scan. The file is the only state. Every read walks users.jsonl from
+// the top, line by line, until it meets the id, so a read costs O(records): the course's
+// example of the approach that falls off a cliff as the data grows.
+import { join } from "node:path";
+import { scanLinesAsync } from "../lib/jsonl.ts";
+import type { User } from "../lib/user.ts";
+import { USERS_FILE, UserLog } from "../lib/user-log.ts";
+import type { OpenStore } from "./_types.ts";
+
+// Every line our writers produce starts with the id, so most lines are rejected by comparing
+// a few bytes instead of parsing them. A line in another key order is parsed in full.
+const ID_PREFIX = Buffer.from('{"id":"');
+
+export const open: OpenStore = ({ dataDir, log }) => {
+  let records = 0;
+  const file = UserLog.open(join(dataDir, USERS_FILE), log, () => records++);
+
+  return {
+    durability: {
+      survives: "process-crash",
+      claim: "Survives a process crash, not a power loss: appends are never fsynced.",
+    },
+
+    async get(id) {
+      const wanted = Buffer.from(`${ID_PREFIX.toString()}${id}"`);
+      let found: User | undefined;
+      await scanLinesAsync(file.path, (buf, begin, end) => {
+        if (buf.compare(ID_PREFIX, 0, ID_PREFIX.length, begin, begin + ID_PREFIX.length) === 0) {
+          if (buf.compare(wanted, 0, wanted.length, begin, begin + wanted.length) !== 0) return;
+        }
+        const user = JSON.parse(buf.toString("utf8", begin, end)) as User;
+        if (user.id !== id) return;
+        found = user;
+        return true;
+      });
+      return found;
+    },
+
+    insert(user) {
+      file.append(user);
+      records++;
+    },
+
+    count: () => records,
+    close: () => file.close(),
+  };
+};

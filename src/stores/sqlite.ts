@@ -1,0 +1,37 @@
+// SQLite as the baseline: node:sqlite in WAL mode, one row and one transaction per request.
+// Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
+import { join } from "node:path";
+import {
+  countUsers,
+  DB_FILE,
+  findUser,
+  insertUser,
+  openUsersDb,
+  synchronousFrom,
+} from "../lib/sqlite.ts";
+import type { Durability, OpenStore } from "./_types.ts";
+
+export function sqliteDurability(synchronous: "FULL" | "NORMAL"): Durability {
+  return synchronous === "FULL"
+    ? {
+        survives: "power-loss",
+        claim: "Survives a power loss: synchronous=FULL fsyncs the WAL at every commit.",
+      }
+    : {
+        survives: "process-crash",
+        claim:
+          "Survives a process crash; after a power loss the last commits may roll back (synchronous=NORMAL).",
+      };
+}
+
+export const open: OpenStore = ({ dataDir, env }) => {
+  const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  return {
+    durability: sqliteDurability(users.synchronous),
+    details: { synchronous: users.synchronous, journal_mode: "WAL" },
+    get: (id) => findUser(users, id),
+    insert: (user) => insertUser(users, user),
+    count: () => countUsers(users),
+    close: () => users.db.close(),
+  };
+};
