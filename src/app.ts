@@ -13,10 +13,17 @@ export const EMAIL_MAX_CHARS = 254;
 
 const EXAMPLE_BODY = '{"name":"Ada Lovelace","email":"ada@example.com"}';
 
+/**
+ * A string field. Lone UTF-16 surrogates are refused: they are not text, and SQLite (which
+ * stores UTF-8) would silently replace them, so the record would not round-trip.
+ */
 const requiredString = (field: string) =>
-  z.string({
-    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`),
-  });
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? `${field} is required` : `${field} must be a string`,
+    })
+    .refine((s) => s.isWellFormed(), { error: `${field} must be valid Unicode text` });
 
 /**
  * The body of POST /users. Strict: an unknown field is an error rather than silently
@@ -51,11 +58,16 @@ export class HttpError extends Error {
   }
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new FastResponse(JSON.stringify(body), {
+/** A JSON response from text that is already JSON. */
+function jsonText(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new FastResponse(text, {
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
   });
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return jsonText(status, JSON.stringify(body), headers);
 }
 
 /** The path of a request URL, without parsing the whole URL on every request. */
@@ -74,8 +86,7 @@ async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
       `Content-Type must be application/json, not ${type ? JSON.stringify(type) : "missing"}`,
     );
   }
-  const tooLarge = () =>
-    new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
   if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   let text: string;
   try {
@@ -97,7 +108,10 @@ async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
-    throw new HttpError(400, `request body must be a JSON object such as ${EXAMPLE_BODY}, not ${got}`);
+    throw new HttpError(
+      400,
+      `request body must be a JSON object such as ${EXAMPLE_BODY}, not ${got}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -119,15 +133,16 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       throw new HttpError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
     }
     const user = newUser(parsed.data.name, parsed.data.email);
-    await store.insert(user);
-    return json(201, user, { location: `/users/${user.id}` });
+    const text = JSON.stringify(user);
+    await store.insert(user, text);
+    return jsonText(201, text, { location: `/users/${user.id}` });
   }
 
   async function getUser(id: string): Promise<Response> {
     // An id that cannot exist is not looked up: it is simply not found.
-    const user = isId(id) ? await store.get(id) : undefined;
-    if (!user) throw new HttpError(404, `no user with id ${JSON.stringify(id)}`);
-    return json(200, user);
+    const text = isId(id) ? await store.get(id) : undefined;
+    if (text === undefined) throw new HttpError(404, `no user with id ${JSON.stringify(id)}`);
+    return jsonText(200, text);
   }
 
   async function health(): Promise<Response> {

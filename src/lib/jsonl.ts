@@ -9,7 +9,12 @@ const NEWLINE = 0x0a;
  * Called for each complete line, without its "\n". `offset` is the line's byte position in
  * the file. Returning `true` stops the scan.
  */
-export type OnLine = (buf: Buffer, begin: number, end: number, offset: number) => boolean | undefined;
+export type OnLine = (
+  buf: Buffer,
+  begin: number,
+  end: number,
+  offset: number,
+) => boolean | undefined;
 
 /** Where a scan stopped: `end` is just past the last complete line; `tail` counts bytes after it. */
 export interface ScanResult {
@@ -136,7 +141,7 @@ export interface LoadResult {
 export function loadJsonl<T>(
   path: string,
   isRecord: (value: unknown) => value is T,
-  onRecord: (record: T, offset: number) => void,
+  onRecord: (record: T, json: string, offset: number) => void,
   log: (message: string) => void,
 ): LoadResult {
   if (!existsSync(path)) return { records: 0, size: 0 };
@@ -149,9 +154,10 @@ export function loadJsonl<T>(
       lineNo++;
       if (begin === end) return; // a blank line carries nothing
       if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
+      const text = buf.toString("utf8", begin, end);
       let value: unknown;
       try {
-        value = JSON.parse(buf.toString("utf8", begin, end));
+        value = JSON.parse(text);
       } catch {
         bad = { lineNo, offset, reason: "not valid JSON" };
         return;
@@ -160,7 +166,7 @@ export function loadJsonl<T>(
         bad = { lineNo, offset, reason: "valid JSON but not a complete record" };
         return;
       }
-      onRecord(value, offset);
+      onRecord(value, text, offset);
       records++;
     });
     const keep = bad ? bad.offset : scan.end;

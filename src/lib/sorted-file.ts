@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { AtomicFile } from "./durable-fs.ts";
 import { ID_LENGTH, type User } from "./user.ts";
-import { encodeLine } from "./user-log.ts";
+import { toLine } from "./user-log.ts";
 
 /**
  * The course's fixed-width index entry: `<36-char id>:<20-digit zero-padded offset>\n`.
@@ -45,7 +45,7 @@ export function writeSortedFiles(dataPath: string, indexPath: string, users: Ite
     for (const user of users) {
       if (user.id <= previous) throw new Error(`writeSortedFiles: ${user.id} is out of order`);
       previous = user.id;
-      const line = encodeLine(user);
+      const line = Buffer.from(toLine(user));
       lines.push(line);
       lineBytes += line.length;
       entries += indexEntry(user.id, offset);
@@ -154,11 +154,11 @@ export class SortedFile {
     return Number(buf.toString("latin1", from, from + OFFSET_DIGITS));
   }
 
-  find(id: string): User | undefined {
+  /** The record's line (its JSON text), or undefined. */
+  find(id: string): string | undefined {
     if (this.entries === 0) return undefined;
     const offset = this.offsetOf(id);
-    if (offset < 0) return undefined;
-    return JSON.parse(this.readLine(offset)) as User;
+    return offset < 0 ? undefined : this.readLine(offset);
   }
 
   private readLine(offset: number): string {

@@ -48,7 +48,10 @@ export function openUsersDb(path: string, synchronous: Synchronous): UsersDb {
   db.exec(USERS_SCHEMA);
   return {
     db,
-    find: db.prepare("SELECT id, name, email, created_at FROM users WHERE id = ?"),
+    // SQLite builds the JSON text itself; its escaping matches JSON.stringify's (tested).
+    find: db.prepare(
+      "SELECT json_object('id', id, 'name', name, 'email', email, 'created_at', created_at) AS json FROM users WHERE id = ?",
+    ),
     insert: db.prepare("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"),
     count: db.prepare("SELECT count(*) AS n FROM users"),
     synchronous,
@@ -76,6 +79,7 @@ export function countUsers(users: UsersDb): number {
   return Number((users.count.get() as { n: number | bigint }).n);
 }
 
-export function findUser(users: UsersDb, id: string): User | undefined {
-  return users.find.get(id) as User | undefined;
+/** The user's record as JSON text, or undefined. */
+export function findUser(users: UsersDb, id: string): string | undefined {
+  return (users.find.get(id) as { json: string } | undefined)?.json;
 }

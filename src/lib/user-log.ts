@@ -6,8 +6,9 @@ import { isUser, type User } from "./user.ts";
 /** The course's data file: one JSON user per line, in the order they were created. */
 export const USERS_FILE = "users.jsonl";
 
-export function encodeLine(user: User): Buffer {
-  return Buffer.from(`${JSON.stringify(user)}\n`);
+/** One record as one line. JSON.stringify escapes newlines, so a record never spans lines. */
+export function toLine(user: User): string {
+  return `${JSON.stringify(user)}\n`;
 }
 
 /**
@@ -27,7 +28,7 @@ export class UserLog {
   static open(
     path: string,
     log: (message: string) => void,
-    onRecord: (user: User, offset: number) => void = () => {},
+    onRecord: (user: User, json: string, offset: number) => void = () => {},
   ): UserLog {
     loadJsonl(path, isUser, onRecord, log);
     return new UserLog(path, openAppend(path));
@@ -38,8 +39,8 @@ export class UserLog {
    * two writes. The bytes are in the page cache when this returns: safe from a process
    * crash, not from a power cut. `sync()` is what makes them durable.
    */
-  append(user: User): void {
-    writeAll(this.fd, encodeLine(user));
+  append(json: string): void {
+    writeAll(this.fd, Buffer.from(`${json}\n`));
   }
 
   sync(): void {

@@ -18,9 +18,16 @@ export interface Store {
   readonly durability: Durability;
   /** Extra facts for GET /health, such as SQLite's synchronous level. */
   readonly details?: Record<string, string | number>;
-  get(id: string): User | undefined | Promise<User | undefined>;
-  /** Resolves once the record is as durable as `durability` claims. */
-  insert(user: User): void | Promise<void>;
+  /**
+   * The record as JSON text, exactly as the store keeps it. Flat-file stores answer with the
+   * stored line itself, so a read never parses and re-serialises a record.
+   */
+  get(id: string): string | undefined | Promise<string | undefined>;
+  /**
+   * Stores `user`, whose JSON text is `json` (JSON.stringify(user), computed once by the
+   * caller). Resolves once the record is as durable as `durability` claims.
+   */
+  insert(user: User, json: string): void | Promise<void>;
   count(): number | Promise<number>;
   /** Flushes what is pending and releases files. Called once, on a graceful stop. */
   close(): void | Promise<void>;

@@ -7,7 +7,6 @@
 // unsorted tail file, users.tail.jsonl, which is kept in memory and checked first.
 import { join } from "node:path";
 import { SortedFile } from "../lib/sorted-file.ts";
-import type { User } from "../lib/user.ts";
 import { UserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -17,8 +16,10 @@ export const TAIL_FILE = "users.tail.jsonl";
 
 export const open: OpenStore = ({ dataDir, log }) => {
   const sorted = SortedFile.open(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE));
-  const tail = new Map<string, User>();
-  const tailFile = UserLog.open(join(dataDir, TAIL_FILE), log, (user) => tail.set(user.id, user));
+  const tail = new Map<string, string>();
+  const tailFile = UserLog.open(join(dataDir, TAIL_FILE), log, (user, json) =>
+    tail.set(user.id, json),
+  );
 
   return {
     durability: {
@@ -26,9 +27,9 @@ export const open: OpenStore = ({ dataDir, log }) => {
       claim: "Survives a process crash, not a power loss: tail appends are never fsynced.",
     },
     get: (id) => tail.get(id) ?? sorted?.find(id),
-    insert(user) {
-      tailFile.append(user);
-      tail.set(user.id, user);
+    insert(user, json) {
+      tailFile.append(json);
+      tail.set(user.id, json);
     },
     count: () => (sorted?.entries ?? 0) + tail.size,
     close() {

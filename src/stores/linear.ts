@@ -23,21 +23,23 @@ export const open: OpenStore = ({ dataDir, log }) => {
 
     async get(id) {
       const wanted = Buffer.from(`${ID_PREFIX.toString()}${id}"`);
-      let found: User | undefined;
+      let found: string | undefined;
       await scanLinesAsync(file.path, (buf, begin, end) => {
-        if (buf.compare(ID_PREFIX, 0, ID_PREFIX.length, begin, begin + ID_PREFIX.length) === 0) {
-          if (buf.compare(wanted, 0, wanted.length, begin, begin + wanted.length) !== 0) return;
+        const prefixed =
+          buf.compare(ID_PREFIX, 0, ID_PREFIX.length, begin, begin + ID_PREFIX.length) === 0;
+        if (prefixed && buf.compare(wanted, 0, wanted.length, begin, begin + wanted.length) !== 0) {
+          return;
         }
-        const user = JSON.parse(buf.toString("utf8", begin, end)) as User;
-        if (user.id !== id) return;
-        found = user;
+        const text = buf.toString("utf8", begin, end);
+        if (!prefixed && (JSON.parse(text) as User).id !== id) return;
+        found = text;
         return true;
       });
       return found;
     },
 
-    insert(user) {
-      file.append(user);
+    insert(_user, json) {
+      file.append(json);
       records++;
     },
 

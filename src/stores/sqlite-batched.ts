@@ -49,7 +49,10 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       flush_size: FLUSH_SIZE,
       flush_interval_ms: FLUSH_INTERVAL_MS,
     },
-    get: (id) => pending.get(id) ?? findUser(users, id),
+    get(id) {
+      const waiting = pending.get(id);
+      return waiting ? JSON.stringify(waiting) : findUser(users, id);
+    },
     insert(user) {
       pending.set(user.id, user);
       if (pending.size >= FLUSH_SIZE) flush();

@@ -1,0 +1,20 @@
+-- POST /users with a body that is unique on every request: each wrk thread numbers its own
+-- requests, and the run's start time keeps two runs from repeating each other.
+--   wrk -t4 -c50 -d10s -s post_users.lua http://localhost:8081
+
+local threads_started = 0
+local run = os.time()
+local sent = 0
+
+function setup(thread)
+  threads_started = threads_started + 1
+  thread:set("thread_number", threads_started)
+  thread:set("run", run)
+end
+
+function request()
+  sent = sent + 1
+  local tag = string.format("%d-%d-%d", run, thread_number or 0, sent)
+  local body = string.format('{"name":"User %s","email":"user%s@example.com"}', tag, tag)
+  return wrk.format("POST", "/users", { ["Content-Type"] = "application/json" }, body)
+end
