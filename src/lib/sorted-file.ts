@@ -20,8 +20,13 @@ const FIRST_READ_BYTES = 512;
  */
 const LEAF_ENTRIES = 128;
 
-/** The probes of the top levels of the search are the same for every lookup, so they are kept. */
-const CACHED_LEVELS = 12;
+/**
+ * Every lookup probes the same entries until its range is down to a leaf, so those probes
+ * are kept in memory after their first read: about 2 * entries / LEAF_ENTRIES ids (16,000
+ * at a million records, ~1 MB). Measured at 1M records, this took a lookup from three
+ * positional reads to two. Past this bound, probes are read from disk every time.
+ */
+const MAX_CACHED_PROBES = 1 << 16;
 
 export function indexEntry(id: string, offset: number): string {
   return `${id}:${String(offset).padStart(OFFSET_DIGITS, "0")}\n`;
@@ -104,13 +109,13 @@ export class SortedFile {
     return new SortedFile(dataFd, indexFd, size / INDEX_ENTRY_BYTES);
   }
 
-  /** The id at entry `n`, with the top levels of the search served from memory. */
-  private idAt(n: number, level: number): string {
+  /** The id at entry `n`, from the probe cache when it has been read before. */
+  private idAt(n: number): string {
     const cached = this.probeCache.get(n);
     if (cached !== undefined) return cached;
     readSync(this.indexFd, this.entryBuf, 0, ID_LENGTH, n * INDEX_ENTRY_BYTES);
     const id = this.entryBuf.toString("latin1", 0, ID_LENGTH);
-    if (level < CACHED_LEVELS) this.probeCache.set(n, id);
+    if (this.probeCache.size < MAX_CACHED_PROBES) this.probeCache.set(n, id);
     return id;
   }
 
@@ -118,10 +123,9 @@ export class SortedFile {
   private offsetOf(id: string): number {
     let lo = 0;
     let hi = this.entries - 1;
-    let level = 0;
     while (hi - lo + 1 > LEAF_ENTRIES) {
       const mid = (lo + hi) >>> 1;
-      const probe = this.idAt(mid, level++);
+      const probe = this.idAt(mid);
       if (probe === id) return this.recordOffset(mid);
       if (probe < id) lo = mid + 1;
       else hi = mid - 1;

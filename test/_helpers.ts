@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+
+/** A fresh directory, removed when the test file ends. */
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `needadb-${label}-`));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Name, size and hash of every file in `dir`: equal snapshots mean nothing on disk changed. */
+export function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const bytes = readFileSync(join(dir, name));
+    files[name] = `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;
+  }
+  return files;
+}
+
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string> = { "content-type": "application/json" },
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(`${url}/users`, { method: "POST", headers, body });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+export async function getText(url: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(url);
+  return { status: res.status, text: await res.text() };
+}
+
+/**
+ * A POST sent with node:http, for what fetch will not send: no Content-Type at all, or a
+ * chunked body with no Content-Length. `chunks` are written one by one.
+ */
+export function rawPost(
+  url: string,
+  chunks: string[],
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/users`, { method: "POST", headers });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}

@@ -1,0 +1,258 @@
+// The contract every approach keeps, checked through the real HTTP server in a child
+// process on an ephemeral port, on real files. Each approach gets a freshly seeded directory.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { EMAIL_MAX_CHARS, MAX_BODY_BYTES, NAME_MAX_CHARS } from "../../src/app.ts";
+import { IDS_FILE, seed } from "../../src/lab/seed.ts";
+import { type ServerProcess, startServer } from "../../src/lab/server-process.ts";
+import { isId } from "../../src/lib/user.ts";
+import { APPROACHES } from "../../src/stores/index.ts";
+import { getText, postJson, rawPost, snapshot, tempDir } from "../_helpers.ts";
+
+const SEEDED = 200;
+const CONCURRENT_CREATES = 200;
+
+/** Bodies that must be refused, each with its status and a word the error must contain. */
+const BAD_BODIES: { name: string; body: string; status: number; says: RegExp; type?: string }[] = [
+  { name: "invalid JSON", body: '{"name":', status: 400, says: /not valid JSON/ },
+  { name: "empty body", body: "", status: 400, says: /empty/ },
+  { name: "whitespace body", body: "  \n", status: 400, says: /empty/ },
+  { name: "an array", body: "[1,2]", status: 400, says: /JSON object.*array/ },
+  { name: "a string", body: '"ada"', status: 400, says: /JSON object.*string/ },
+  { name: "null", body: "null", status: 400, says: /JSON object.*null/ },
+  { name: "missing name", body: '{"email":"a@b.c"}', status: 400, says: /name is required/ },
+  { name: "missing email", body: '{"name":"Ada"}', status: 400, says: /email is required/ },
+  {
+    name: "number name",
+    body: '{"name":7,"email":"a@b.c"}',
+    status: 400,
+    says: /name must be a string/,
+  },
+  {
+    name: "blank name",
+    body: '{"name":"  \\t ","email":"a@b.c"}',
+    status: 400,
+    says: /name must not be blank/,
+  },
+  {
+    name: "email without @",
+    body: '{"name":"Ada","email":"ada.example.com"}',
+    status: 400,
+    says: /email must contain @/,
+  },
+  {
+    name: "over-long name",
+    body: JSON.stringify({ name: "n".repeat(NAME_MAX_CHARS + 1), email: "a@b.c" }),
+    status: 400,
+    says: /name must be at most/,
+  },
+  {
+    name: "over-long email",
+    body: JSON.stringify({ name: "Ada", email: `${"e".repeat(EMAIL_MAX_CHARS)}@b.c` }),
+    status: 400,
+    says: /email must be at most/,
+  },
+  {
+    name: "unknown field",
+    body: '{"name":"Ada","email":"a@b.c","admin":true}',
+    status: 400,
+    says: /unknown field "admin"/,
+  },
+  {
+    name: "lone surrogate",
+    body: '{"name":"\\ud800","email":"a@b.c"}',
+    status: 400,
+    says: /valid Unicode/,
+  },
+  {
+    name: "body over 64 KiB",
+    body: JSON.stringify({ name: "n".repeat(MAX_BODY_BYTES), email: "a@b.c" }),
+    status: 413,
+    says: /larger than 65536 bytes/,
+  },
+  {
+    name: "text/plain",
+    body: '{"name":"Ada","email":"a@b.c"}',
+    status: 415,
+    says: /application\/json/,
+    type: "text/plain",
+  },
+  {
+    name: "no content type",
+    body: '{"name":"Ada","email":"a@b.c"}',
+    status: 415,
+    says: /missing/,
+    type: "",
+  },
+];
+
+/** Names that must come back exactly as sent. */
+const AWKWARD_NAMES = [
+  'Zoë "the quote" O\'Brien \\ back',
+  "two\nlines\r\n\ttabbed",
+  "line\u2028separator\u2029paragraph",
+  "emoji 😀 family 👩‍👩‍👧 flag 🇳🇿",
+  "control \u0001\u001f\u007f",
+  "</script><b>html</b>",
+];
+
+for (const approach of APPROACHES) {
+  const stores = approach !== "null";
+  describe(`${approach}: the users API contract`, () => {
+    const dataDir = tempDir(`contract-${approach}`);
+    let server: ServerProcess;
+    let seededIds: string[] = [];
+    const created = new Map<string, string>(); // id -> the 201's body
+
+    before(async () => {
+      seed({ dataDir, count: SEEDED });
+      seededIds = readFileSync(join(dataDir, IDS_FILE), "utf8").trim().split("\n");
+      server = await startServer({ approach, dataDir });
+    });
+    after(() => server?.stop());
+
+    it("creates a user: 201, Location, UUID id and ISO timestamp", async () => {
+      const res = await postJson(server.url, '{"name":"Ada Lovelace","email":"ada@example.com"}');
+      assert.equal(res.status, 201, res.text);
+      const user = JSON.parse(res.text);
+      assert.ok(isId(user.id), `id ${user.id} is a v4 UUID`);
+      assert.equal(user.name, "Ada Lovelace");
+      assert.equal(user.email, "ada@example.com");
+      assert.equal(new Date(user.created_at).toISOString(), user.created_at);
+      assert.deepEqual(Object.keys(user), ["id", "name", "email", "created_at"]);
+      assert.equal(res.headers.get("location"), `/users/${user.id}`);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+      created.set(user.id, res.text);
+    });
+
+    it("reads back what it created, byte for byte", async () => {
+      for (const [id, body] of created) {
+        const res = await getText(`${server.url}/users/${id}`);
+        assert.equal(res.status, 200);
+        if (stores) assert.equal(res.text, body);
+      }
+    });
+
+    it("reads seeded users", { skip: !stores && "null stores nothing" }, async () => {
+      for (const id of [seededIds[0], seededIds[SEEDED >> 1], seededIds[SEEDED - 1]]) {
+        const res = await getText(`${server.url}/users/${id}`);
+        assert.equal(res.status, 200, `seeded ${id}`);
+        assert.equal(JSON.parse(res.text).id, id);
+      }
+    });
+
+    it("answers 404 with a JSON error for an unknown or malformed id", async () => {
+      if (stores) {
+        const unknown = await getText(`${server.url}/users/00000000-0000-4000-8000-00000000beef`);
+        assert.equal(unknown.status, 404);
+        assert.match(JSON.parse(unknown.text).error, /no user with id/);
+      }
+      for (const id of ["nope", "..%2F..%2Fetc%2Fpasswd", "0".repeat(36), "%ZZ"]) {
+        const res = await getText(`${server.url}/users/${id}`);
+        assert.equal(res.status, 404, id);
+        assert.ok(JSON.parse(res.text).error);
+      }
+    });
+
+    it("routes: 404 for unknown paths, 405 with Allow for the wrong method", async () => {
+      const missing = await getText(`${server.url}/nowhere`);
+      assert.equal(missing.status, 404);
+      assert.match(JSON.parse(missing.text).error, /no route/);
+      const cases: [string, string, string][] = [
+        ["PUT", "/users/00000000-0000-4000-8000-000000000000", "GET"],
+        ["GET", "/users", "POST"],
+        ["DELETE", "/users", "POST"],
+        ["POST", "/health", "GET"],
+      ];
+      for (const [method, path, allow] of cases) {
+        const res = await fetch(`${server.url}${path}`, { method });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.get("allow"), allow);
+        assert.match(((await res.json()) as { error: string }).error, /method not allowed/);
+      }
+    });
+
+    it("refuses bad input with a 4xx that names the problem, and writes nothing", async () => {
+      await new Promise((r) => setTimeout(r, 100)); // let a batching store go quiet
+      const before = snapshot(dataDir);
+      for (const bad of BAD_BODIES) {
+        const res =
+          bad.type === ""
+            ? await rawPost(server.url, [bad.body], { "content-length": String(bad.body.length) })
+            : await postJson(server.url, bad.body, {
+                "content-type": bad.type ?? "application/json",
+              });
+        assert.equal(res.status, bad.status, `${bad.name}: ${res.text}`);
+        assert.match(JSON.parse(res.text).error, bad.says, bad.name);
+      }
+      // Chunked, with no Content-Length: only the limit on the streamed body can stop it.
+      const chunk = "x".repeat(8192);
+      const chunks = ['{"name":"', ...Array(MAX_BODY_BYTES / chunk.length + 1).fill(chunk), '"}'];
+      const chunked = await rawPost(server.url, chunks, {
+        "content-type": "application/json",
+        "transfer-encoding": "chunked",
+      });
+      assert.equal(chunked.status, 413, chunked.text);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(snapshot(dataDir), before, "no file in the data directory changed");
+    });
+
+    it("round-trips awkward names exactly", async () => {
+      for (const name of AWKWARD_NAMES) {
+        const res = await postJson(server.url, JSON.stringify({ name, email: "odd@example.com" }));
+        assert.equal(res.status, 201, res.text);
+        const user = JSON.parse(res.text);
+        assert.equal(user.name, name);
+        const back = await getText(`${server.url}/users/${user.id}`);
+        if (stores) {
+          assert.equal(back.text, res.text);
+          assert.equal(JSON.parse(back.text).name, name);
+        }
+        created.set(user.id, res.text);
+      }
+    });
+
+    it(`takes ${CONCURRENT_CREATES} concurrent creates with distinct ids`, async () => {
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENT_CREATES }, (_, i) =>
+          postJson(
+            server.url,
+            JSON.stringify({ name: `Parallel ${i}`, email: `p${i}@example.com` }),
+          ),
+        ),
+      );
+      for (const r of results) assert.equal(r.status, 201, r.text);
+      const ids = results.map((r) => JSON.parse(r.text).id as string);
+      assert.equal(new Set(ids).size, CONCURRENT_CREATES);
+      for (const r of results) created.set(JSON.parse(r.text).id, r.text);
+      if (stores) {
+        for (const id of ids)
+          assert.equal((await getText(`${server.url}/users/${id}`)).status, 200);
+      }
+    });
+
+    it("reports its approach, durability and record count on /health", async () => {
+      const health = JSON.parse((await getText(`${server.url}/health`)).text);
+      assert.equal(health.approach, approach);
+      assert.ok(["power-loss", "process-crash", "nothing"].includes(health.durability.survives));
+      assert.ok(health.durability.claim.length > 0);
+      assert.equal(health.records, stores ? SEEDED + created.size : 0);
+    });
+
+    it("keeps every acknowledged user across a graceful restart", {
+      skip: !stores && "null stores nothing",
+    }, async () => {
+      assert.equal(await server.stop(), 0, server.stderr());
+      server = await startServer({ approach, dataDir });
+      for (const [id, body] of created) {
+        const res = await getText(`${server.url}/users/${id}`);
+        assert.equal(res.status, 200, `user ${id} after restart`);
+        assert.equal(res.text, body);
+      }
+      const health = JSON.parse((await getText(`${server.url}/health`)).text);
+      assert.equal(health.records, SEEDED + created.size);
+    });
+  });
+}
