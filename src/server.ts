@@ -32,7 +32,7 @@ const dataDir = resolve(env.DATA_DIR ?? "data");
 mkdirSync(dataDir, { recursive: true });
 let store: Store;
 try {
-  store = await (await loadStore(approach))({ dataDir, env, log });
+  store = await (await loadStore(approach)).open({ dataDir, env, log });
 } catch (err) {
   fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
 }

@@ -56,13 +56,25 @@ export interface WrkOptions {
   threads: number;
   connections: number;
   durationS: number;
+  /** A request unanswered after this long counts as a timeout error (wrk's default is 2 s). */
+  timeoutS?: number;
   /** For random_ids.lua: where ids.txt is. */
   dataDir?: string;
+  env?: Record<string, string>;
   signal?: AbortSignal;
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
-  return [`-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, "-s", o.script, o.url];
+  const timeout = o.timeoutS ? ["--timeout", `${o.timeoutS}s`] : [];
+  return [
+    `-t${o.threads}`,
+    `-c${o.connections}`,
+    `-d${o.durationS}s`,
+    ...timeout,
+    "-s",
+    o.script,
+    o.url,
+  ];
 }
 
 export async function runWrk(o: WrkOptions): Promise<LoadResult> {
@@ -71,7 +83,12 @@ export async function runWrk(o: WrkOptions): Promise<LoadResult> {
   try {
     const child = spawn("wrk", wrkArgs(o), {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, NEEDADB_WRK_JSON: out, ...(o.dataDir ? { DATA_DIR: o.dataDir } : {}) },
+      env: {
+        ...process.env,
+        ...o.env,
+        NEEDADB_WRK_JSON: out,
+        ...(o.dataDir ? { DATA_DIR: o.dataDir } : {}),
+      },
       stdio: ["ignore", "ignore", "pipe"],
       signal: o.signal,
     });

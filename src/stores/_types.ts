@@ -42,3 +42,10 @@ export interface StoreOptions {
 
 /** Each module under src/stores/ exports `open` with this shape. */
 export type OpenStore = (options: StoreOptions) => Store | Promise<Store>;
+
+/** What a store module exports. */
+export interface StoreModule {
+  open: OpenStore;
+  /** The files in DATA_DIR it reads at start, all written by `npm run seed`. */
+  files: readonly string[];
+}

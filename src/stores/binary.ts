@@ -14,6 +14,8 @@ export const SORTED_FILE = "users.sorted.jsonl";
 export const INDEX_FILE = "users.idx";
 export const TAIL_FILE = "users.tail.jsonl";
 
+export const files = [SORTED_FILE, INDEX_FILE];
+
 export const open: OpenStore = ({ dataDir, log }) => {
   const sorted = SortedFile.open(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE));
   const tail = new Map<string, string>();

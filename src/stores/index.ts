@@ -1,4 +1,4 @@
-import type { OpenStore } from "./_types.ts";
+import type { StoreModule } from "./_types.ts";
 
 /**
  * Every approach, in the course's order, then the ceilings. Modules load lazily so that
@@ -12,7 +12,7 @@ const modules = {
   "jsonl-fsync": () => import("./jsonl-fsync.ts"),
   "sqlite-batched": () => import("./sqlite-batched.ts"),
   null: () => import("./null.ts"),
-} satisfies Record<string, () => Promise<{ open: OpenStore }>>;
+} satisfies Record<string, () => Promise<StoreModule>>;
 
 export type Approach = keyof typeof modules;
 export const APPROACHES = Object.keys(modules) as Approach[];
@@ -21,6 +21,6 @@ export function isApproach(name: string): name is Approach {
   return Object.hasOwn(modules, name);
 }
 
-export async function loadStore(approach: Approach): Promise<OpenStore> {
-  return (await modules[approach]()).open;
+export async function loadStore(approach: Approach): Promise<StoreModule> {
+  return modules[approach]();
 }

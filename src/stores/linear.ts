@@ -11,6 +11,8 @@ import type { OpenStore } from "./_types.ts";
 // a few bytes instead of parsing them. A line in another key order is parsed in full.
 const ID_PREFIX = Buffer.from('{"id":"');
 
+export const files = [USERS_FILE];
+
 export const open: OpenStore = ({ dataDir, log }) => {
   let records = 0;
   const file = UserLog.open(join(dataDir, USERS_FILE), log, () => records++);

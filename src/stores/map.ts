@@ -34,6 +34,8 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
   };
 }
 
+export const files = [USERS_FILE];
+
 export const open: OpenStore = (options) =>
   openMapStore(options, {
     fsyncEachWrite: false,

@@ -10,6 +10,8 @@ const FIXED = JSON.stringify({
   created_at: "2026-01-01T00:00:00.000Z",
 });
 
+export const files = [];
+
 export const open: OpenStore = () => ({
   durability: { survives: "nothing", claim: "Stores nothing: it is the HTTP ceiling." },
   get: () => FIXED,

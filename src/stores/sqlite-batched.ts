@@ -17,6 +17,8 @@ import type { OpenStore } from "./_types.ts";
 export const FLUSH_SIZE = 100;
 export const FLUSH_INTERVAL_MS = 50;
 
+export const files = [DB_FILE];
+
 export const open: OpenStore = ({ dataDir, env, log }) => {
   const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
   // Acknowledged but not yet in SQLite. Reads look here first, or a user would 404 for up

@@ -24,6 +24,8 @@ export function sqliteDurability(synchronous: "FULL" | "NORMAL"): Durability {
       };
 }
 
+export const files = [DB_FILE];
+
 export const open: OpenStore = ({ dataDir, env }) => {
   const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
   return {

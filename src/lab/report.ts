@@ -1,0 +1,186 @@
+// Writes a run's three outputs: results.json (everything), report.md (the tables, shaped
+// like the course's) and report.html (the same with charts, one self-contained file).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Analysis, analyse, describeRun } from "./analysis.ts";
+import { renderHtml } from "./report-html.ts";
+import type { Results, Run } from "./results.ts";
+
+const int = (n: number | null | undefined) =>
+  n == null ? "-" : Math.round(n).toLocaleString("en");
+const ms = (n: number | null | undefined) =>
+  n == null ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(0);
+const x = (n: number | null | undefined) => (n == null ? "-" : `${n.toFixed(2)}×`);
+
+function table(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function readSection(a: Analysis): string {
+  const header = [
+    "approach",
+    ...a.sizes.map((s) => `${int(s)} records`),
+    "× null at largest",
+    "largest / smallest",
+    "shape",
+    "course (mac mini)",
+  ];
+  const rows = a.reads.map((r) => [
+    `\`${r.approach}\``,
+    ...r.rps_by_size.map(int),
+    x(r.ratio_to_null_by_size.at(-1)),
+    r.kept === null ? "-" : `${(r.kept * 100).toFixed(0)}%`,
+    r.shape,
+    r.course,
+  ]);
+  return table(header, rows);
+}
+
+function writeSection(a: Analysis, results: Results): string {
+  const rows = a.writePaths.map((p) => [
+    p.name,
+    `\`${p.approach}\``,
+    int(p.run?.rps),
+    ms(p.run?.latency_ms.p50),
+    ms(p.run?.latency_ms.p99),
+    x(p.run?.ratio_to_null),
+    x(p.run?.ratio_to_fsync),
+    p.run?.durability ?? "-",
+    p.course_rps,
+    p.course_latency,
+    p.course_durability,
+  ]);
+  return [
+    `At ${int(a.largest)} records. Ceilings measured in this run: \`null\` (HTTP only) and fsync (${int(results.fsync_ceiling_rps)}/s).`,
+    "",
+    table(
+      [
+        "write path",
+        "approach",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "× null",
+        "× fsync ceiling",
+        "claims to survive",
+        "course req/s",
+        "course latency",
+        "course durability",
+      ],
+      rows,
+    ),
+  ].join("\n");
+}
+
+function fullTable(runs: readonly Run[]): string {
+  const sorted = [...runs].sort(
+    (p, q) =>
+      p.workload.localeCompare(q.workload) ||
+      p.records - q.records ||
+      p.approach.localeCompare(q.approach),
+  );
+  return table(
+    [
+      "workload",
+      "records",
+      "approach",
+      "req/s",
+      "× null",
+      "× fsync",
+      "p50",
+      "p90",
+      "p99",
+      "p99.9 ms",
+      "non-2xx",
+      "errors",
+      "peak RSS MB",
+      "CPU cores",
+      "bytes written/req",
+    ],
+    sorted.map((r) => [
+      r.workload,
+      int(r.records),
+      `\`${r.approach}\``,
+      int(r.rps),
+      x(r.ratio_to_null),
+      x(r.ratio_to_fsync),
+      ms(r.latency_ms.p50),
+      ms(r.latency_ms.p90),
+      ms(r.latency_ms.p99),
+      ms(r.latency_ms.p999),
+      int(r.non2xx),
+      int(r.errors),
+      int(r.rss_mb),
+      r.cpu_cores.toFixed(2),
+      int(r.bytes_written_per_request),
+    ]),
+  );
+}
+
+function dauSection(a: Analysis): string {
+  const as = a.assumptions;
+  return [
+    `Assumptions (change them with \`--requests-per-user\`, \`--peak-factor\`, \`--write-share\`): each active user makes ${as.requestsPerUserPerDay} requests a day, the busiest second carries ${as.peakFactor}× the day's average, and ${Math.round(as.writeShare * 100)}% of requests are writes.`,
+    `DAU = measured mixed req/s at ${int(a.largest)} records × 86,400 / (${as.peakFactor} × ${as.requestsPerUserPerDay}).`,
+    "",
+    table(
+      ["approach", "mixed req/s", "daily active users", "claims to survive"],
+      a.dau.map((d) => [`\`${d.approach}\``, int(d.capacity_rps), int(d.dau), d.durability]),
+    ),
+  ].join("\n");
+}
+
+export function renderMarkdown(results: Results, a: Analysis): string {
+  return [
+    "# needadb benchmark report",
+    "",
+    ...describeRun(results),
+    "",
+    "## Reads: which approaches stay flat and which fall off a cliff",
+    "",
+    "GET /users/:id for random seeded ids, requests per second.",
+    "",
+    readSection(a),
+    "",
+    "## The four write paths of the course",
+    "",
+    writeSection(a, results),
+    "",
+    "## Reading the numbers",
+    "",
+    dauSection(a),
+    "",
+    "### When you actually need a database",
+    "",
+    ...a.criteria.map((c) => `- **${c.name}.** ${c.finding}`),
+    "",
+    "### Recommendation",
+    "",
+    ...a.recommendation,
+    "",
+    "## Every cell",
+    "",
+    fullTable(results.runs),
+    "",
+  ].join("\n");
+}
+
+/** Writes results.json, report.md and report.html into `outDir`; returns their paths. */
+export function writeReports(results: Results, outDir: string, targetDau: number): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const a = analyse(results, targetDau);
+  const files = {
+    "results.json": `${JSON.stringify(results, null, 2)}\n`,
+    "report.md": renderMarkdown(results, a),
+    "report.html": renderHtml(results, a),
+  };
+  return Object.entries(files).map(([name, text]) => {
+    const path = join(outDir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}

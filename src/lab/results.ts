@@ -1,0 +1,91 @@
+// The shape of results.json: everything the reports are built from, and what --compare reads.
+import type { DauAssumptions } from "./dau.ts";
+import type { Tool, Workload } from "./load.ts";
+import type { Machine } from "./machine.ts";
+
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+}
+
+/** One measured phase of one cell. */
+export interface Sample {
+  approach: string;
+  workload: Workload;
+  records: number;
+  repeat: number;
+  rps: number;
+  requests: number;
+  duration_s: number;
+  latency_ms: Latency;
+  non2xx: number;
+  errors: number;
+  /** The server's peak resident set size (VmHWM) at the end of the measured phase. */
+  peak_rss_bytes: number;
+  /** CPU the server used during the measured phase, in cores. */
+  cpu_cores: number;
+  /** Bytes the server wrote to files during the measured phase. */
+  write_bytes: number;
+}
+
+/** A cell's repeats, summarised by their medians. */
+export interface Run {
+  approach: string;
+  workload: Workload;
+  records: number;
+  tool: Tool;
+  /** What the store claims an acknowledged write survives. */
+  durability: string;
+  repeats: number;
+  rps: number;
+  rps_samples: number[];
+  /** The median across repeats of each percentile. */
+  latency_ms: Latency;
+  non2xx: number;
+  errors: number;
+  rss_mb: number;
+  cpu_cores: number;
+  bytes_written_per_request: number;
+  /** rps / null's rps for the same workload and size. */
+  ratio_to_null: number | null;
+  /** Write rows only: rps / the fsync ceiling. */
+  ratio_to_fsync: number | null;
+}
+
+export interface Results {
+  needadb_results: 1;
+  started_at: string;
+  finished_at: string;
+  /** False when the run was interrupted; `runs` then holds the cells that finished. */
+  complete: boolean;
+  cells_total: number;
+  cells_done: number;
+  machine: Machine;
+  /** Median time of one 120-byte append + fsync on the data directory's filesystem. */
+  fsync_us: number;
+  fsync_ceiling_rps: number;
+  load: {
+    tool: Tool;
+    model: "closed" | "open";
+    rate: number | null;
+    connections: number;
+    threads: number;
+    warmup_s: number;
+    duration_s: number;
+    timeout_s: number;
+    /** The exact command or settings for each workload. */
+    commands: Record<Workload, string>;
+  };
+  settings: {
+    approaches: string[];
+    workloads: Workload[];
+    records: number[];
+    repeat: number;
+    seed: number;
+  };
+  assumptions: DauAssumptions;
+  runs: Run[];
+  samples: Sample[];
+}
