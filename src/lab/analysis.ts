@@ -217,7 +217,8 @@ function databaseCriteria(results: Results, largest: number): { name: string; fi
         ` Beyond the server's own memory, that is about ${fmt(perRecord)} bytes per record, so half of this machine's ` +
         `${fmt(ram / 2 ** 30)} GiB would hold about ${fmt((ram * 0.5) / perRecord)} such records.`;
     }
-    ramFinding += " Past that, an in-memory store is out; `binary` and `sqlite` read from disk and need little RAM (see peak RSS in the full table).";
+    ramFinding +=
+      " Past that, an in-memory store is out; `binary` and `sqlite` read from disk and need little RAM (see peak RSS in the full table).";
   }
   return [
     { name: "Your data does not fit in RAM", finding: ramFinding },

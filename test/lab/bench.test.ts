@@ -1,0 +1,263 @@
+// npm run bench end to end, on a tiny matrix: the files it writes, Ctrl-C, --compare, and
+// the HTML report drawn by a real browser.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runLoad } from "../../src/lab/load.ts";
+import type { Results } from "../../src/lab/results.ts";
+import { seed } from "../../src/lab/seed.ts";
+import { startServer } from "../../src/lab/server-process.ts";
+import { PROJECT_ROOT } from "../../src/lab/wrk.ts";
+import { tempDir } from "../_helpers.ts";
+
+const BENCH = join(PROJECT_ROOT, "src/lab/bench.ts");
+const CHROMIUM = "/usr/bin/chromium";
+
+function bench(args: string[]) {
+  return spawnSync(process.execPath, [BENCH, ...args], { encoding: "utf8", timeout: 120_000 });
+}
+
+/** Pids of live processes whose environment mentions `marker` (servers started in a work dir). */
+function processesMentioning(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(marker))
+        found.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return found;
+}
+
+describe("npm run bench, end to end", () => {
+  const workDir = tempDir("bench-work");
+  const out = tempDir("bench-out");
+  let results: Results;
+
+  before(() => {
+    const run = bench([
+      "--approaches",
+      "null,map",
+      "--records",
+      "300",
+      "--repeat",
+      "1",
+      "--duration",
+      "1",
+      "--warmup",
+      "1",
+      "--out",
+      out,
+      "--work-dir",
+      workDir,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+  });
+
+  it("writes a well-formed results.json with every cell", () => {
+    assert.equal(results.complete, true);
+    assert.equal(results.cells_done, 6);
+    for (const key of ["cpus", "cpu_model", "mem", "kernel", "fs", "node", "commit"] as const) {
+      assert.ok(
+        results.machine[key] !== undefined && results.machine[key] !== "",
+        `machine.${key}`,
+      );
+    }
+    assert.ok(results.fsync_us > 0 && Number.isFinite(results.fsync_us));
+    assert.equal(results.runs.length, 6);
+    for (const run of results.runs) {
+      assert.ok(run.rps > 0, `${run.approach} ${run.workload} rps`);
+      for (const p of ["p50", "p90", "p99", "p999"] as const) assert.ok(run.latency_ms[p] > 0, p);
+      assert.equal(run.non2xx, 0);
+      assert.equal(run.errors, 0);
+      assert.ok(run.rss_mb > 10);
+      assert.equal(typeof run.ratio_to_null, "number");
+      assert.equal(run.tool, results.load.tool);
+    }
+    const mapWrite = results.runs.find((r) => r.approach === "map" && r.workload === "write");
+    assert.ok((mapWrite?.bytes_written_per_request ?? 0) > 100, "map's writes reach its file");
+    assert.equal(typeof mapWrite?.ratio_to_fsync, "number");
+  });
+
+  it("writes report.md with the course's tables", () => {
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    for (const heading of [
+      "## Reads",
+      "## The four write paths",
+      "## Reading the numbers",
+      "### When you actually need a database",
+      "### Recommendation",
+      "## Every cell",
+    ]) {
+      assert.ok(md.includes(heading), heading);
+    }
+    assert.match(md, /\| JSONL append, no fsync \| `map` \| [\d,]+ \|/);
+    assert.match(md, /~90,000/);
+    assert.match(md, /closed model/);
+  });
+
+  it("writes report.html that needs no network", () => {
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    assert.equal((html.match(/<canvas /g) ?? []).length, 4);
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]*\.(js|css)/);
+    assert.match(html, /Chart\.js v4/);
+  });
+
+  it("compares two results files cell by cell", () => {
+    const file = join(out, "results.json");
+    const run = bench(["--compare", file, "--against", file]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /map\s+read\s+300/);
+    assert.match(run.stdout, /0 cell\(s\) slower/);
+  });
+
+  it("draws its charts in headless Chromium", {
+    skip: !existsSync(CHROMIUM) && "Chromium is not installed (Debian: apt-get install chromium)",
+  }, async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (e) => problems.push(String(e)));
+      page.on("requestfailed", (r) => problems.push(`request to ${r.url()} failed`));
+      await page.goto(`file://${join(out, "report.html")}`);
+      await page.waitForSelector("body[data-charts-drawn]", { timeout: 10_000 });
+      assert.equal(await page.evaluate(() => document.body.dataset.chartsDrawn), "4");
+      // Every canvas has ink on it: a chart that failed to draw leaves it blank.
+      const inked = await page.evaluate(() =>
+        [...document.querySelectorAll("canvas")].map((c) => {
+          const { data } = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(
+            0,
+            0,
+            c.width,
+            c.height,
+          );
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
+          return n;
+        }),
+      );
+      assert.equal(inked.length, 4);
+      for (const n of inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("npm run bench, interrupted", () => {
+  it("stops on Ctrl-C, leaves no server running and still writes the finished cells", async () => {
+    const workDir = tempDir("bench-int");
+    const out = tempDir("bench-int-out");
+    const child = spawn(
+      process.execPath,
+      [
+        BENCH,
+        "--approaches",
+        "null,map,sqlite",
+        "--records",
+        "200",
+        "--repeat",
+        "2",
+        "--duration",
+        "1",
+        "--warmup",
+        "1",
+        "--out",
+        out,
+        "--work-dir",
+        workDir,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes("[3/")) resolve(); // two cells are done, the third is running
+      });
+      exited.then(() => reject(new Error(`bench ended before its third cell:\n${stderr}`)));
+    });
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, stderr);
+    assert.deepEqual(processesMentioning(workDir), [], "no server is left running");
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+    assert.equal(results.complete, false);
+    assert.ok(results.cells_done >= 2, `${results.cells_done} cells done`);
+    assert.equal(results.cells_total, 18);
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /Interrupted/);
+    assert.match(stderr, /interrupted after \d+ of 18 cells/);
+  });
+});
+
+describe("the autocannon load generator", () => {
+  const dataset = tempDir("ac-data");
+  let server: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    seed({ dataDir: dataset, count: 100 });
+    server = await startServer({ approach: "map", dataDir: dataset });
+  });
+  after(() => server?.stop());
+
+  for (const workload of ["read", "write", "mixed"] as const) {
+    it(`runs the ${workload} workload with only 2xx answers`, async () => {
+      const before = (await (await fetch(`${server.url}/health`)).json()) as { records: number };
+      const r = await runLoad({
+        tool: "autocannon",
+        url: server.url,
+        workload,
+        connections: 10,
+        threads: 1,
+        durationS: 1,
+        timeoutS: 10,
+        dataset,
+        writeShare: 0.5,
+        signal: new AbortController().signal,
+      });
+      assert.ok(r.requests > 0);
+      assert.equal(r.non2xx, 0);
+      assert.equal(r.errors, 0);
+      assert.ok(r.latency_ms.p999 >= r.latency_ms.p50);
+      const now = (await (await fetch(`${server.url}/health`)).json()) as { records: number };
+      if (workload === "read") assert.equal(now.records, before.records);
+      else assert.ok(now.records > before.records, "writes created users");
+    });
+  }
+
+  it("holds a fixed rate in the open model", async () => {
+    const r = await runLoad({
+      tool: "autocannon",
+      url: server.url,
+      workload: "read",
+      connections: 10,
+      threads: 1,
+      durationS: 2,
+      timeoutS: 10,
+      rate: 200,
+      dataset,
+      writeShare: 0,
+      signal: new AbortController().signal,
+    });
+    assert.ok(r.rps > 100 && r.rps < 300, `${r.rps.toFixed(0)} req/s at a 200 req/s target`);
+  });
+});
