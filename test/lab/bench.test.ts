@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // npm run bench end to end, on a tiny matrix: the files it writes, Ctrl-C, --compare, and
 // the HTML report drawn by a real browser.
 import assert from "node:assert/strict";
