@@ -2,6 +2,7 @@
 // approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
 import { FastResponse } from "srvx";
 import * as z from "zod";
+import { OverloadedError } from "./lib/durable-appender.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Store } from "./stores/_types.ts";
 
@@ -182,6 +183,9 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       return await route(req);
     } catch (err) {
       if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
+      if (err instanceof OverloadedError) {
+        return json(503, { error: err.message }, { "retry-after": String(err.retryAfterS) });
+      }
       log(`error: ${req.method} ${pathOf(req.url)} failed: ${(err as Error).stack ?? err}`);
       return json(500, { error: "internal server error; the server log has the details" });
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createApp } from "../src/app.ts";
+import { OverloadedError } from "../src/lib/durable-appender.ts";
 import type { Store } from "../src/stores/_types.ts";
 
 // The thing under test is the app's error handling, so the store here is one that breaks.
@@ -41,5 +42,31 @@ describe("app: server errors", () => {
     }
     assert.equal(logged.length, 2);
     assert.match(logged[0] ?? "", /GET \/users\/.* failed: Error: disk on fire\n\s+at /);
+  });
+});
+
+describe("app: overload", () => {
+  it("answers 503 with Retry-After when the store's write queue is full", async () => {
+    const store: Store = {
+      durability: { survives: "power-loss", claim: "test" },
+      get: () => undefined,
+      insert: () => Promise.reject(new OverloadedError(10_000, 1)),
+      count: () => 0,
+      close() {},
+    };
+    const fetch = createApp(store, {
+      approach: "full",
+      log: () => assert.fail("an overload is not a server error"),
+    });
+    const res = await fetch(
+      new Request("http://x/users", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"Ada","email":"a@b.c"}',
+      }),
+    );
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "1");
+    assert.match(((await res.json()) as { error: string }).error, /queue is full.*retry/);
   });
 });

@@ -17,7 +17,7 @@ import {
   WORKLOADS,
   type Workload,
 } from "./load.ts";
-import { describeMachine, measureFsyncUs } from "./machine.ts";
+import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "./machine.ts";
 import { cpuCores, sampleProcess } from "./proc.ts";
 import { writeReports } from "./report.ts";
 import type { Results, Sample } from "./results.ts";
@@ -87,8 +87,10 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   }
   const fsync = measureFsyncUs(o.workDir);
   const fsyncCeiling = 1e6 / fsync.fsync_us;
+  const fsyncLoadedUs = await measureFsyncUnderLoadUs(o.workDir);
   log(
-    `fsync ceiling on ${o.workDir}: ${fsync.fsync_us.toFixed(0)} µs per append+fsync, ${fsyncCeiling.toFixed(0)}/s`,
+    `fsync ceiling on ${o.workDir}: ${fsync.fsync_us.toFixed(0)} µs per append+fsync (${fsyncCeiling.toFixed(0)}/s); ` +
+      `with a core busy: ${fsyncLoadedUs.toFixed(0)} µs (${(1e6 / fsyncLoadedUs).toFixed(0)}/s)`,
   );
 
   const loadBase = {
@@ -170,6 +172,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     machine: describeMachine(o.workDir),
     fsync_us: fsync.fsync_us,
     fsync_ceiling_rps: fsyncCeiling,
+    fsync_loaded_us: fsyncLoadedUs,
     load: {
       tool: o.tool,
       model: o.rate ? "open" : "closed",

@@ -1,5 +1,5 @@
 // Facts about the machine a run was measured on, and the fsync ceiling of its data directory.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
   fsyncSync,
@@ -95,4 +95,19 @@ export function measureFsyncUs(dir: string): { fsync_us: number; p99_us: number;
     rmSync(path, { force: true });
   }
   return { fsync_us: percentile(times, 50), p99_us: percentile(times, 99), samples: times.length };
+}
+
+/**
+ * The same probe while another process keeps one core busy, as the load generator does
+ * during a write cell. On a small virtual machine the disk's completion path competes for
+ * CPU, and fsync slows: this is the ceiling a store can actually meet under load.
+ */
+export async function measureFsyncUnderLoadUs(dir: string): Promise<number> {
+  const burner = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 200)); // let it take its core
+    return measureFsyncUs(dir).fsync_us;
+  } finally {
+    burner.kill("SIGKILL");
+  }
 }

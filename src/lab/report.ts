@@ -41,6 +41,7 @@ function readSection(a: Analysis): string {
 }
 
 function writeSection(a: Analysis, results: Results): string {
+  const loadedCeiling = 1e6 / results.fsync_loaded_us;
   const rows = a.writePaths.map((p) => [
     p.name,
     `\`${p.approach}\``,
@@ -49,13 +50,14 @@ function writeSection(a: Analysis, results: Results): string {
     ms(p.run?.latency_ms.p99),
     x(p.run?.ratio_to_null),
     x(p.run?.ratio_to_fsync),
+    x(p.run ? p.run.rps / loadedCeiling : null),
     p.run?.durability ?? "-",
     p.course_rps,
     p.course_latency,
     p.course_durability,
   ]);
   return [
-    `At ${int(a.largest)} records. Ceilings measured in this run: \`null\` (HTTP only) and fsync (${int(results.fsync_ceiling_rps)}/s).`,
+    `At ${int(a.largest)} records. Ceilings measured in this run: \`null\` (HTTP only), and fsync: ${int(results.fsync_ceiling_rps)}/s idle, ${int(loadedCeiling)}/s with one core busy.`,
     "",
     table(
       [
@@ -66,6 +68,7 @@ function writeSection(a: Analysis, results: Results): string {
         "p99 ms",
         "× null",
         "× fsync ceiling",
+        "× fsync, core busy",
         "claims to survive",
         "course req/s",
         "course latency",

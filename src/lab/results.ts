@@ -66,6 +66,8 @@ export interface Results {
   /** Median time of one 120-byte append + fsync on the data directory's filesystem. */
   fsync_us: number;
   fsync_ceiling_rps: number;
+  /** The same probe with one other core kept busy, as during a write cell. */
+  fsync_loaded_us: number;
   load: {
     tool: Tool;
     model: "closed" | "open";

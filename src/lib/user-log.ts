@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync } from "node:fs";
+import { closeSync } from "node:fs";
+import { type AppenderLimits, DurableAppender } from "./durable-appender.ts";
 import { openAppend, writeAll } from "./durable-fs.ts";
 import { loadJsonl } from "./jsonl.ts";
 import { isUser, type User } from "./user.ts";
@@ -37,14 +38,15 @@ export class UserLog {
   /**
    * One write(2) per record on an O_APPEND descriptor, so a record is never split across
    * two writes. The bytes are in the page cache when this returns: safe from a process
-   * crash, not from a power cut. `sync()` is what makes them durable.
+   * crash, not from a power cut. A DurableAppender is what makes them durable.
    */
   append(json: string): void {
     writeAll(this.fd, Buffer.from(`${json}\n`));
   }
 
-  sync(): void {
-    fsyncSync(this.fd);
+  /** Appends that resolve only once fsynced; see DurableAppender. */
+  durableAppender(limits: AppenderLimits): DurableAppender {
+    return new DurableAppender(this.fd, limits);
   }
 
   close(): void {
