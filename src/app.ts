@@ -2,7 +2,7 @@
 // approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
 import { FastResponse } from "srvx";
 import * as z from "zod";
-import { OverloadedError } from "./lib/durable-appender.ts";
+import { OverloadedError } from "./lib/group-commit.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Store } from "./stores/_types.ts";
 
@@ -152,6 +152,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       approach,
       durability: store.durability,
       ...store.details,
+      ...store.stats?.(),
       records: await store.count(),
     });
   }

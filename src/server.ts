@@ -55,8 +55,6 @@ try {
       : `could not listen on ${hostname}:${port}: ${(err as Error).message}`,
   );
 }
-// Tools that start the server read this line to learn the address (PORT=0 picks a free port).
-console.log(`needadb: ${approach} listening on ${server.url} (data in ${dataDir})`);
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -74,3 +72,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+
+// Announced only once the stop handlers above are in place: tools that start the server read
+// this line to learn the address (PORT=0 picks a free port), and may signal it right after.
+console.log(`needadb: ${approach} listening on ${server.url} (data in ${dataDir})`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createApp } from "../src/app.ts";
-import { OverloadedError } from "../src/lib/durable-appender.ts";
+import { OverloadedError } from "../src/lib/group-commit.ts";
 import type { Store } from "../src/stores/_types.ts";
 
 // The thing under test is the app's error handling, so the store here is one that breaks.

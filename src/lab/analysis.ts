@@ -36,11 +36,38 @@ export const COURSE_WRITE_PATHS = [
   },
 ] as const;
 
+/** Where the course leads: group commit, durable like fsync-per-write, batched like the liar. */
+export const GROUP_COMMIT_PATHS = [
+  {
+    approach: "jsonl-group",
+    name: "JSONL append, group commit",
+    course_rps: "(not in the course)",
+    course_latency: "",
+    course_durability: "",
+  },
+  {
+    approach: "sqlite-group",
+    name: "SQLite insert, group commit",
+    course_rps: "(not in the course)",
+    course_latency: "",
+    course_durability: "",
+  },
+] as const;
+
 /** The only read figure the course gives: the in-memory map, on its mac mini. */
 export const COURSE_READ_RPS: Record<string, string> = { map: "~72,000 (all sizes)" };
 
 /** The course's order, simplest first; the recommendation prefers the simpler of equals. */
-const SIMPLEST_FIRST = ["linear", "map", "binary", "jsonl-fsync", "sqlite", "sqlite-batched"];
+const SIMPLEST_FIRST = [
+  "linear",
+  "map",
+  "binary",
+  "jsonl-fsync",
+  "jsonl-group",
+  "sqlite",
+  "sqlite-group",
+  "sqlite-batched",
+];
 
 /** At the largest size, an approach keeping this share of its smallest-size reads is "flat". */
 const FLAT_SHARE = 0.7;
@@ -61,6 +88,8 @@ export interface WritePathRow {
   approach: string;
   name: string;
   run: Run | undefined;
+  /** From the durability lab, when its results were given: lost of acknowledged, per fault. */
+  measured: string;
   course_rps: string;
   course_latency: string;
   course_durability: string;
@@ -156,10 +185,13 @@ export function analyse(results: Results, targetDau: number): Analysis {
     };
   });
 
-  const writePaths: WritePathRow[] = COURSE_WRITE_PATHS.map((p) => ({
-    ...p,
-    run: find(runs, p.approach, "write", largest),
-  }));
+  const writePaths: WritePathRow[] = [...COURSE_WRITE_PATHS, ...GROUP_COMMIT_PATHS]
+    .map((p) => ({
+      ...p,
+      run: find(runs, p.approach, "write", largest),
+      measured: measuredDurability(results, p.approach),
+    }))
+    .filter((p) => p.run || COURSE_WRITE_PATHS.some((c) => c.approach === p.approach));
 
   const a = results.assumptions;
   const dau: DauRow[] = approaches
@@ -193,6 +225,19 @@ export function analyse(results: Results, targetDau: number): Analysis {
     criteria,
     recommendation,
   };
+}
+
+/** "process crash: lost 0 of 1,234; power cut: lost 56 of 789", or "not measured". */
+function measuredDurability(results: Results, approach: string): string {
+  const runs = results.durability?.runs.filter((r) => r.approach === approach) ?? [];
+  if (runs.length === 0) return "not measured";
+  const name = { sigkill: "process crash", powercut: "power cut" } as const;
+  return runs
+    .map(
+      (r) =>
+        `${name[r.fault]}: lost ${fmt(r.lost_acked)} of ${fmt(r.acked)}${r.corrupt ? `, ${r.corrupt} corrupt` : ""}`,
+    )
+    .join("; ");
 }
 
 /** The course's "when you actually need a database", answered from this run where it can be. */

@@ -1,11 +1,12 @@
 // npm run bench: every approach × workload × dataset size, each cell in a fresh server on
 // a fresh copy of a seeded dataset, with a warm-up and a measured phase, repeated; then
 // results.json, report.md and report.html from what was measured.
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand, runMain } from "citty";
 import { APPROACHES, type Approach, isApproach } from "../stores/index.ts";
 import { compareRuns, formatComparison } from "./compare.ts";
+import type { DurabilityResults } from "./crash.ts";
 import { ensureDataset, prepareCellDir } from "./datasets.ts";
 import { checkAssumptions, type DauAssumptions, DEFAULT_ASSUMPTIONS } from "./dau.ts";
 import {
@@ -23,7 +24,7 @@ import { writeReports } from "./report.ts";
 import type { Results, Sample } from "./results.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { startServer } from "./server-process.ts";
-import { summarise } from "./summary.ts";
+import { cellKey, summarise } from "./summary.ts";
 import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface BenchOptions {
@@ -69,6 +70,30 @@ export function planCells(
   return cells;
 }
 
+/**
+ * Seconds the remaining cells should take: each at the time its own cell took in an earlier
+ * repeat, else at the average for its dataset size (start-up and copies grow with it), else
+ * at the average so far.
+ */
+export function estimateLeftS(
+  remaining: readonly Cell[],
+  tookS: ReadonlyMap<string, number[]>,
+): number {
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const all = [...tookS.values()].flat();
+  if (all.length === 0) return Number.NaN;
+  const bySize = new Map<number, number[]>();
+  for (const [key, xs] of tookS) {
+    const size = Number(key.split("|")[2]);
+    bySize.set(size, [...(bySize.get(size) ?? []), ...xs]);
+  }
+  return remaining.reduce((sum, c) => {
+    const own = tookS.get(cellKey(c));
+    const size = bySize.get(c.records);
+    return sum + (own ? avg(own) : size ? avg(size) : avg(all));
+  }, 0);
+}
+
 function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
@@ -105,14 +130,14 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   const samples: Sample[] = [];
   const durability = new Map<string, string>();
   const cellDir = join(o.workDir, "cell");
-  const cellStarted = performance.now();
+  const tookS = new Map<string, number[]>();
   let done = 0;
 
-  for (const cell of cells) {
+  for (const [i, cell] of cells.entries()) {
     if (signal.aborted) break;
-    const elapsedS = (performance.now() - cellStarted) / 1000;
-    const left =
-      done > 0 ? ` · about ${formatDuration((elapsedS / done) * (cells.length - done))} left` : "";
+    const leftS = estimateLeftS(cells.slice(i), tookS);
+    const left = Number.isFinite(leftS) ? ` · about ${formatDuration(leftS)} left` : "";
+    const cellStarted = performance.now();
     log(
       `[${done + 1}/${cells.length}] ${cell.approach} ${cell.workload} ${cell.records.toLocaleString("en")} records` +
         `${o.repeat > 1 ? ` (repeat ${cell.repeat}/${o.repeat})` : ""}${left}`,
@@ -136,6 +161,10 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       const before = sampleProcess(server.pid);
       const result = await runLoad(spec);
       const after = sampleProcess(server.pid);
+      const stats = (await (await fetch(`${server.url}/health`)).json()) as {
+        avg_batch?: number;
+        max_batch?: number;
+      };
       samples.push({
         ...cell,
         rps: result.rps,
@@ -152,8 +181,13 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
         peak_rss_bytes: after?.peak_rss_bytes ?? 0,
         cpu_cores: before && after ? cpuCores(before, after) : 0,
         write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
+        ...(stats.avg_batch !== undefined
+          ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
+          : {}),
       });
       done++;
+      const key = cellKey(cell);
+      tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - cellStarted) / 1000]);
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {
@@ -199,6 +233,16 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   };
 }
 
+/** The newest crash-results/<time>/durability.json, if `npm run crash` has been run here. */
+function newestDurabilityFile(): string | undefined {
+  const dir = resolve("crash-results");
+  if (!existsSync(dir)) return undefined;
+  const runs = readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, "durability.json")))
+    .sort();
+  return runs.length ? join(dir, runs.at(-1) as string, "durability.json") : undefined;
+}
+
 function list(value: string, flag: string): string[] {
   const items = value
     .split(",")
@@ -227,7 +271,7 @@ const command = defineCommand({
   args: {
     quick: {
       type: "boolean",
-      description: "1,000 and 100,000 records, short phases, 1 repeat (about 3 minutes)",
+      description: "1,000 and 100,000 records, short phases, 1 repeat (about 2 minutes)",
     },
     approaches: {
       type: "string",
@@ -251,7 +295,7 @@ const command = defineCommand({
     },
     duration: {
       type: "string",
-      description: "seconds measured per cell (default 3; --quick 2)",
+      description: "seconds measured per cell (default 2; --quick 1)",
       valueHint: "S",
     },
     warmup: {
@@ -301,6 +345,12 @@ const command = defineCommand({
       type: "string",
       description: "with --compare: compare this results.json instead of running",
       valueHint: "NEW.json",
+    },
+    durability: {
+      type: "string",
+      description:
+        "durability.json from npm run crash, shown as the measured durability column (default: the newest in crash-results/; 'none' for none)",
+      valueHint: "FILE",
     },
     "requests-per-user": {
       type: "string",
@@ -374,8 +424,8 @@ const command = defineCommand({
       durationS: args.duration
         ? positive(args.duration, "--duration", { integer: true, min: 1 })
         : quick
-          ? 2
-          : 3,
+          ? 1
+          : 2,
       warmupS: args.warmup ? positive(args.warmup, "--warmup", { integer: true }) : 1,
       timeoutS: 10,
       connections: args.connections
@@ -409,6 +459,13 @@ const command = defineCommand({
     process.on("SIGTERM", interrupt);
 
     const results = await runBench(options, abort.signal);
+    const durabilityFile =
+      args.durability === "none" ? undefined : (args.durability ?? newestDurabilityFile());
+    if (durabilityFile) {
+      const d = JSON.parse(readFileSync(durabilityFile, "utf8")) as DurabilityResults;
+      results.durability = { file: durabilityFile, runs: d.runs };
+      log(`measured durability from ${durabilityFile}`);
+    }
     const files = writeReports(results, options.outDir, options.targetDau);
     log(
       `${results.complete ? "done" : `interrupted after ${results.cells_done} of ${results.cells_total} cells`}: ${files.join(", ")}`,

@@ -181,6 +181,7 @@ export function renderHtml(results: Results, a: Analysis): string {
       "p99 ms",
       "× fsync ceiling",
       "claims to survive",
+      "measured durability",
       "course req/s",
       "course durability",
     ],
@@ -191,6 +192,7 @@ export function renderHtml(results: Results, a: Analysis): string {
       p.run ? p.run.latency_ms.p99.toFixed(2) : "-",
       p.run?.ratio_to_fsync == null ? "-" : `${p.run.ratio_to_fsync.toFixed(2)}×`,
       p.run?.durability ?? "-",
+      p.measured,
       p.course_rps,
       p.course_durability,
     ]),
@@ -257,6 +259,37 @@ export function renderHtml(results: Results, a: Analysis): string {
   <div class="chart"><canvas id="chart-write-latency" role="img" aria-label="Write latency percentiles"></canvas></div>
 </div>
 <div class="wide">${writes}</div>
+
+${
+  results.durability
+    ? `<h2>Durability, measured</h2>
+<p>${inline(`From \`${results.durability.file}\` (\`npm run crash\`). A process crash is SIGKILL under load; a power cut also drops every write not yet fsynced.`)}</p>
+<div class="wide">${htmlTable(
+        [
+          "store",
+          "fault",
+          "trials",
+          "acknowledged",
+          "lost",
+          "corrupt",
+          "restarted",
+          "claims to survive",
+          "claim held",
+        ],
+        results.durability.runs.map((r) => [
+          `\`${r.approach}\``,
+          r.fault === "sigkill" ? "process crash" : "power cut",
+          String(r.trials),
+          int(r.acked),
+          int(r.lost_acked),
+          String(r.corrupt),
+          `${r.restarted}/${r.trials}`,
+          r.claim,
+          r.claim_held ? "yes" : "**no**",
+        ]),
+      )}</div>`
+    : ""
+}
 
 <h2>Reading the numbers</h2>
 <p>${inline(`Each active user makes ${as.requestsPerUserPerDay} requests a day, the busiest second carries ${as.peakFactor}× the average, ${Math.round(as.writeShare * 100)}% of requests are writes (change with \`--requests-per-user\`, \`--peak-factor\`, \`--write-share\`). DAU = mixed req/s × 86,400 / (${as.peakFactor} × ${as.requestsPerUserPerDay}).`)}</p>

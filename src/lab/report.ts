@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Analysis, analyse, describeRun } from "./analysis.ts";
+import { renderDurabilityTable } from "./crash.ts";
 import { renderHtml } from "./report-html.ts";
 import type { Results, Run } from "./results.ts";
 
@@ -52,6 +53,7 @@ function writeSection(a: Analysis, results: Results): string {
     x(p.run?.ratio_to_fsync),
     x(p.run ? p.run.rps / loadedCeiling : null),
     p.run?.durability ?? "-",
+    p.measured,
     p.course_rps,
     p.course_latency,
     p.course_durability,
@@ -70,6 +72,7 @@ function writeSection(a: Analysis, results: Results): string {
         "× fsync ceiling",
         "× fsync, core busy",
         "claims to survive",
+        "measured durability",
         "course req/s",
         "course latency",
         "course durability",
@@ -103,6 +106,7 @@ function fullTable(runs: readonly Run[]): string {
       "peak RSS MB",
       "CPU cores",
       "bytes written/req",
+      "records per fsync (max)",
     ],
     sorted.map((r) => [
       r.workload,
@@ -120,6 +124,7 @@ function fullTable(runs: readonly Run[]): string {
       int(r.rss_mb),
       r.cpu_cores.toFixed(2),
       int(r.bytes_written_per_request),
+      r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
     ]),
   );
 }
@@ -153,6 +158,16 @@ export function renderMarkdown(results: Results, a: Analysis): string {
     "",
     writeSection(a, results),
     "",
+    ...(results.durability
+      ? [
+          "## Durability, measured",
+          "",
+          `From \`${results.durability.file}\` (\`npm run crash\`). A process crash is SIGKILL under load; a power cut also drops every write not yet fsynced.`,
+          "",
+          renderDurabilityTable(results.durability.runs),
+          "",
+        ]
+      : []),
     "## Reading the numbers",
     "",
     dauSection(a),

@@ -28,6 +28,9 @@ export interface Sample {
   cpu_cores: number;
   /** Bytes the server wrote to files during the measured phase. */
   write_bytes: number;
+  /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
+  avg_batch?: number;
+  max_batch?: number;
 }
 
 /** A cell's repeats, summarised by their medians. */
@@ -48,6 +51,9 @@ export interface Run {
   rss_mb: number;
   cpu_cores: number;
   bytes_written_per_request: number;
+  /** Group-commit stores: the median over repeats of records per flush, and the largest batch. */
+  avg_batch: number | null;
+  max_batch: number | null;
   /** rps / null's rps for the same workload and size. */
   ratio_to_null: number | null;
   /** Write rows only: rps / the fsync ceiling. */
@@ -90,4 +96,6 @@ export interface Results {
   assumptions: DauAssumptions;
   runs: Run[];
   samples: Sample[];
+  /** The durability lab's results this report shows beside the claims, if any. */
+  durability?: { file: string; runs: import("./crash.ts").DurabilityRun[] };
 }

@@ -47,6 +47,10 @@ export function summarise(
       bytes_written_per_request: of((s) => (s.requests > 0 ? s.write_bytes / s.requests : 0)),
       ratio_to_null: null,
       ratio_to_fsync: null,
+      avg_batch: group.some((s) => s.avg_batch !== undefined) ? of((s) => s.avg_batch ?? 0) : null,
+      max_batch: group.some((s) => s.max_batch !== undefined)
+        ? Math.max(...group.map((s) => s.max_batch ?? 0))
+        : null,
     });
   }
   for (const run of runs) {

@@ -71,9 +71,13 @@ export function insertUser(users: UsersDb, u: User): void {
   users.insert.run(u.id, u.name, u.email, u.created_at);
 }
 
-/** Runs `fn` in one transaction: all of it commits, or none of it. */
+/**
+ * Runs `fn` in one transaction: all of it commits, or none of it. BEGIN IMMEDIATE takes the
+ * write lock at the start, where the busy timeout applies; a plain BEGIN would take it at
+ * the first write, and SQLite answers SQLITE_BUSY at once there rather than wait.
+ */
 export function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN");
+  db.exec("BEGIN IMMEDIATE");
   try {
     const result = fn();
     db.exec("COMMIT");

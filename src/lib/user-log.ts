@@ -1,8 +1,11 @@
-import { closeSync } from "node:fs";
-import { type AppenderLimits, DurableAppender } from "./durable-appender.ts";
+import { closeSync, fsync } from "node:fs";
+import { promisify } from "node:util";
 import { openAppend, writeAll } from "./durable-fs.ts";
+import { GroupCommit, type GroupCommitLimits } from "./group-commit.ts";
 import { loadJsonl } from "./jsonl.ts";
 import { isUser, type User } from "./user.ts";
+
+const fsyncAsync = promisify(fsync);
 
 /** The course's data file: one JSON user per line, in the order they were created. */
 export const USERS_FILE = "users.jsonl";
@@ -38,15 +41,27 @@ export class UserLog {
   /**
    * One write(2) per record on an O_APPEND descriptor, so a record is never split across
    * two writes. The bytes are in the page cache when this returns: safe from a process
-   * crash, not from a power cut. A DurableAppender is what makes them durable.
+   * crash, not from a power cut. durableAppender() is what makes them durable.
    */
   append(json: string): void {
     writeAll(this.fd, Buffer.from(`${json}\n`));
   }
 
-  /** Appends that resolve only once fsynced; see DurableAppender. */
-  durableAppender(limits: AppenderLimits): DurableAppender {
-    return new DurableAppender(this.fd, limits);
+  /**
+   * Appends that resolve only once fsynced, with group commit: a batch of lines goes out in
+   * one write and one fsync. The write only copies into the page cache, so it runs on the
+   * event loop; the fsync, which waits for the device, runs on libuv's thread pool, so
+   * requests keep being served meanwhile. (Measured: sending the write to the pool as well
+   * cost a second thread hop per flush and ~20% of jsonl-fsync's throughput.)
+   */
+  durableAppender(limits: Omit<GroupCommitLimits, "start">): GroupCommit<string> {
+    return new GroupCommit<string>(
+      async (jsons) => {
+        writeAll(this.fd, Buffer.from(`${jsons.join("\n")}\n`));
+        await fsyncAsync(this.fd);
+      },
+      { ...limits, start: "now" },
+    );
   }
 
   close(): void {

@@ -18,6 +18,8 @@ export interface Store {
   readonly durability: Durability;
   /** Extra facts for GET /health, such as SQLite's synchronous level. */
   readonly details?: Record<string, string | number>;
+  /** Live counters for GET /health, such as group commit's batch sizes. */
+  stats?(): Record<string, number>;
   /**
    * The record as JSON text, exactly as the store keeps it. Flat-file stores answer with the
    * stored line itself, so a read never parses and re-serialises a record.

@@ -1,7 +1,7 @@
 import type { StoreModule } from "./_types.ts";
 
 /**
- * Every approach, in the course's order, then the ceilings. Modules load lazily so that
+ * Every approach: the course's, in its order, then group commit, then the ceiling. Modules load lazily so that
  * starting one approach never opens another's files.
  */
 const modules = {
@@ -11,6 +11,8 @@ const modules = {
   sqlite: () => import("./sqlite.ts"),
   "jsonl-fsync": () => import("./jsonl-fsync.ts"),
   "sqlite-batched": () => import("./sqlite-batched.ts"),
+  "jsonl-group": () => import("./jsonl-group.ts"),
+  "sqlite-group": () => import("./sqlite-group.ts"),
   null: () => import("./null.ts"),
 } satisfies Record<string, () => Promise<StoreModule>>;
 

@@ -15,7 +15,7 @@ export const files = [USERS_FILE];
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {
-    durableWrites: { maxBatchRecords: 1, maxQueueRecords: MAX_QUEUE_RECORDS },
+    durableWrites: { maxBatch: 1, maxQueue: MAX_QUEUE_RECORDS },
     durability: {
       survives: "power-loss",
       claim: "Survives a power loss: each write is fsynced on its own before it is acknowledged.",

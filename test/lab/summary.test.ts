@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planCells } from "../../src/lab/bench.ts";
+import { estimateLeftS, planCells } from "../../src/lab/bench.ts";
 import { compareRuns, formatComparison } from "../../src/lab/compare.ts";
 import type { Sample } from "../../src/lab/results.ts";
 import { summarise } from "../../src/lab/summary.ts";
@@ -106,5 +106,28 @@ describe("planCells", () => {
         "2:20:map",
       ],
     );
+  });
+});
+
+describe("estimateLeftS", () => {
+  const cell = (approach: string, records: number, repeat = 2) => ({
+    approach: approach as "map",
+    workload: "read" as const,
+    records,
+    repeat,
+  });
+  it("uses a cell's own earlier time, else its size's average, else the overall average", () => {
+    const took = new Map([
+      ["map|read|10", [2, 4]],
+      ["null|read|10", [1]],
+      ["map|read|99", [30]],
+    ]);
+    // own: map@10 -> 3; size average: sqlite@10 -> (2+4+1)/3; own: map@99 -> 30; overall: sqlite@5 -> 37/4
+    const left = estimateLeftS(
+      [cell("map", 10), cell("sqlite", 10), cell("map", 99), cell("sqlite", 5)],
+      took,
+    );
+    assert.equal(left, 3 + 7 / 3 + 30 + 37 / 4);
+    assert.ok(Number.isNaN(estimateLeftS([cell("map", 10)], new Map())));
   });
 });

@@ -1,0 +1,422 @@
+// npm run crash: the durability lab. Each trial starts a store on a seeded dataset, drives
+// concurrent writes while recording every write the server acknowledged, kills the server
+// at a random moment (and for a power cut, also drops every write not yet fsynced), starts
+// it again on what is left, and checks that each acknowledged record is there, intact.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { defineCommand, runMain } from "citty";
+import { APPROACHES, type Approach } from "../stores/index.ts";
+import { ensureDataset, prepareCellDir } from "./datasets.ts";
+import { describeMachine, type Machine } from "./machine.ts";
+import { mountLazyFs, powerCutUnavailable } from "./powercut/mount.ts";
+import { DEFAULT_SEED } from "./seed.ts";
+import { type ServerProcess, startServer } from "./server-process.ts";
+import { PROJECT_ROOT } from "./wrk.ts";
+
+export const FAULTS = ["sigkill", "powercut"] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** A store as the lab runs it: an approach, and the settings that change its durability. */
+export interface Target {
+  name: string;
+  approach: Approach;
+  env: Record<string, string>;
+}
+
+/** Every store that keeps data, plus SQLite at its faster synchronous level. */
+export const TARGETS: Target[] = [
+  ...APPROACHES.filter((a) => a !== "null").map((approach) => ({
+    name: approach,
+    approach,
+    env: {},
+  })),
+  { name: "sqlite-normal", approach: "sqlite", env: { SQLITE_SYNCHRONOUS: "NORMAL" } },
+];
+
+/** Writes run this long at least before the fault, and at most this much longer. */
+const LOAD_MIN_MS = 300;
+const LOAD_SPREAD_MS = 900;
+/** Concurrent writers during a trial. */
+const WRITERS = 16;
+/** Checks of acknowledged records run this many at a time. */
+const CHECKERS = 16;
+
+export interface Trial {
+  target: string;
+  fault: Fault;
+  trial: number;
+  fault_after_ms: number;
+  acked: number;
+  lost_acked: number;
+  corrupt: number;
+  restarted: boolean;
+  /** What lazyfs said it dropped, for power cuts. */
+  cut?: string;
+  /** Why the restart failed, when it did. */
+  restart_error?: string;
+}
+
+export interface DurabilityRun {
+  approach: string;
+  fault: Fault;
+  trials: number;
+  acked: number;
+  lost_acked: number;
+  corrupt: number;
+  /** Trials after which the server started again. */
+  restarted: number;
+  max_lost_in_a_trial: number;
+  /** What the store claims an acknowledged write survives. */
+  claim: string;
+  /** Whether the measurement is consistent with that claim. */
+  claim_held: boolean;
+}
+
+export interface DurabilityResults {
+  needadb_durability: 1;
+  started_at: string;
+  finished_at: string;
+  complete: boolean;
+  machine: Machine;
+  settings: {
+    trials: number;
+    records: number;
+    writers: number;
+    seed: number;
+    targets: string[];
+    faults: Fault[];
+  };
+  runs: DurabilityRun[];
+  trials: Trial[];
+}
+
+/** Drives POSTs from `WRITERS` loops until `stop` aborts; returns id -> acknowledged body. */
+async function driveWrites(url: string, stop: AbortSignal): Promise<Map<string, string>> {
+  const acked = new Map<string, string>();
+  const run = Date.now();
+  let n = 0;
+  const writer = async (w: number) => {
+    while (!stop.aborted) {
+      const tag = `${run}-${w}-${n++}`;
+      try {
+        const res = await fetch(`${url}/users`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: `Crash ${tag}`, email: `crash${tag}@example.com` }),
+          signal: stop,
+        });
+        const text = await res.text();
+        if (res.status === 201) acked.set((JSON.parse(text) as { id: string }).id, text);
+        else if (res.status === 503) await new Promise((r) => setTimeout(r, 5));
+      } catch {
+        return; // the server is gone: this writer is done
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+  return acked;
+}
+
+/** Checks each acknowledged record on the restarted server. */
+async function verify(
+  url: string,
+  acked: Map<string, string>,
+): Promise<{ lost: number; corrupt: number }> {
+  const entries = [...acked];
+  let lost = 0;
+  let corrupt = 0;
+  let next = 0;
+  const checker = async () => {
+    while (next < entries.length) {
+      const [id, body] = entries[next++] as [string, string];
+      const res = await fetch(`${url}/users/${id}`);
+      const text = await res.text();
+      if (res.status === 404) lost++;
+      else if (res.status !== 200 || text !== body) corrupt++;
+    }
+  };
+  await Promise.all(Array.from({ length: CHECKERS }, checker));
+  return { lost, corrupt };
+}
+
+export async function runTrial(
+  target: Target,
+  fault: Fault,
+  trial: number,
+  dataset: string,
+  workDir: string,
+): Promise<Trial> {
+  const backing = join(workDir, "backing");
+  const mnt = join(workDir, "mnt");
+  await prepareCellDir(dataset, backing, target.approach);
+  let mount = fault === "powercut" ? await mountLazyFs(backing, mnt) : undefined;
+  const dataDir = mount ? mnt : backing;
+  const faultAfterMs = LOAD_MIN_MS + Math.floor(Math.random() * LOAD_SPREAD_MS);
+  const result: Trial = {
+    target: target.name,
+    fault,
+    trial,
+    fault_after_ms: faultAfterMs,
+    acked: 0,
+    lost_acked: 0,
+    corrupt: 0,
+    restarted: false,
+  };
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer({ approach: target.approach, dataDir, env: target.env });
+    const stop = new AbortController();
+    const writes = driveWrites(server.url, stop.signal);
+    await new Promise((r) => setTimeout(r, faultAfterMs));
+    await server.kill(); // SIGKILL: no flush, no goodbye
+    stop.abort();
+    const acked = await writes;
+    result.acked = acked.size;
+    if (mount) {
+      result.cut = await mount.cut();
+      mount = await mountLazyFs(backing, mnt);
+    }
+    try {
+      server = await startServer({ approach: target.approach, dataDir, env: target.env });
+    } catch (err) {
+      result.restart_error = (err as Error).message.slice(0, 2000);
+      server = undefined;
+      return result;
+    }
+    result.restarted = true;
+    const checked = await verify(server.url, acked);
+    result.lost_acked = checked.lost;
+    result.corrupt = checked.corrupt;
+    return result;
+  } finally {
+    await server?.stop();
+    if (mount) await mount.cut();
+    rmSync(backing, { recursive: true, force: true });
+  }
+}
+
+/** What a store's claim allows a fault to lose. */
+export function claimHolds(
+  claim: string,
+  fault: Fault,
+  lost: number,
+  corrupt: number,
+  restartedAll: boolean,
+): boolean {
+  if (!restartedAll || corrupt > 0) return false;
+  if (claim === "power-loss") return lost === 0;
+  if (claim === "process-crash") return fault === "powercut" || lost === 0;
+  return true; // it claims nothing
+}
+
+export function summariseTrials(
+  trials: readonly Trial[],
+  claims: ReadonlyMap<string, string>,
+): DurabilityRun[] {
+  const groups = new Map<string, Trial[]>();
+  for (const t of trials)
+    groups.set(`${t.target}|${t.fault}`, [...(groups.get(`${t.target}|${t.fault}`) ?? []), t]);
+  return [...groups.values()].map((group) => {
+    const first = group[0] as Trial;
+    const sum = (pick: (t: Trial) => number) => group.reduce((n, t) => n + pick(t), 0);
+    const lost = sum((t) => t.lost_acked);
+    const corrupt = sum((t) => t.corrupt);
+    const restarted = group.filter((t) => t.restarted).length;
+    const claim = claims.get(first.target) ?? "unknown";
+    return {
+      approach: first.target,
+      fault: first.fault,
+      trials: group.length,
+      acked: sum((t) => t.acked),
+      lost_acked: lost,
+      corrupt,
+      restarted,
+      max_lost_in_a_trial: Math.max(...group.map((t) => t.lost_acked)),
+      claim,
+      claim_held: claimHolds(claim, first.fault, lost, corrupt, restarted === group.length),
+    };
+  });
+}
+
+const FAULT_NAMES: Record<Fault, string> = {
+  sigkill: "process crash (SIGKILL)",
+  powercut: "power cut (unsynced writes dropped)",
+};
+
+export function renderDurabilityTable(runs: readonly DurabilityRun[]): string {
+  const header =
+    "| store | fault | trials | acknowledged | lost | corrupt | restarted | worst trial lost | claims to survive | claim held |";
+  const rows = runs.map(
+    (r) =>
+      `| \`${r.approach}\` | ${FAULT_NAMES[r.fault]} | ${r.trials} | ${r.acked.toLocaleString("en")} | ${r.lost_acked.toLocaleString("en")} | ${r.corrupt} | ${r.restarted}/${r.trials} | ${r.max_lost_in_a_trial} | ${r.claim} | ${r.claim_held ? "yes" : "**no**"} |`,
+  );
+  return [header, "|---|---|---|---|---|---|---|---|---|---|", ...rows].join("\n");
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const command = defineCommand({
+  meta: {
+    name: "npm run crash --",
+    description:
+      "Measure what each store's acknowledged writes survive: kill the server mid-load (and, for a power cut, drop every write not yet fsynced), restart it, and check every acknowledged record. Writes durability.json and durability.md.",
+  },
+  args: {
+    quick: { type: "boolean", description: "5 trials per store and fault (a few minutes)" },
+    trials: {
+      type: "string",
+      description: "trials per store and fault (default 20; --quick 5)",
+      valueHint: "N",
+    },
+    approaches: {
+      type: "string",
+      description: `comma-separated; default all: ${TARGETS.map((t) => t.name).join(",")}`,
+      valueHint: "a,b",
+    },
+    faults: {
+      type: "string",
+      description: "sigkill, powercut or both (default both; powercut needs FUSE)",
+      valueHint: "f,f",
+    },
+    records: {
+      type: "string",
+      description: "seeded records each trial starts from (default 1000)",
+      valueHint: "N",
+    },
+    out: {
+      type: "string",
+      description: "output directory (default crash-results/<timestamp>)",
+      valueHint: "DIR",
+    },
+    "work-dir": {
+      type: "string",
+      description: "where trials run (default .bench-data)",
+      valueHint: "DIR",
+    },
+  },
+  async run({ args }) {
+    const trials = Number(args.trials ?? (args.quick ? 5 : 20));
+    if (!Number.isInteger(trials) || trials < 1)
+      throw new Error(`--trials must be a whole number of at least 1`);
+    const records = Number(args.records ?? 1000);
+    if (!Number.isInteger(records) || records < 1)
+      throw new Error(`--records must be a whole number of at least 1`);
+    const names = args.approaches
+      ? args.approaches.split(",").map((s) => s.trim())
+      : TARGETS.map((t) => t.name);
+    const targets = names.map((n) => {
+      const t = TARGETS.find((x) => x.name === n);
+      if (!t)
+        throw new Error(
+          `unknown store "${n}"; choose from ${TARGETS.map((x) => x.name).join(", ")}`,
+        );
+      return t;
+    });
+    const faults = (
+      args.faults ? args.faults.split(",").map((s) => s.trim()) : [...FAULTS]
+    ) as Fault[];
+    for (const f of faults)
+      if (!FAULTS.includes(f))
+        throw new Error(`unknown fault "${f}"; choose from ${FAULTS.join(", ")}`);
+    const unavailable = powerCutUnavailable();
+    if (faults.includes("powercut") && unavailable) {
+      throw new Error(
+        `power cuts cannot run here: ${unavailable}. Run with --faults sigkill, or install what is missing.`,
+      );
+    }
+    const workDir = resolve(args["work-dir"] ?? join(PROJECT_ROOT, ".bench-data"));
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+    const out = resolve(args.out ?? join("crash-results", stamp));
+    const trialDir = join(workDir, "crash");
+    mkdirSync(trialDir, { recursive: true });
+
+    const abort = new AbortController();
+    const interrupt = () => {
+      if (abort.signal.aborted) process.exit(130);
+      log(
+        "\nstopping after this trial; the finished trials will still be written (again to quit at once)",
+      );
+      abort.abort();
+    };
+    process.on("SIGINT", interrupt);
+    process.on("SIGTERM", interrupt);
+
+    const started = new Date();
+    const dataset = ensureDataset(workDir, records, DEFAULT_SEED).dir;
+    const claims = new Map<string, string>();
+    const done: Trial[] = [];
+    const total = targets.length * faults.length * trials;
+    const t0 = performance.now();
+    outer: for (const target of targets) {
+      for (const fault of faults) {
+        for (let n = 1; n <= trials; n++) {
+          if (abort.signal.aborted) break outer;
+          const elapsed = (performance.now() - t0) / 1000;
+          const left = done.length
+            ? ` · about ${Math.round((elapsed / done.length) * (total - done.length))}s left`
+            : "";
+          log(`[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${trials}${left}`);
+          const t = await runTrial(target, fault, n, dataset, trialDir);
+          if (!claims.has(target.name))
+            claims.set(target.name, await claimOf(target, dataset, trialDir));
+          done.push(t);
+          if (t.lost_acked || t.corrupt || !t.restarted) {
+            log(
+              `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,
+            );
+          }
+        }
+      }
+    }
+    const results: DurabilityResults = {
+      needadb_durability: 1,
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      complete: done.length === total,
+      machine: describeMachine(workDir),
+      settings: {
+        trials,
+        records,
+        writers: WRITERS,
+        seed: DEFAULT_SEED,
+        targets: targets.map((t) => t.name),
+        faults,
+      },
+      runs: summariseTrials(done, claims),
+      trials: done,
+    };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "durability.json"), `${JSON.stringify(results, null, 2)}\n`);
+    const md = [
+      "# needadb durability report",
+      "",
+      `${done.length} of ${total} trials${results.complete ? "" : " (interrupted)"}, ${WRITERS} concurrent writers, ${records.toLocaleString("en")} seeded records, on ${results.machine.fs}.`,
+      "A process crash is SIGKILL at a random moment under load. A power cut is the same, then every write not yet made durable by fsync (of the file, and of the directory for names) is dropped by the lab's FUSE filesystem.",
+      "",
+      renderDurabilityTable(results.runs),
+      "",
+    ].join("\n");
+    writeFileSync(join(out, "durability.md"), md);
+    process.stdout.write(`${md}\n`);
+    log(`wrote ${join(out, "durability.json")} and durability.md`);
+    if (!results.complete) process.exitCode = 130;
+  },
+});
+
+/** The store's own claim, as its /health reports it. */
+async function claimOf(target: Target, dataset: string, workDir: string): Promise<string> {
+  const dir = join(workDir, "claim");
+  await prepareCellDir(dataset, dir, target.approach);
+  const server = await startServer({ approach: target.approach, dataDir: dir, env: target.env });
+  try {
+    const health = (await (await fetch(`${server.url}/health`)).json()) as {
+      durability: { survives: string };
+    };
+    return health.durability.survives;
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await runMain(command);

@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""A FUSE filesystem that forgets what was never fsynced: a power cut you can pull.
+
+    lazyfs.py BACKING MOUNTPOINT
+
+Every operation goes straight through to BACKING, so reads, mmap and locks behave as on a
+normal disk. What is not yet durable is remembered in an undo log:
+
+  * a write or truncate, until fsync/fdatasync of that file;
+  * a create, mkdir, rename or unlink, until fsync of the directory that holds the name
+    (a rename across directories needs both directories).
+
+Unmounting (fusermount3 -u MOUNTPOINT, or SIGTERM/SIGINT) is the power cut: every entry
+still in the undo log is reversed, newest first, so BACKING is left exactly as durable
+storage would be after the power came back. Then the process exits. Remount to look.
+
+The same idea as Jepsen's LazyFS, kept small: no page cache of its own, an undo log instead.
+Its last line on stdout says what the cut dropped.
+"""
+
+import errno
+import os
+import shutil
+import sys
+import threading
+
+from fusepy import FUSE, FuseOSError, Operations  # Debian: python3-fusepy
+
+TRASH = ".lazyfs-trash"
+
+
+class Entry:
+    """One change not yet durable, and how to take it back."""
+
+    __slots__ = ("kind", "path", "ino", "dirs", "offset", "old", "old_size", "other")
+
+    def __init__(self, kind, path, ino=None, dirs=(), offset=0, old=b"", old_size=0, other=None):
+        self.kind = kind  # write | truncate | create | mkdir | rename | unlink | rmdir
+        self.path = path  # backing path at the time of the change
+        self.ino = ino  # the file's inode, for data changes: fsync commits by inode
+        self.dirs = set(dirs)  # directories whose fsync this namespace change waits for
+        self.offset = offset
+        self.old = old  # bytes the write overwrote
+        self.old_size = old_size
+        self.other = other  # rename: the old path; unlink/rename victims: their trash path
+
+
+class LazyFS(Operations):
+    def __init__(self, backing):
+        self.root = os.path.realpath(backing)
+        self.trash = os.path.join(self.root, TRASH)
+        os.makedirs(self.trash, exist_ok=True)
+        self.log = []
+        self._mutex = threading.RLock()
+        self.trash_seq = 0
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _full(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def _dir_of(self, full):
+        return os.path.dirname(full)
+
+    def _to_trash(self, full):
+        self.trash_seq += 1
+        spot = os.path.join(self.trash, str(self.trash_seq))
+        os.rename(full, spot)
+        return spot
+
+    def _remember_data(self, full, fh, offset, length, kind):
+        """Saves what a write or truncate is about to change in `full`."""
+        st = os.fstat(fh) if fh is not None else os.stat(full)
+        end = min(st.st_size, offset + length)
+        # By path: the handle may be write-only.
+        old = _read_at(full, offset, end - offset) if end > offset else b""
+        self.log.append(Entry(kind, full, ino=st.st_ino, offset=offset, old=old, old_size=st.st_size))
+
+    def _commit_data(self, ino):
+        self.log = [e for e in self.log if not (e.ino == ino and e.kind in ("write", "truncate"))]
+
+    def _forget(self, path):
+        """Deletes a file for good, with any pending changes to it: its inode may be reused."""
+        try:
+            ino = os.stat(path).st_ino
+        except FileNotFoundError:
+            return
+        self._commit_data(ino)
+        _remove(path)
+
+    def _locate(self, e):
+        """Where the inode a data change was made to lives now: renames may have moved it."""
+        try:
+            if os.stat(e.path).st_ino == e.ino:
+                return e.path
+        except FileNotFoundError:
+            pass
+        for folder, _, names in os.walk(self.root):
+            for name in names:
+                candidate = os.path.join(folder, name)
+                if os.lstat(candidate).st_ino == e.ino:
+                    return candidate
+        return None
+
+    def _commit_dir(self, directory):
+        kept = []
+        for e in self.log:
+            if e.kind in ("write", "truncate"):
+                kept.append(e)
+                continue
+            e.dirs.discard(directory)
+            if e.dirs:
+                kept.append(e)
+                continue
+            victim = e.other if e.kind == "unlink" else e.other[1] if e.kind == "rename" else None
+            if victim:
+                self._forget(victim)  # the replaced or unlinked file is gone for good now
+        self.log = kept
+
+    # -- the power cut --------------------------------------------------------------------
+
+    def cut(self):
+        dropped_writes = dropped_bytes = undone_names = 0
+        with self._mutex:
+            for e in reversed(self.log):
+                try:
+                    if e.kind in ("write", "truncate"):
+                        where = self._locate(e)
+                        if where is None:
+                            continue  # the file is gone, and its data with it
+                        with open(where, "r+b") as f:
+                            if e.old:
+                                f.seek(e.offset)
+                                f.write(e.old)
+                            f.truncate(e.old_size)
+                        dropped_writes += 1
+                        dropped_bytes += max(len(e.old), 1)
+                    elif e.kind == "create":
+                        _remove(e.path)
+                        undone_names += 1
+                    elif e.kind == "mkdir":
+                        shutil.rmtree(e.path, ignore_errors=True)
+                        undone_names += 1
+                    elif e.kind == "rmdir":
+                        os.makedirs(e.path, exist_ok=True)
+                        undone_names += 1
+                    elif e.kind == "unlink":
+                        os.rename(e.other, e.path)
+                        undone_names += 1
+                    elif e.kind == "rename":
+                        source, victim = e.other
+                        os.rename(e.path, source)
+                        if victim:
+                            os.rename(victim, e.path)
+                        undone_names += 1
+                except OSError as err:
+                    print(f"lazyfs: could not undo {e.kind} of {e.path}: {err}", file=sys.stderr, flush=True)
+            self.log = []
+            shutil.rmtree(self.trash, ignore_errors=True)
+        print(
+            f"lazyfs: cut: dropped {dropped_writes} unsynced writes, undid {undone_names} unsynced names",
+            flush=True,
+        )
+
+    def init(self, path):
+        print("lazyfs: mounted", flush=True)
+
+    def destroy(self, path):
+        self.cut()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def access(self, path, mode):
+        if not os.access(self._full(path), mode):
+            raise FuseOSError(errno.EACCES)
+
+    def getattr(self, path, fh=None):
+        st = os.lstat(self._full(path))
+        keys = ("st_atime", "st_ctime", "st_gid", "st_mode", "st_mtime", "st_nlink", "st_size", "st_uid")
+        return {k: getattr(st, k) for k in keys}
+
+    def readdir(self, path, fh):
+        names = [".", ".."] + os.listdir(self._full(path))
+        return [n for n in names if not (path == "/" and n == TRASH)]
+
+    def readlink(self, path):
+        return os.readlink(self._full(path))
+
+    def statfs(self, path):
+        st = os.statvfs(self._full(path))
+        keys = ("f_bavail", "f_bfree", "f_blocks", "f_bsize", "f_favail", "f_ffree", "f_files", "f_flag", "f_frsize", "f_namemax")
+        return {k: getattr(st, k) for k in keys}
+
+    def open(self, path, flags):
+        return os.open(self._full(path), flags & ~os.O_APPEND)
+
+    def read(self, path, size, offset, fh):
+        return os.pread(fh, size, offset)
+
+    def release(self, path, fh):
+        os.close(fh)
+
+    def flush(self, path, fh):
+        return 0
+
+    # -- data changes ----------------------------------------------------------------------
+
+    def write(self, path, data, offset, fh):
+        with self._mutex:
+            self._remember_data(self._full(path), fh, offset, len(data), "write")
+            return os.pwrite(fh, data, offset)
+
+    def truncate(self, path, length, fh=None):
+        with self._mutex:
+            full = self._full(path)
+            size = os.stat(full).st_size
+            self._remember_data(full, fh, length, max(0, size - length), "truncate")
+            if fh is not None:
+                os.ftruncate(fh, length)
+            else:
+                os.truncate(full, length)
+
+    def fsync(self, path, datasync, fh):
+        with self._mutex:
+            self._commit_data(os.fstat(fh).st_ino)
+
+    def fsyncdir(self, path, datasync, fh):
+        with self._mutex:
+            self._commit_dir(self._full(path).rstrip("/") or "/")
+
+    # -- namespace changes -----------------------------------------------------------------
+
+    def create(self, path, mode, fi=None):
+        with self._mutex:
+            full = self._full(path)
+            existed = os.path.exists(full)
+            # Read-write: the kernel may read through this handle too (mmap, the page cache).
+            fh = os.open(full, os.O_RDWR | os.O_CREAT, mode)
+            if not existed:
+                self.log.append(Entry("create", full, dirs=[self._dir_of(full)]))
+            return fh
+
+    def mkdir(self, path, mode):
+        with self._mutex:
+            full = self._full(path)
+            os.mkdir(full, mode)
+            self.log.append(Entry("mkdir", full, dirs=[self._dir_of(full)]))
+
+    def rmdir(self, path):
+        with self._mutex:
+            full = self._full(path)
+            os.rmdir(full)
+            self.log.append(Entry("rmdir", full, dirs=[self._dir_of(full)]))
+
+    def unlink(self, path):
+        with self._mutex:
+            full = self._full(path)
+            spot = self._to_trash(full)
+            self.log.append(Entry("unlink", full, dirs=[self._dir_of(full)], other=spot))
+
+    def rename(self, old, new):
+        with self._mutex:
+            source, target = self._full(old), self._full(new)
+            victim = self._to_trash(target) if os.path.exists(target) else None
+            os.rename(source, target)
+            dirs = {self._dir_of(source), self._dir_of(target)}
+            self.log.append(Entry("rename", target, dirs=dirs, other=(source, victim)))
+
+    def chmod(self, path, mode):
+        os.chmod(self._full(path), mode)
+
+    def chown(self, path, uid, gid):
+        os.chown(self._full(path), uid, gid)
+
+    def utimens(self, path, times=None):
+        os.utime(self._full(path), times)
+
+
+def _read_at(path, offset, length):
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0 if len(sys.argv) == 2 else 2)
+    backing, mountpoint = sys.argv[1], sys.argv[2]
+    # libfuse unmounts on SIGTERM/SIGINT too, and unmounting is the cut (destroy runs then).
+    FUSE(LazyFS(backing), mountpoint, foreground=True, nothreads=True)
+
+
+if __name__ == "__main__":
+    main()
