@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Analysis, analyse, describeRun } from "./analysis.ts";
-import { renderDurabilityTable } from "./crash.ts";
+import { flushWindowNote, renderDurabilityTable } from "./crash.ts";
 import { renderHtml } from "./report-html.ts";
 import type { Results, Run } from "./results.ts";
 
@@ -165,6 +165,8 @@ export function renderMarkdown(results: Results, a: Analysis): string {
           `From \`${results.durability.file}\` (\`npm run crash\`). A process crash is SIGKILL under load; a power cut also drops every write not yet fsynced.`,
           "",
           renderDurabilityTable(results.durability.runs),
+          "",
+          ...flushWindowNote(results.durability.runs),
           "",
         ]
       : []),

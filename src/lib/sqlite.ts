@@ -40,59 +40,71 @@ export const USERS_SCHEMA = `
     created_at TEXT NOT NULL
   )`;
 
-export interface UsersDb {
-  db: DatabaseSync;
-  find: StatementSync;
-  insert: StatementSync;
-  count: StatementSync;
-  synchronous: Synchronous;
-}
+/** The users table in WAL mode, through prepared statements. */
+export class UsersDb {
+  readonly db: DatabaseSync;
+  readonly synchronous: Synchronous;
+  private readonly findStmt: StatementSync;
+  private readonly insertStmt: StatementSync;
+  private readonly countStmt: StatementSync;
 
-/** Opens (or creates) the users database in WAL mode with prepared statements. */
-export function openUsersDb(path: string, synchronous: Synchronous): UsersDb {
-  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec(`PRAGMA synchronous = ${synchronous}`);
-  db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
-  db.exec(USERS_SCHEMA);
-  return {
-    db,
+  /** Opens (or creates) the users database. */
+  constructor(path: string, synchronous: Synchronous) {
+    const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(`PRAGMA synchronous = ${synchronous}`);
+    db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
+    db.exec(USERS_SCHEMA);
+    this.db = db;
+    this.synchronous = synchronous;
     // SQLite builds the JSON text itself; its escaping matches JSON.stringify's (tested).
-    find: db.prepare(
+    this.findStmt = db.prepare(
       "SELECT json_object('id', id, 'name', name, 'email', email, 'created_at', created_at) AS json FROM users WHERE id = ?",
-    ),
-    insert: db.prepare("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"),
-    count: db.prepare("SELECT count(*) AS n FROM users"),
-    synchronous,
-  };
-}
-
-export function insertUser(users: UsersDb, u: User): void {
-  users.insert.run(u.id, u.name, u.email, u.created_at);
-}
-
-/**
- * Runs `fn` in one transaction: all of it commits, or none of it. BEGIN IMMEDIATE takes the
- * write lock at the start, where the busy timeout applies; a plain BEGIN would take it at
- * the first write, and SQLite answers SQLITE_BUSY at once there rather than wait.
- */
-export function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
-  } catch (err) {
-    db.exec("ROLLBACK");
-    throw err;
+    );
+    this.insertStmt = db.prepare(
+      "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
+    );
+    this.countStmt = db.prepare("SELECT count(*) AS n FROM users");
   }
-}
 
-export function countUsers(users: UsersDb): number {
-  return Number((users.count.get() as { n: number | bigint }).n);
-}
+  /** The user's record as JSON text, or undefined. */
+  find(id: string): string | undefined {
+    return (this.findStmt.get(id) as { json: string } | undefined)?.json;
+  }
 
-/** The user's record as JSON text, or undefined. */
-export function findUser(users: UsersDb, id: string): string | undefined {
-  return (users.find.get(id) as { json: string } | undefined)?.json;
+  insert(u: User): void {
+    this.insertStmt.run(u.id, u.name, u.email, u.created_at);
+  }
+
+  count(): number {
+    return Number((this.countStmt.get() as { n: number | bigint }).n);
+  }
+
+  /**
+   * Runs `fn` in one transaction: all of it commits, or none of it. BEGIN IMMEDIATE takes
+   * the write lock at the start, where the busy timeout applies; a plain BEGIN would take it
+   * at the first write, and SQLite answers SQLITE_BUSY at once there rather than wait.
+   */
+  transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** Inserts `users` in one transaction. */
+  insertAll(users: Iterable<User>): void {
+    this.transaction(() => {
+      for (const u of users) this.insert(u);
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
 }

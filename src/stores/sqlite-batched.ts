@@ -2,15 +2,7 @@
 // buffer; the buffer goes to SQLite in one transaction when it holds FLUSH_SIZE rows or
 // every FLUSH_INTERVAL_MS. A graceful stop flushes it; a SIGKILL or a crash loses it.
 import { join } from "node:path";
-import {
-  countUsers,
-  DB_FILE,
-  findUser,
-  insertUser,
-  openUsersDb,
-  synchronousFrom,
-  transaction,
-} from "../lib/sqlite.ts";
+import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -20,7 +12,7 @@ export const FLUSH_INTERVAL_MS = 50;
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env, log }) => {
-  const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
   // Acknowledged but not yet in SQLite. Reads look here first, or a user would 404 for up
   // to FLUSH_INTERVAL_MS after its 201.
   let pending = new Map<string, User>();
@@ -30,9 +22,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     const batch = pending;
     pending = new Map();
     try {
-      transaction(users.db, () => {
-        for (const user of batch.values()) insertUser(users, user);
-      });
+      users.insertAll(batch.values());
     } catch (err) {
       // The clients were told these rows exist. All we can do is say loudly that they don't.
       log(`sqlite-batched: lost ${batch.size} acknowledged rows: ${(err as Error).message}`);
@@ -53,17 +43,17 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     },
     get(id) {
       const waiting = pending.get(id);
-      return waiting ? JSON.stringify(waiting) : findUser(users, id);
+      return waiting ? JSON.stringify(waiting) : users.find(id);
     },
     insert(user) {
       pending.set(user.id, user);
       if (pending.size >= FLUSH_SIZE) flush();
     },
-    count: () => countUsers(users) + pending.size,
+    count: () => users.count() + pending.size,
     close() {
       clearInterval(timer);
       flush();
-      users.db.close();
+      users.close();
     },
   };
 };

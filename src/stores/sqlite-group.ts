@@ -14,15 +14,7 @@
 // a worker only competes with the main thread for the other, so it does not pay off here.
 import { join } from "node:path";
 import { GroupCommit } from "../lib/group-commit.ts";
-import {
-  countUsers,
-  DB_FILE,
-  findUser,
-  insertUser,
-  openUsersDb,
-  synchronousFrom,
-  transaction,
-} from "../lib/sqlite.ts";
+import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 import { sqliteDurability } from "./sqlite.ts";
@@ -35,14 +27,12 @@ const MAX_QUEUE_ROWS = 16_384;
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env }) => {
-  const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
-  const committer = new GroupCommit<User>(
-    (batch) =>
-      transaction(users.db, () => {
-        for (const user of batch) insertUser(users, user);
-      }),
-    { maxBatch: MAX_BATCH_ROWS, maxQueue: MAX_QUEUE_ROWS, start: "after-io" },
-  );
+  const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  const committer = new GroupCommit<User>((batch) => users.insertAll(batch), {
+    maxBatch: MAX_BATCH_ROWS,
+    maxQueue: MAX_QUEUE_ROWS,
+    start: "after-io",
+  });
   const durability = sqliteDurability(users.synchronous);
   return {
     durability: {
@@ -54,13 +44,13 @@ export const open: OpenStore = ({ dataDir, env }) => {
       journal_mode: "WAL",
       max_batch_rows: MAX_BATCH_ROWS,
     },
-    get: (id) => findUser(users, id),
+    get: (id) => users.find(id),
     insert: (user) => committer.submit(user),
-    count: () => countUsers(users),
+    count: () => users.count(),
     stats: () => committer.report(),
     async close() {
       await committer.drain();
-      users.db.close();
+      users.close();
     },
   };
 };

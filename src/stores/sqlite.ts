@@ -1,17 +1,10 @@
 // SQLite as the baseline: node:sqlite in WAL mode, one row and one transaction per request.
 // Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
 import { join } from "node:path";
-import {
-  countUsers,
-  DB_FILE,
-  findUser,
-  insertUser,
-  openUsersDb,
-  synchronousFrom,
-} from "../lib/sqlite.ts";
+import { DB_FILE, type Synchronous, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import type { Durability, OpenStore } from "./_types.ts";
 
-export function sqliteDurability(synchronous: "FULL" | "NORMAL"): Durability {
+export function sqliteDurability(synchronous: Synchronous): Durability {
   return synchronous === "FULL"
     ? {
         survives: "power-loss",
@@ -27,13 +20,13 @@ export function sqliteDurability(synchronous: "FULL" | "NORMAL"): Durability {
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env }) => {
-  const users = openUsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
   return {
     durability: sqliteDurability(users.synchronous),
     details: { synchronous: users.synchronous, journal_mode: "WAL" },
-    get: (id) => findUser(users, id),
-    insert: (user) => insertUser(users, user),
-    count: () => countUsers(users),
-    close: () => users.db.close(),
+    get: (id) => users.find(id),
+    insert: (user) => users.insert(user),
+    count: () => users.count(),
+    close: () => users.close(),
   };
 };

@@ -20,6 +20,20 @@ function bench(args: string[]) {
   return spawnSync(process.execPath, [BENCH, ...args], { encoding: "utf8", timeout: 120_000 });
 }
 
+/** A matrix small enough to run in seconds: 1 s warm-up and 1 s measured per cell. */
+function tinyMatrix(o: {
+  approaches: string;
+  records: number;
+  repeat: number;
+  out: string;
+  workDir: string;
+}) {
+  return [
+    ...["--approaches", o.approaches, "--records", String(o.records), "--repeat", String(o.repeat)],
+    ...["--duration", "1", "--warmup", "1", "--out", o.out, "--work-dir", o.workDir],
+  ];
+}
+
 /** Pids of live processes whose environment mentions `marker` (servers started in a work dir). */
 function processesMentioning(marker: string): number[] {
   const found: number[] = [];
@@ -41,22 +55,9 @@ describe("npm run bench, end to end", () => {
   let results: Results;
 
   before(() => {
-    const run = bench([
-      "--approaches",
-      "null,map",
-      "--records",
-      "300",
-      "--repeat",
-      "1",
-      "--duration",
-      "1",
-      "--warmup",
-      "1",
-      "--out",
-      out,
-      "--work-dir",
-      workDir,
-    ]);
+    const run = bench(
+      tinyMatrix({ approaches: "null,map", records: 300, repeat: 1, out, workDir }),
+    );
     assert.equal(run.status, 0, run.stderr);
     results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
   });
@@ -173,20 +174,7 @@ describe("npm run bench, interrupted", () => {
       process.execPath,
       [
         BENCH,
-        "--approaches",
-        "null,map,sqlite",
-        "--records",
-        "200",
-        "--repeat",
-        "2",
-        "--duration",
-        "1",
-        "--warmup",
-        "1",
-        "--out",
-        out,
-        "--work-dir",
-        workDir,
+        ...tinyMatrix({ approaches: "null,map,sqlite", records: 200, repeat: 2, out, workDir }),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );

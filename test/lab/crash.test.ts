@@ -2,7 +2,14 @@
 // and none where writes are durable (jsonl-group), or its durability table means nothing.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { claimHolds, runTrial, summariseTrials, TARGETS, type Trial } from "../../src/lab/crash.ts";
+import {
+  claimHolds,
+  flushWindowNote,
+  runTrial,
+  summariseTrials,
+  TARGETS,
+  type Trial,
+} from "../../src/lab/crash.ts";
 import { ensureDataset } from "../../src/lab/datasets.ts";
 import { powerCutUnavailable } from "../../src/lab/powercut/mount.ts";
 import { tempDir } from "../_helpers.ts";
@@ -91,5 +98,25 @@ describe("claims against measurements", () => {
       },
       { trials: 3, acked: 30, lost: 8, worst: 5, held: true },
     );
+  });
+});
+
+describe("the flush-window check", () => {
+  const run = (worst: number) => ({
+    approach: "sqlite-batched",
+    fault: "sigkill" as const,
+    trials: 5,
+    acked: 900,
+    lost_acked: worst,
+    corrupt: 0,
+    restarted: 5,
+    max_lost_in_a_trial: worst,
+    claim: "nothing",
+    claim_held: true,
+  });
+  it("says whether sqlite-batched lost more than one flush window", () => {
+    assert.match(flushWindowNote([run(99)]).join(""), /stayed within one window/);
+    assert.match(flushWindowNote([run(250)]).join(""), /exceeded one window/);
+    assert.deepEqual(flushWindowNote([{ ...run(5), approach: "map" }]), []);
   });
 });
