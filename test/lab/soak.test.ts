@@ -15,12 +15,24 @@ describe("soak memory verdict", () => {
     assert.equal(slope([{ x: 0, y: 4 }]), 0);
   });
 
-  const minutes = (mbAt: (s: number) => number) =>
-    Array.from({ length: 600 }, (_, s) => ({ at_s: s, mb: mbAt(s) }));
+  const minutes = (mbAt: (s: number) => number, recordsAt: (s: number) => number = () => 1000) =>
+    Array.from({ length: 600 }, (_, s) => ({ at_s: s, mb: mbAt(s), records: recordsAt(s) }));
 
   it("accepts memory that rises at start and then levels off", () => {
     const v = levelsOff(minutes((s) => 100 + Math.min(s, 60) * 0.5 + (s % 7) * 0.3));
     assert.equal(v.ok, true, `slope ${v.slope}`);
+  });
+
+  it("accepts growth that the records added explain", () => {
+    // 600 records a second at ~400 bytes each: RSS climbs, and all of it is data.
+    const v = levelsOff(
+      minutes(
+        (s) => 100 + (s * 600 * 400) / 2 ** 20,
+        (s) => 1000 + s * 600,
+      ),
+    );
+    assert.equal(v.ok, true);
+    assert.ok(Math.abs(v.bytesPerRecord - 400) < 1, `${v.bytesPerRecord} bytes per record`);
   });
 
   it("flags memory that keeps climbing", () => {
