@@ -123,7 +123,8 @@ export function levelsOff(samples: readonly { at_s: number; mb: number; records:
   // The fitted growth over the second half, shared among the records added meanwhile.
   const halfMinutes = ((half.at(-1)?.at_s ?? 0) - (half[0]?.at_s ?? 0)) / 60;
   const added = (half.at(-1)?.records ?? 0) - (half[0]?.records ?? 0);
-  const bytesPerRecord = added > 0 ? (perMin * halfMinutes * 2 ** 20) / added : Number.POSITIVE_INFINITY;
+  const bytesPerRecord =
+    added > 0 ? (perMin * halfMinutes * 2 ** 20) / added : Number.POSITIVE_INFINITY;
   const base = samples[0]?.mb ?? 1;
   const ok = perMin < base * LEVEL_OFF_SHARE || bytesPerRecord <= MAX_BYTES_PER_RECORD;
   return { slope: perMin, bytesPerRecord, ok };

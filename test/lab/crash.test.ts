@@ -26,6 +26,7 @@ describe("crash trials", () => {
 
   it("map loses nothing it acknowledged to a process crash", async () => {
     const t = await runTrial(target("map"), "sigkill", 1, dataset, work);
+    assert.equal(t.claim, "process-crash");
     assert.ok(t.acked > 50, `${t.acked} acknowledged`);
     assert.equal(t.restarted, true);
     assert.equal(t.lost_acked, 0);
@@ -34,6 +35,7 @@ describe("crash trials", () => {
 
   it("jsonl-group loses nothing it acknowledged to a process crash", async () => {
     const t = await runTrial(target("jsonl-group"), "sigkill", 1, dataset, work);
+    assert.equal(t.claim, "power-loss");
     assert.ok(t.acked > 50, `${t.acked} acknowledged`);
     assert.deepEqual([t.restarted, t.lost_acked, t.corrupt], [true, 0, 0]);
   });
@@ -82,12 +84,13 @@ describe("claims against measurements", () => {
       fault: "powercut",
       trial: 1,
       fault_after_ms: 1,
+      claim: "process-crash",
       acked: 10,
       lost_acked: lost,
       corrupt: 0,
       restarted,
     });
-    const [run] = summariseTrials([t(3), t(0), t(5)], new Map([["map", "process-crash"]]));
+    const [run] = summariseTrials([t(3), t(0), t(5)]);
     assert.deepEqual(
       {
         trials: run?.trials,
