@@ -166,6 +166,23 @@ describe("npm run bench, end to end", () => {
   });
 });
 
+describe("npm run bench without wrk", () => {
+  it("measures with autocannon and says so", () => {
+    const workDir = tempDir("bench-ac");
+    const out = tempDir("bench-ac-out");
+    const run = bench([
+      ...tinyMatrix({ approaches: "map", records: 100, repeat: 1, out, workDir }),
+      ...["--workloads", "read", "--tool", "autocannon"],
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+    assert.equal(results.load.tool, "autocannon");
+    assert.equal(results.runs[0]?.tool, "autocannon");
+    assert.ok((results.runs[0]?.rps ?? 0) > 0);
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /Load: autocannon, closed model/);
+  });
+});
+
 describe("npm run bench, interrupted", () => {
   it("stops on Ctrl-C, leaves no server running and still writes the finished cells", async () => {
     const workDir = tempDir("bench-int");
