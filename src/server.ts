@@ -17,6 +17,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+const HELP = `needadb: the users API on one storage approach
+
+Usage: npm start    (or: npx node src/server.ts)
+
+Configured by environment variables:
+  APPROACH            the store: ${APPROACHES.join(", ")} (default sqlite)
+  PORT                port to listen on, 0 for any free one (default 8081)
+  HOST                interface to listen on (default 127.0.0.1)
+  DATA_DIR            where the store keeps its files (default ./data)
+  SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL)
+
+Example: APPROACH=map PORT=8082 npm start
+Routes: POST /users, GET /users/:id, GET /health. Ctrl-C stops it, letting the store flush.
+`;
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
 const env = process.env;
 const approach = env.APPROACH ?? "sqlite";
 if (!isApproach(approach)) {

@@ -18,6 +18,13 @@ function runServer(env: Record<string, string>) {
 }
 
 describe("server start-up", () => {
+  it("explains itself with --help", () => {
+    const run = spawnSync(process.execPath, [SERVER_ENTRY, "--help"], { encoding: "utf8" });
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /APPROACH/);
+    for (const a of APPROACHES) assert.ok(run.stdout.includes(a), `lists ${a}`);
+  });
+
   it("refuses an unknown APPROACH and lists the valid ones", () => {
     const run = runServer({ APPROACH: "mongo", DATA_DIR: tempDir("unknown") });
     assert.equal(run.status, 1);
