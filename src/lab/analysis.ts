@@ -258,7 +258,9 @@ function databaseCriteria(results: Results, largest: number): { name: string; fi
         ? ((map.rss_mb - smallest.rss_mb) * 2 ** 20) / (largest - smallest.records)
         : undefined;
     ramFinding = `\`map\` peaked at ${fmt(map.rss_mb)} MB of RAM holding ${fmt(largest)} records.`;
-    if (perRecord !== undefined && perRecord > 0) {
+    // Below this size the records' memory is lost in the process's own noise.
+    const MIN_RECORDS_FOR_ESTIMATE = 100_000;
+    if (perRecord !== undefined && perRecord > 0 && largest >= MIN_RECORDS_FOR_ESTIMATE) {
       ramFinding +=
         ` Beyond the server's own memory, that is about ${fmt(perRecord)} bytes per record, so half of this machine's ` +
         `${fmt(ram / 2 ** 30)} GiB would hold about ${fmt((ram * 0.5) / perRecord)} such records.`;
@@ -324,9 +326,14 @@ function recommend(
     .sort((x, y) => order(x) - order(y));
   const anyEnough = [...enough].sort((x, y) => order(x) - order(y));
   if (durable[0]) {
+    const cuts = results.durability?.runs.find(
+      (r) => r.approach === durable[0]?.approach && r.fault === "powercut",
+    );
+    const evidence = cuts
+      ? `In the durability lab it lost ${fmt(cuts.lost_acked)} of ${fmt(cuts.acked)} acknowledged writes over ${cuts.trials} power cuts.`
+      : "That is its claim: run `npm run crash` to measure it.";
     lines.push(
-      `- The simplest that is enough and claims to keep acknowledged writes through a power cut is \`${durable[0].approach}\`. ` +
-        "The durability column is each store's claim until the durability lab has measured it.",
+      `- The simplest that is enough and claims to keep acknowledged writes through a power cut is \`${durable[0].approach}\`. ${evidence}`,
     );
   } else if (anyEnough[0]) {
     lines.push(
