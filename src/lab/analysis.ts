@@ -146,6 +146,7 @@ export function describeRun(results: Results): string[] {
     `- Each cell: a fresh server on a fresh copy of the dataset, ${l.warmup_s} s warm-up (not measured), then ${l.duration_s} s measured; ${results.settings.repeat} repeat(s), medians reported.`,
     `- fsync ceiling: one 120-byte append + fsync took ${int(results.fsync_us)} µs (median) on the data directory's filesystem, so at most ${int(results.fsync_ceiling_rps)} durable single writes/s. ` +
       `With one other core kept busy, as the load generator keeps it, it took ${int(results.fsync_loaded_us)} µs (${int(1e6 / results.fsync_loaded_us)}/s).`,
+    ...(results.error ? [`- **The run failed:** ${results.error.split("\n")[0]}`] : []),
     ...(results.complete
       ? []
       : [

@@ -23,7 +23,7 @@ import { cpuCores, sampleProcess } from "./proc.ts";
 import { writeReports } from "./report.ts";
 import type { Results, Sample } from "./results.ts";
 import { DEFAULT_SEED } from "./seed.ts";
-import { startServer } from "./server-process.ts";
+import { type ServerProcess, startServer } from "./server-process.ts";
 import { cellKey, summarise } from "./summary.ts";
 import { PROJECT_ROOT } from "./wrk.ts";
 
@@ -131,6 +131,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   const durability = new Map<string, string>();
   const cellDir = join(o.workDir, "cell");
   const tookS = new Map<string, number[]>();
+  let error: string | undefined;
   let done = 0;
 
   for (const [i, cell] of cells.entries()) {
@@ -143,9 +144,10 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
         `${o.repeat > 1 ? ` (repeat ${cell.repeat}/${o.repeat})` : ""}${left}`,
     );
     const dataset = datasets.get(cell.records) as string;
-    await prepareCellDir(dataset, cellDir, cell.approach);
-    const server = await startServer({ approach: cell.approach, dataDir: cellDir });
+    let server: ServerProcess | undefined;
     try {
+      await prepareCellDir(dataset, cellDir, cell.approach);
+      server = await startServer({ approach: cell.approach, dataDir: cellDir });
       const health = (await (await fetch(`${server.url}/health`)).json()) as {
         durability: { survives: string };
       };
@@ -189,9 +191,15 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       const key = cellKey(cell);
       tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - cellStarted) / 1000]);
     } catch (err) {
-      if (!signal.aborted) throw err;
+      // An interrupted cell is simply not counted. Any other failure ends the run, but the
+      // cells that finished are still reported, with the error.
+      if (!signal.aborted) {
+        error = `${cell.approach} ${cell.workload} ${cell.records} records: ${(err as Error).message}\n${server?.stderr() ?? ""}`;
+        log(`the run failed: ${error}`);
+        break;
+      }
     } finally {
-      await server.stop();
+      await server?.stop();
       rmSync(cellDir, { recursive: true, force: true });
     }
   }
@@ -201,6 +209,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     started_at: started.toISOString(),
     finished_at: new Date().toISOString(),
     complete: done === cells.length,
+    ...(error ? { error } : {}),
     cells_total: cells.length,
     cells_done: done,
     machine: describeMachine(o.workDir),
@@ -474,7 +483,8 @@ const command = defineCommand({
       const old = JSON.parse(readFileSync(args.compare, "utf8")) as Results;
       process.stdout.write(formatComparison(compareRuns(old.runs, results.runs)));
     }
-    if (!results.complete) process.exitCode = 130;
+    if (results.error) process.exitCode = 1;
+    else if (!results.complete) process.exitCode = 130;
   },
 });
 

@@ -366,21 +366,33 @@ const command = defineCommand({
     const done: Trial[] = [];
     const total = targets.length * faults.length * trials;
     const t0 = performance.now();
-    outer: for (const target of targets) {
-      for (const fault of faults) {
-        for (let n = 1; n <= trials; n++) {
-          if (abort.signal.aborted) break outer;
-          const elapsed = (performance.now() - t0) / 1000;
-          const left = done.length
-            ? ` · about ${Math.round((elapsed / done.length) * (total - done.length))}s left`
-            : "";
-          log(`[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${trials}${left}`);
-          const t = await runTrial(target, fault, n, dataset, trialDir);
-          done.push(t);
-          if (t.lost_acked || t.corrupt || !t.restarted) {
+    // A failure of the lab itself still leaves the finished trials written out.
+    let labError: Error | undefined;
+    try {
+      await runAll();
+    } catch (err) {
+      labError = err as Error;
+      log(`the lab failed after ${done.length} trials: ${labError.stack ?? labError.message}`);
+    }
+    async function runAll(): Promise<void> {
+      outer: for (const target of targets) {
+        for (const fault of faults) {
+          for (let n = 1; n <= trials; n++) {
+            if (abort.signal.aborted) break outer;
+            const elapsed = (performance.now() - t0) / 1000;
+            const left = done.length
+              ? ` · about ${Math.round((elapsed / done.length) * (total - done.length))}s left`
+              : "";
             log(
-              `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,
+              `[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${trials}${left}`,
             );
+            const t = await runTrial(target, fault, n, dataset, trialDir);
+            done.push(t);
+            if (t.lost_acked || t.corrupt || !t.restarted) {
+              log(
+                `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,
+              );
+            }
           }
         }
       }
@@ -418,7 +430,8 @@ const command = defineCommand({
     writeFileSync(join(out, "durability.md"), md);
     process.stdout.write(`${md}\n`);
     log(`wrote ${join(out, "durability.json")} and durability.md`);
-    if (!results.complete) process.exitCode = 130;
+    if (labError) process.exitCode = 1;
+    else if (!results.complete) process.exitCode = 130;
   },
 });
 

@@ -66,6 +66,8 @@ export interface Results {
   finished_at: string;
   /** False when the run was interrupted; `runs` then holds the cells that finished. */
   complete: boolean;
+  /** Why the run stopped early, when something failed. */
+  error?: string;
   cells_total: number;
   cells_done: number;
   machine: Machine;

@@ -3,9 +3,10 @@
 // the HTML report drawn by a real browser.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { ensureDataset } from "../../src/lab/datasets.ts";
 import { runLoad } from "../../src/lab/load.ts";
 import type { Results } from "../../src/lab/results.ts";
 import { seed } from "../../src/lab/seed.ts";
@@ -180,6 +181,29 @@ describe("npm run bench without wrk", () => {
     assert.equal(results.runs[0]?.tool, "autocannon");
     assert.ok((results.runs[0]?.rps ?? 0) > 0);
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /Load: autocannon, closed model/);
+  });
+});
+
+describe("npm run bench, when a cell fails", () => {
+  it("writes the cells that finished, names the failure and exits 1", () => {
+    const workDir = tempDir("bench-fail");
+    const out = tempDir("bench-fail-out");
+    // A damaged cached dataset: map refuses to start on it, as it should.
+    const users = join(ensureDataset(workDir, 100, 42).dir, "users.jsonl");
+    const lines = readFileSync(users, "utf8").split("\n");
+    lines[2] = "{damaged";
+    writeFileSync(users, lines.join("\n"));
+    const run = bench([
+      ...tinyMatrix({ approaches: "null,map", records: 100, repeat: 1, out, workDir }),
+      "--workloads",
+      "read",
+    ]);
+    assert.equal(run.status, 1, run.stderr);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+    assert.equal(results.complete, false);
+    assert.equal(results.cells_done, 1, "null ran before map failed");
+    assert.match(results.error ?? "", /map read 100 records: .*users\.jsonl, line 3/s);
+    assert.match(readFileSync(join(out, "report.md"), "utf8"), /The run failed/);
   });
 });
 
