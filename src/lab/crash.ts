@@ -275,6 +275,41 @@ export function renderDurabilityTable(runs: readonly DurabilityRun[]): string {
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
+/** Runs every trial in turn, appending each to `done`, until finished or `signal` aborts. */
+async function runTrials(
+  o: {
+    targets: Target[];
+    faults: Fault[];
+    trials: number;
+    dataset: string;
+    workDir: string;
+    signal: AbortSignal;
+  },
+  done: Trial[],
+): Promise<void> {
+  const total = o.targets.length * o.faults.length * o.trials;
+  const t0 = performance.now();
+  for (const target of o.targets) {
+    for (const fault of o.faults) {
+      for (let n = 1; n <= o.trials; n++) {
+        if (o.signal.aborted) return;
+        const elapsedS = (performance.now() - t0) / 1000;
+        const left = done.length
+          ? ` · about ${Math.round((elapsedS / done.length) * (total - done.length))}s left`
+          : "";
+        log(`[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${o.trials}${left}`);
+        const t = await runTrial(target, fault, n, o.dataset, o.workDir);
+        done.push(t);
+        if (t.lost_acked || t.corrupt || !t.restarted) {
+          log(
+            `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,
+          );
+        }
+      }
+    }
+  }
+}
+
 const command = defineCommand({
   meta: {
     name: "npm run crash --",
@@ -365,37 +400,16 @@ const command = defineCommand({
     const dataset = ensureDataset(workDir, records, DEFAULT_SEED).dir;
     const done: Trial[] = [];
     const total = targets.length * faults.length * trials;
-    const t0 = performance.now();
     // A failure of the lab itself still leaves the finished trials written out.
     let labError: Error | undefined;
     try {
-      await runAll();
+      await runTrials(
+        { targets, faults, trials, dataset, workDir: trialDir, signal: abort.signal },
+        done,
+      );
     } catch (err) {
       labError = err as Error;
       log(`the lab failed after ${done.length} trials: ${labError.stack ?? labError.message}`);
-    }
-    async function runAll(): Promise<void> {
-      outer: for (const target of targets) {
-        for (const fault of faults) {
-          for (let n = 1; n <= trials; n++) {
-            if (abort.signal.aborted) break outer;
-            const elapsed = (performance.now() - t0) / 1000;
-            const left = done.length
-              ? ` · about ${Math.round((elapsed / done.length) * (total - done.length))}s left`
-              : "";
-            log(
-              `[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${trials}${left}`,
-            );
-            const t = await runTrial(target, fault, n, dataset, trialDir);
-            done.push(t);
-            if (t.lost_acked || t.corrupt || !t.restarted) {
-              log(
-                `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,
-              );
-            }
-          }
-        }
-      }
     }
     const results: DurabilityResults = {
       needadb_durability: 1,
