@@ -83,18 +83,6 @@ export class AtomicFile {
   }
 }
 
-/** Replaces `path` with `data` atomically and durably. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const file = new AtomicFile(path);
-  try {
-    file.write(data);
-    file.commit();
-  } catch (err) {
-    file.abort();
-    throw err;
-  }
-}
-
 /** Moves an already durable file (e.g. a finished SQLite database) into place atomically. */
 export function renameDurably(from: string, to: string): void {
   const fd = openSync(from, "r+");

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { mountLazyFs, powerCutUnavailable } from "../../src/lab/powercut/mount.ts";
-import { fsyncDir, writeFileAtomic } from "../../src/lib/durable-fs.ts";
+import { AtomicFile, fsyncDir } from "../../src/lib/durable-fs.ts";
 import { tempDir } from "../_helpers.ts";
 
 const unavailable = powerCutUnavailable();
@@ -110,8 +110,11 @@ describe("the power-cut filesystem", { skip }, () => {
 
   it("keeps a file replaced the durable way: write temp, fsync, rename, fsync directory", async () => {
     const { dir } = await afterCut((mnt) => {
-      writeFileAtomic(join(mnt, "config.json"), '{"v":1}');
-      writeFileAtomic(join(mnt, "config.json"), '{"v":2}');
+      for (const version of [1, 2]) {
+        const file = new AtomicFile(join(mnt, "config.json"));
+        file.write(`{"v":${version}}`);
+        file.commit();
+      }
     });
     assert.equal(readFileSync(join(dir, "config.json"), "utf8"), '{"v":2}');
   });

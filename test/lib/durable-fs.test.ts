@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { AtomicFile, writeFileAtomic } from "../../src/lib/durable-fs.ts";
+import { AtomicFile } from "../../src/lib/durable-fs.ts";
 import { tempDir } from "../_helpers.ts";
 
 describe("atomic file replacement", () => {
@@ -30,9 +30,11 @@ describe("atomic file replacement", () => {
     assert.ok(!existsSync(file.tempPath));
   });
 
-  it("writeFileAtomic creates missing directories", () => {
+  it("creates missing directories", () => {
     const path = join(dir, "nested", "deeper", "c.txt");
-    writeFileAtomic(path, "x");
+    const file = new AtomicFile(path);
+    file.write("x");
+    file.commit();
     assert.equal(readFileSync(path, "utf8"), "x");
   });
 });
