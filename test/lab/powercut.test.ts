@@ -16,8 +16,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { mountLazyFs, powerCutUnavailable } from "../../src/lab/powercut/mount.ts";
+import { seed } from "../../src/lab/seed.ts";
 import { AtomicFile, fsyncDir } from "../../src/lib/durable-fs.ts";
-import { tempDir } from "../_helpers.ts";
+import { snapshot, tempDir } from "../_helpers.ts";
 
 const unavailable = powerCutUnavailable();
 const skip = unavailable ? `power-cut tests skipped: ${unavailable}` : false;
@@ -117,6 +118,13 @@ describe("the power-cut filesystem", { skip }, () => {
       }
     });
     assert.equal(readFileSync(join(dir, "config.json"), "utf8"), '{"v":2}');
+  });
+
+  it("keeps everything a seed wrote: each file is replaced the durable way", async () => {
+    const reference = tempDir("seed-ref");
+    seed({ dataDir: reference, count: 300 });
+    const { dir } = await afterCut((mnt) => seed({ dataDir: mnt, count: 300 }));
+    assert.deepEqual(snapshot(dir), snapshot(reference));
   });
 
   it("runs SQLite in WAL mode, keeping FULL commits and its files consistent", async () => {
