@@ -154,6 +154,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       ...store.details,
       ...store.stats?.(),
       records: await store.count(),
+      pid: process.pid, // which process answered: several share a port with WORKERS=N
     });
   }
 

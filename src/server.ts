@@ -1,14 +1,21 @@
 // Start-up and environment: pick the store named by APPROACH, open it on DATA_DIR and serve
 // the API with srvx. On SIGINT/SIGTERM stop taking requests, let the store flush, and exit.
+// With WORKERS=N, a primary process runs N such servers on one port (node:cluster), if the
+// store is correct across processes; otherwise it refuses and says which stores are.
+import cluster from "node:cluster";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
 import type { Store } from "./stores/_types.ts";
-import { APPROACHES, isApproach, loadStore } from "./stores/index.ts";
+import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
 /** In-flight requests get this long to finish after a stop signal. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/** A worker that has not stopped this long after being asked is killed. */
+const WORKER_STOP_TIMEOUT_MS = 10_000;
+/** More workers than this is a typo, not a plan, on any machine this runs on. */
+const MAX_WORKERS = 64;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -26,6 +33,8 @@ Configured by environment variables:
   PORT                port to listen on, 0 for any free one (default 8081)
   HOST                interface to listen on (default 127.0.0.1)
   DATA_DIR            where the store keeps its files (default ./data)
+  WORKERS             processes serving the same port and DATA_DIR (default 1); only for
+                      stores that are correct across processes
   SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL)
 
 Example: APPROACH=map PORT=8082 npm start
@@ -46,53 +55,146 @@ const port = Number(env.PORT ?? 8081);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   fail(`PORT must be a whole number from 0 to 65535, not "${env.PORT}".`);
 }
+const workers = Number(env.WORKERS ?? 1);
+if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+  fail(`WORKERS must be a whole number from 1 to ${MAX_WORKERS}, not "${env.WORKERS}".`);
+}
 const hostname = env.HOST ?? "127.0.0.1";
 const dataDir = resolve(env.DATA_DIR ?? "data");
 
-mkdirSync(dataDir, { recursive: true });
-let store: Store;
-try {
-  store = await (await loadStore(approach)).open({ dataDir, env, log });
-} catch (err) {
-  fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
+if (cluster.isPrimary && workers > 1) await runPrimary(approach, workers);
+else await runServer(approach);
+
+/** One server process: the whole API on one store. */
+async function runServer(approach: Approach): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  let store: Store;
+  try {
+    store = await (await loadStore(approach)).open({ dataDir, env, log });
+  } catch (err) {
+    fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
+  }
+
+  const server = serve({
+    fetch: createApp(store, { approach, log }),
+    port,
+    hostname,
+    silent: true,
+    gracefulShutdown: false, // handled below, so that the store can flush before exit
+    maxRequestBodySize: MAX_BODY_BYTES,
+    // A worker listens through the primary, which owns one socket and deals connections out
+    // round-robin; with PORT=0 every worker then gets the same port.
+    node: { exclusive: false },
+  });
+  try {
+    await server.ready();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    fail(
+      code === "EADDRINUSE"
+        ? `port ${port} on ${hostname} is in use. Stop the other server, or choose another with PORT=.`
+        : `could not listen on ${hostname}:${port}: ${(err as Error).message}`,
+    );
+  }
+
+  let stopping = false;
+  const stop = async (why: string, again: () => void): Promise<void> => {
+    if (stopping) return again();
+    stopping = true;
+    const closed = server.close();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
+    await server.close(true);
+    await store.close();
+    log(`needadb: ${approach} stopped (${why})`);
+    process.exit(0);
+  };
+  const onSignal = (signal: NodeJS.Signals) =>
+    stop(signal, () => {
+      log(`needadb: ${signal} again, exiting without waiting`);
+      process.exit(130);
+    });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  if (cluster.isWorker) {
+    // The primary asks over IPC, so that a terminal's Ctrl-C, which reaches every worker as
+    // well, does not count as a second, impatient signal.
+    process.on("message", (m: { type?: string }) => {
+      if (m.type === "stop") void stop("asked by the primary", () => {});
+    });
+    process.send?.({ type: "listening", url: server.url });
+    return;
+  }
+  // Announced only once the stop handlers above are in place: tools that start the server
+  // read this line to learn the address (PORT=0 picks a free port), and may signal it next.
+  console.log(`needadb: ${approach} listening on ${server.url} (data in ${dataDir})`);
 }
 
-const server = serve({
-  fetch: createApp(store, { approach, log }),
-  port,
-  hostname,
-  silent: true,
-  gracefulShutdown: false, // handled below, so that the store can flush before exit
-  maxRequestBodySize: MAX_BODY_BYTES,
-});
-try {
-  await server.ready();
-} catch (err) {
-  const code = (err as NodeJS.ErrnoException).code;
-  fail(
-    code === "EADDRINUSE"
-      ? `port ${port} on ${hostname} is in use. Stop the other server, or choose another with PORT=.`
-      : `could not listen on ${hostname}:${port}: ${(err as Error).message}`,
+/** WORKERS=N: N server processes on one port, sharing DATA_DIR. */
+async function runPrimary(approach: Approach, count: number): Promise<void> {
+  const { processes } = await loadStore(approach);
+  if (!processes.many) {
+    const able = [];
+    for (const a of APPROACHES) if ((await loadStore(a)).processes.many) able.push(a);
+    fail(
+      `APPROACH=${approach} cannot run in several processes: ${processes.why}. ` +
+        `Run it with WORKERS=1, or choose a store that can: ${able.join(", ")}.`,
+    );
+  }
+  const forked = Array.from({ length: count }, () => cluster.fork());
+  let stopping = false;
+  const urls = await Promise.all(
+    forked.map(
+      (worker) =>
+        new Promise<string>((resolveUrl, reject) => {
+          worker.on("message", (m: { type?: string; url?: string }) => {
+            if (m.type === "listening" && m.url) resolveUrl(m.url);
+          });
+          worker.on("exit", (code) =>
+            reject(new Error(`a worker exited with code ${code} while starting`)),
+          );
+        }),
+    ),
+  ).catch((err: Error) => {
+    for (const w of forked) w.process.kill("SIGKILL");
+    fail(err.message);
+  });
+
+  // A worker that dies on its own leaves the others serving a store the operator believes
+  // is whole: stop them all and say so, rather than quietly run short.
+  for (const worker of forked) {
+    worker.on("exit", (code, signal) => {
+      if (stopping) return;
+      log(
+        `needadb: worker ${worker.process.pid} died (${signal ?? `code ${code}`}); stopping the others`,
+      );
+      void stopAll(1);
+    });
+  }
+
+  async function stopAll(exitCode: number): Promise<void> {
+    if (stopping) {
+      log("needadb: asked again, killing the workers without waiting");
+      for (const w of forked) w.process.kill("SIGKILL");
+      process.exit(130);
+    }
+    stopping = true;
+    const exits = forked
+      .filter((w) => w.process.exitCode === null && w.process.signalCode === null)
+      .map((w) => new Promise((r) => w.once("exit", r)));
+    for (const w of forked) if (w.isConnected()) w.send({ type: "stop" });
+    const timer = setTimeout(() => {
+      for (const w of forked) w.process.kill("SIGKILL");
+    }, WORKER_STOP_TIMEOUT_MS);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    log(`needadb: ${approach} stopped (${count} workers)`);
+    process.exit(exitCode);
+  }
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+
+  console.log(
+    `needadb: ${approach} listening on ${urls[0]} with ${count} workers (data in ${dataDir})`,
   );
 }
-
-let stopping = false;
-async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
-    log(`needadb: ${signal} again, exiting without waiting`);
-    process.exit(130);
-  }
-  stopping = true;
-  const closed = server.close();
-  await Promise.race([closed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
-  await server.close(true);
-  await store.close();
-  log(`needadb: ${approach} stopped (${signal})`);
-  process.exit(0);
-}
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-
-// Announced only once the stop handlers above are in place: tools that start the server read
-// this line to learn the address (PORT=0 picks a free port), and may signal it right after.
-console.log(`needadb: ${approach} listening on ${server.url} (data in ${dataDir})`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { seed } from "../src/lab/seed.ts";
@@ -8,6 +9,28 @@ import { SERVER_ENTRY, startServer } from "../src/lab/server-process.ts";
 import { USERS_FILE } from "../src/lib/user-log.ts";
 import { APPROACHES } from "../src/stores/index.ts";
 import { getText, postJson, tempDir } from "./_helpers.ts";
+
+/** One request on a connection of its own. */
+function onNewConnection(
+  url: string,
+  method = "GET",
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method,
+      agent: false,
+      headers: body ? { "content-type": "application/json" } : {},
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 
 function runServer(env: Record<string, string>) {
   return spawnSync(process.execPath, [SERVER_ENTRY], {
@@ -77,6 +100,53 @@ describe("server start-up", () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /users\.jsonl, line 3: not valid JSON/);
     assert.doesNotMatch(run.stderr, / {4}at /, "a message, not a stack trace");
+  });
+
+  it("refuses WORKERS for a store that keeps per-process state, naming those that can", () => {
+    const run = runServer({ APPROACH: "map", WORKERS: "2", DATA_DIR: tempDir("workers-map") });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /APPROACH=map cannot run in several processes: .*in-memory copy/);
+    assert.match(run.stderr, /WORKERS=1, or choose a store that can: sqlite, sqlite-group, null/);
+  });
+
+  it("refuses a WORKERS that is not a count", () => {
+    const run = runServer({
+      APPROACH: "sqlite",
+      WORKERS: "zero",
+      DATA_DIR: tempDir("workers-bad"),
+    });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /WORKERS must be a whole number from 1 to/);
+  });
+
+  it("runs WORKERS=2 processes on one port that serve the same data, and stops them all", async () => {
+    const dir = tempDir("workers");
+    const server = await startServer({ approach: "sqlite", dataDir: dir, env: { WORKERS: "2" } });
+    const pids = new Set<number>();
+    const ids: string[] = [];
+    try {
+      // A new connection each time (fetch would reuse one), so the primary deals them out.
+      for (let i = 0; i < 20; i++) {
+        const body = JSON.stringify({ name: `Worker test ${i}`, email: `w${i}@example.com` });
+        const created = await onNewConnection(`${server.url}/users`, "POST", body);
+        assert.equal(created.status, 201, created.text);
+        ids.push((JSON.parse(created.text) as { id: string }).id);
+      }
+      // Asked in a row: alternating with the POSTs above, every /health would meet one worker.
+      for (let i = 0; i < 4; i++) {
+        const health = await onNewConnection(`${server.url}/health`);
+        pids.add((JSON.parse(health.text) as { pid: number }).pid);
+      }
+      assert.equal(pids.size, 2, "both workers answered");
+      for (const id of ids) {
+        const res = await onNewConnection(`${server.url}/users/${id}`);
+        assert.equal(res.status, 200, `user ${id}, whichever worker answers`);
+      }
+    } finally {
+      assert.equal(await server.stop(), 0, server.stderr());
+    }
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), "no worker is left running");
+    assert.match(server.stderr(), /stopped \(2 workers\)/);
   });
 
   it("stops on SIGINT and exits 0", async () => {

@@ -40,6 +40,24 @@ export const USERS_SCHEMA = `
     created_at TEXT NOT NULL
   )`;
 
+const SQLITE_BUSY = 5;
+/** Between attempts at a busy start-up step. */
+const BUSY_RETRY_MS = 10;
+
+/** Runs `fn` again while SQLite answers SQLITE_BUSY, for up to BUSY_TIMEOUT_MS. Start-up only: it blocks. */
+function retryWhileBusy(fn: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { errcode?: number }).errcode !== SQLITE_BUSY || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, BUSY_RETRY_MS);
+    }
+  }
+}
+
 /** The users table in WAL mode, through prepared statements. */
 export class UsersDb {
   readonly db: DatabaseSync;
@@ -51,10 +69,15 @@ export class UsersDb {
   /** Opens (or creates) the users database. */
   constructor(path: string, synchronous: Synchronous) {
     const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-    db.exec("PRAGMA journal_mode = WAL");
+    // Turning a new database to WAL takes an exclusive lock that the busy timeout does not
+    // wait for, so two processes starting on a fresh DATA_DIR at once would see one fail.
+    // The losing process retries, within the same bound.
+    retryWhileBusy(() => {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec(USERS_SCHEMA);
+    });
     db.exec(`PRAGMA synchronous = ${synchronous}`);
     db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
-    db.exec(USERS_SCHEMA);
     this.db = db;
     this.synchronous = synchronous;
     // SQLite builds the JSON text itself; its escaping matches JSON.stringify's (tested).

@@ -45,9 +45,16 @@ export interface StoreOptions {
 /** Each module under src/stores/ exports `open` with this shape. */
 export type OpenStore = (options: StoreOptions) => Store | Promise<Store>;
 
+/** Whether several processes may serve one DATA_DIR through this store, and why. */
+export interface ProcessSafety {
+  many: boolean;
+  why: string;
+}
+
 /** What a store module exports. */
 export interface StoreModule {
   open: OpenStore;
   /** The files in DATA_DIR it reads at start, all written by `npm run seed`. */
   files: readonly string[];
+  processes: ProcessSafety;
 }

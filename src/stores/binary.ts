@@ -14,6 +14,11 @@ export const SORTED_FILE = "users.sorted.jsonl";
 export const INDEX_FILE = "users.idx";
 export const TAIL_FILE = "users.tail.jsonl";
 
+export const processes = {
+  many: false,
+  why: "each process keeps its own in-memory copy of the unsorted tail, so new users would be missing from the other processes",
+};
+
 export const files = [SORTED_FILE, INDEX_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {

@@ -11,6 +11,11 @@ import { openMapStore } from "./map.ts";
 /** Writes waiting for their fsync before new ones get 503: far above any sane concurrency. */
 const MAX_QUEUE_RECORDS = 10_000;
 
+export const processes = {
+  many: false,
+  why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
+};
+
 export const files = [USERS_FILE];
 
 export const open: OpenStore = (options) =>

@@ -12,6 +12,11 @@ const MAX_BATCH_RECORDS = 1024;
 /** Records waiting for the disk before new writes get 503 with Retry-After. */
 const MAX_QUEUE_RECORDS = 16_384;
 
+export const processes = {
+  many: false,
+  why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
+};
+
 export const files = [USERS_FILE];
 
 export const open: OpenStore = (options) =>

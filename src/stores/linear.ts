@@ -11,6 +11,11 @@ import type { OpenStore } from "./_types.ts";
 // a few bytes instead of parsing them. A line in another key order is parsed in full.
 const ID_PREFIX = Buffer.from('{"id":"');
 
+export const processes = {
+  many: false,
+  why: "its record count is kept per process, and a process starting up may cut another's unfinished append as a torn line",
+};
+
 export const files = [USERS_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {

@@ -48,6 +48,11 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
   };
 }
 
+export const processes = {
+  many: false,
+  why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
+};
+
 export const files = [USERS_FILE];
 
 export const open: OpenStore = (options) =>

@@ -10,6 +10,8 @@ const FIXED = JSON.stringify({
   created_at: "2026-01-01T00:00:00.000Z",
 });
 
+export const processes = { many: true, why: "it keeps nothing" };
+
 export const files = [];
 
 export const open: OpenStore = () => ({

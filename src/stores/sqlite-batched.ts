@@ -9,6 +9,11 @@ import type { OpenStore } from "./_types.ts";
 export const FLUSH_SIZE = 100;
 export const FLUSH_INTERVAL_MS = 50;
 
+export const processes = {
+  many: false,
+  why: "each process buffers its own unflushed writes, so for up to 50 ms a user exists in one process and not the others",
+};
+
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env, log }) => {

@@ -24,6 +24,11 @@ const MAX_BATCH_ROWS = 1024;
 /** Rows waiting for a commit before new writes get 503 with Retry-After. */
 const MAX_QUEUE_ROWS = 16_384;
 
+export const processes = {
+  many: true,
+  why: "each batch is one SQLite transaction, and a write is acknowledged only once committed where every process sees it",
+};
+
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env }) => {

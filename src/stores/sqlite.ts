@@ -17,6 +17,11 @@ export function sqliteDurability(synchronous: Synchronous): Durability {
       };
 }
 
+export const processes = {
+  many: true,
+  why: "SQLite coordinates processes through file locks; in WAL mode readers never block and writers take turns",
+};
+
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env }) => {
