@@ -50,7 +50,8 @@ function retryWhileBusy(fn: () => void): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
-      return fn();
+      fn();
+      return;
     } catch (err) {
       if ((err as { errcode?: number }).errcode !== SQLITE_BUSY || Date.now() > deadline) throw err;
       Atomics.wait(pause, 0, 0, BUSY_RETRY_MS);
