@@ -4,19 +4,14 @@
 // One difference from the course's writeSync + fsyncSync: the write and fsync run off the
 // event loop, one at a time. Each record still gets its own fsync, never shared, but the
 // next request is parsed while the disk flushes instead of after.
-import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 import { openMapStore } from "./map.ts";
 
 /** Writes waiting for their fsync before new ones get 503: far above any sane concurrency. */
 const MAX_QUEUE_RECORDS = 10_000;
 
-export const processes = {
-  many: false,
-  why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
-};
-
-export const files = [USERS_FILE];
+// The map store with another write policy: same files, same limits across processes.
+export { files, processes } from "./map.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

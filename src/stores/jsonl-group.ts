@@ -3,7 +3,6 @@
 // arrive while one fsync runs all share the next one: one write(2) and one fsync for the
 // whole batch. No timer: a lone write on an idle server gets its own fsync straight away,
 // and batches grow only as far as the load pushes them. See lib/group-commit.ts.
-import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 import { openMapStore } from "./map.ts";
 
@@ -12,12 +11,8 @@ const MAX_BATCH_RECORDS = 1024;
 /** Records waiting for the disk before new writes get 503 with Retry-After. */
 const MAX_QUEUE_RECORDS = 16_384;
 
-export const processes = {
-  many: false,
-  why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
-};
-
-export const files = [USERS_FILE];
+// The map store with another write policy: same files, same limits across processes.
+export { files, processes } from "./map.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {
