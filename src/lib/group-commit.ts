@@ -1,8 +1,11 @@
-/** Thrown when the queue is full: the caller answers 503 and the client retries later. */
+/**
+ * Thrown when a write was refused before anything was written (a full queue, a lock held
+ * too long by another process): the caller answers 503 and the client retries later.
+ */
 export class OverloadedError extends Error {
   readonly retryAfterS: number;
-  constructor(queued: number, retryAfterS: number) {
-    super(`the write queue is full (${queued} records waiting for the disk); retry shortly`);
+  constructor(message: string, retryAfterS: number) {
+    super(message);
     this.name = "OverloadedError";
     this.retryAfterS = retryAfterS;
   }
@@ -42,7 +45,8 @@ interface Waiting<T> {
  * on a timer: an idle committer flushes a lone item straight away, and batches grow only
  * while the disk is busy, so they are as large as the load makes them and no larger.
  *
- * If a flush fails, the committer stops for good. After a failed fsync the kernel may have
+ * If a flush fails, the committer stops for good (unless it throws OverloadedError, which
+ * says that nothing was written). After a failed fsync the kernel may have
  * dropped the dirty pages, so a retry could report success for data that is gone
  * (PostgreSQL's "fsyncgate"). Every waiting and later item is rejected.
  */
@@ -68,7 +72,12 @@ export class GroupCommit<T> {
   submit(item: T): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.queue.length >= this.limits.maxQueue) {
-      return Promise.reject(new OverloadedError(this.queue.length, 1));
+      return Promise.reject(
+        new OverloadedError(
+          `the write queue is full (${this.queue.length} records waiting for the disk); retry shortly`,
+          1,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
@@ -103,6 +112,11 @@ export class GroupCommit<T> {
         try {
           await this.flush(batch.map((w) => w.item));
         } catch (err) {
+          // Refused before anything was written: only this batch fails, and the next may pass.
+          if (err instanceof OverloadedError) {
+            for (const w of batch) w.reject(err);
+            continue;
+          }
           this.failed = new Error(`writes could not be made durable: ${(err as Error).message}`);
           for (const w of [...batch, ...this.queue.splice(0)]) w.reject(this.failed);
           return;

@@ -1,13 +1,21 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { setTimeout as sleep } from "node:timers/promises";
+import { OverloadedError } from "./group-commit.ts";
 import type { User } from "./user.ts";
 
 export const DB_FILE = "users.db";
 
 /**
- * How long a writer waits for another connection's lock before SQLITE_BUSY. node:sqlite's
- * default is 0, which fails at once the moment a second process holds the lock.
+ * How long a request waits for another process's write lock before it gets 503. SQLite's
+ * own busy timeout would wait by sleeping inside the call, which blocks the event loop and
+ * every other request with it, and it cannot tell anyone how often it waited. So the
+ * connection's timeout stays 0: SQLite answers SQLITE_BUSY at once, and UsersDb waits
+ * between attempts on a timer, counts each SQLITE_BUSY, and gives up after this long.
  */
 export const BUSY_TIMEOUT_MS = 5_000;
+/** The first wait after SQLITE_BUSY; each further one doubles, up to BUSY_MAX_WAIT_MS. */
+const BUSY_FIRST_WAIT_MS = 1;
+const BUSY_MAX_WAIT_MS = 32;
 
 /**
  * With WAL, FULL fsyncs the log at every commit: a commit survives a power loss, and the
@@ -44,6 +52,10 @@ const SQLITE_BUSY = 5;
 /** Between attempts at a busy start-up step. */
 const BUSY_RETRY_MS = 10;
 
+function isBusy(err: unknown): boolean {
+  return (err as { errcode?: number }).errcode === SQLITE_BUSY;
+}
+
 /** Runs `fn` again while SQLite answers SQLITE_BUSY, for up to BUSY_TIMEOUT_MS. Start-up only: it blocks. */
 function retryWhileBusy(fn: () => void): void {
   const deadline = Date.now() + BUSY_TIMEOUT_MS;
@@ -53,7 +65,7 @@ function retryWhileBusy(fn: () => void): void {
       fn();
       return;
     } catch (err) {
-      if ((err as { errcode?: number }).errcode !== SQLITE_BUSY || Date.now() > deadline) throw err;
+      if (!isBusy(err) || Date.now() > deadline) throw err;
       Atomics.wait(pause, 0, 0, BUSY_RETRY_MS);
     }
   }
@@ -66,10 +78,12 @@ export class UsersDb {
   private readonly findStmt: StatementSync;
   private readonly insertStmt: StatementSync;
   private readonly countStmt: StatementSync;
+  /** SQLITE_BUSY answers absorbed by waiting and trying again, since the database was opened. */
+  busy = 0;
 
   /** Opens (or creates) the users database. */
   constructor(path: string, synchronous: Synchronous) {
-    const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+    const db = new DatabaseSync(path, { timeout: 0 });
     // Turning a new database to WAL takes an exclusive lock that the busy timeout does not
     // wait for, so two processes starting on a fresh DATA_DIR at once would see one fail.
     // The losing process retries, within the same bound.
@@ -91,41 +105,80 @@ export class UsersDb {
     this.countStmt = db.prepare("SELECT count(*) AS n FROM users");
   }
 
-  /** The user's record as JSON text, or undefined. */
-  find(id: string): string | undefined {
-    return (this.findStmt.get(id) as { json: string } | undefined)?.json;
+  /**
+   * The user's record as JSON text, or undefined. In WAL mode a reader does not wait for
+   * writers, so this answers synchronously unless SQLite is busy recovering its log.
+   */
+  find(id: string): string | undefined | Promise<string | undefined> {
+    return this.whenFree(() => (this.findStmt.get(id) as { json: string } | undefined)?.json);
   }
 
-  insert(u: User): void {
-    this.insertStmt.run(u.id, u.name, u.email, u.created_at);
-  }
-
-  count(): number {
-    return Number((this.countStmt.get() as { n: number | bigint }).n);
+  count(): number | Promise<number> {
+    return this.whenFree(() => Number((this.countStmt.get() as { n: number | bigint }).n));
   }
 
   /**
    * Runs `fn` in one transaction: all of it commits, or none of it. BEGIN IMMEDIATE takes
-   * the write lock at the start, where the busy timeout applies; a plain BEGIN would take it
-   * at the first write, and SQLite answers SQLITE_BUSY at once there rather than wait.
+   * the write lock at the start, so another process's lock shows up there as SQLITE_BUSY,
+   * before anything is written, and the whole attempt can wait and run again. (A plain
+   * BEGIN would take the lock at the first write instead, mid-transaction.)
+   *
+   * BEGIN, `fn` and COMMIT run in one synchronous call, so no other request on this
+   * connection can slip in between them.
    */
-  transaction<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    }
+  transaction<T>(fn: () => T): T | Promise<T> {
+    return this.whenFree(() => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = fn();
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        this.db.exec("ROLLBACK");
+        throw err;
+      }
+    });
   }
 
   /** Inserts `users` in one transaction. */
-  insertAll(users: Iterable<User>): void {
-    this.transaction(() => {
-      for (const u of users) this.insert(u);
+  insertAll(users: Iterable<User>): void | Promise<void> {
+    return this.transaction(() => {
+      for (const u of users) this.insertStmt.run(u.id, u.name, u.email, u.created_at);
     });
+  }
+
+  /**
+   * Runs `fn` now; if SQLite answers SQLITE_BUSY, counts it and tries again after a short
+   * wait on a timer, for up to BUSY_TIMEOUT_MS, then refuses with OverloadedError (503).
+   * Synchronous when the database is free, which is nearly always.
+   */
+  private whenFree<T>(fn: () => T): T | Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      this.busy++;
+      return this.retryLater(fn);
+    }
+  }
+
+  private async retryLater<T>(fn: () => T): Promise<T> {
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    for (let wait = BUSY_FIRST_WAIT_MS; ; wait = Math.min(wait * 2, BUSY_MAX_WAIT_MS)) {
+      if (performance.now() + wait > deadline) {
+        throw new OverloadedError(
+          `the database has been locked by another process for ${BUSY_TIMEOUT_MS} ms; retry shortly`,
+          1,
+        );
+      }
+      await sleep(wait);
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        this.busy++;
+      }
+    }
   }
 
   close(): void {

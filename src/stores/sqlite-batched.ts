@@ -21,17 +21,33 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   // Acknowledged but not yet in SQLite. Reads look here first, or a user would 404 for up
   // to FLUSH_INTERVAL_MS after its 201.
   let pending = new Map<string, User>();
+  // Batches taken from `pending` whose transaction waits for another process's lock.
+  const flushing = new Map<Map<string, User>, Promise<void>>();
 
-  function flush(): void {
+  function lost(batch: Map<string, User>, err: unknown): void {
+    // The clients were told these rows exist. All we can do is say loudly that they don't.
+    log(`sqlite-batched: lost ${batch.size} acknowledged rows: ${(err as Error).message}`);
+  }
+
+  function flush(): Promise<void> | undefined {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     try {
-      users.insertAll(batch.values());
+      const done = users.insertAll(batch.values());
+      if (!done) return;
+      const settled = done.catch((err) => lost(batch, err)).finally(() => flushing.delete(batch));
+      flushing.set(batch, settled);
+      return settled;
     } catch (err) {
-      // The clients were told these rows exist. All we can do is say loudly that they don't.
-      log(`sqlite-batched: lost ${batch.size} acknowledged rows: ${(err as Error).message}`);
+      lost(batch, err);
     }
+  }
+
+  function waiting(id: string): User | undefined {
+    const user = pending.get(id);
+    if (user) return user;
+    for (const batch of flushing.keys()) if (batch.has(id)) return batch.get(id);
   }
 
   const timer = setInterval(flush, FLUSH_INTERVAL_MS);
@@ -47,17 +63,23 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       flush_interval_ms: FLUSH_INTERVAL_MS,
     },
     get(id) {
-      const waiting = pending.get(id);
-      return waiting ? JSON.stringify(waiting) : users.find(id);
+      const user = waiting(id);
+      return user ? JSON.stringify(user) : users.find(id);
     },
     insert(user) {
       pending.set(user.id, user);
       if (pending.size >= FLUSH_SIZE) flush();
     },
-    count: () => users.count() + pending.size,
-    close() {
+    async count() {
+      let unflushed = pending.size;
+      for (const batch of flushing.keys()) unflushed += batch.size;
+      return (await users.count()) + unflushed;
+    },
+    stats: () => ({ sqlite_busy: users.busy }),
+    async close() {
       clearInterval(timer);
-      flush();
+      await flush();
+      await Promise.all(flushing.values());
       users.close();
     },
   };

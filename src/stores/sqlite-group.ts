@@ -52,7 +52,7 @@ export const open: OpenStore = ({ dataDir, env }) => {
     get: (id) => users.find(id),
     insert: (user) => committer.submit(user),
     count: () => users.count(),
-    stats: () => committer.report(),
+    stats: () => ({ ...committer.report(), sqlite_busy: users.busy }),
     async close() {
       await committer.drain();
       users.close();

@@ -1,4 +1,6 @@
 // SQLite as the baseline: node:sqlite in WAL mode, one row and one transaction per request.
+// Each write is a BEGIN IMMEDIATE transaction, so a second process holding the lock makes
+// it wait (without blocking other requests) rather than fail; GET /health counts the waits.
 // Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
 import { join } from "node:path";
 import { DB_FILE, type Synchronous, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
@@ -30,8 +32,9 @@ export const open: OpenStore = ({ dataDir, env }) => {
     durability: sqliteDurability(users.synchronous),
     details: { synchronous: users.synchronous, journal_mode: "WAL" },
     get: (id) => users.find(id),
-    insert: (user) => users.insert(user),
+    insert: (user) => users.insertAll([user]),
     count: () => users.count(),
+    stats: () => ({ sqlite_busy: users.busy }),
     close: () => users.close(),
   };
 };
