@@ -50,7 +50,13 @@ describe("app: overload", () => {
     const store: Store = {
       durability: { survives: "power-loss", claim: "test" },
       get: () => undefined,
-      insert: () => Promise.reject(new OverloadedError("the write queue is full (10000 records waiting for the disk); retry shortly", 1)),
+      insert: () =>
+        Promise.reject(
+          new OverloadedError(
+            "the write queue is full (10000 records waiting for the disk); retry shortly",
+            1,
+          ),
+        ),
       count: () => 0,
       close() {},
     };
