@@ -106,7 +106,10 @@ describe("server start-up", () => {
     const run = runServer({ APPROACH: "map", WORKERS: "2", DATA_DIR: tempDir("workers-map") });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /APPROACH=map cannot run in several processes: .*in-memory copy/);
-    assert.match(run.stderr, /WORKERS=1, or choose a store that can: sqlite, sqlite-group, null/);
+    assert.match(
+      run.stderr,
+      /WORKERS=1, or choose a store that can: sqlite, sqlite-group, map-shared, null/,
+    );
   });
 
   it("refuses a WORKERS that is not a count", () => {
@@ -119,35 +122,37 @@ describe("server start-up", () => {
     assert.match(run.stderr, /WORKERS must be a whole number from 1 to/);
   });
 
-  it("runs WORKERS=2 processes on one port that serve the same data, and stops them all", async () => {
-    const dir = tempDir("workers");
-    const server = await startServer({ approach: "sqlite", dataDir: dir, env: { WORKERS: "2" } });
-    const pids = new Set<number>();
-    const ids: string[] = [];
-    try {
-      // A new connection each time (fetch would reuse one), so the primary deals them out.
-      for (let i = 0; i < 20; i++) {
-        const body = JSON.stringify({ name: `Worker test ${i}`, email: `w${i}@example.com` });
-        const created = await onNewConnection(`${server.url}/users`, "POST", body);
-        assert.equal(created.status, 201, created.text);
-        ids.push((JSON.parse(created.text) as { id: string }).id);
+  for (const approach of ["sqlite", "map-shared"] as const)
+    it(`${approach}: WORKERS=2 processes on one port serve the same data, and stop together`, async () => {
+      const dir = tempDir(`workers-${approach}`);
+      const server = await startServer({ approach, dataDir: dir, env: { WORKERS: "2" } });
+      const pids = new Set<number>();
+      const ids: string[] = [];
+      try {
+        // A new connection each time (fetch would reuse one), so the primary deals them out.
+        for (let i = 0; i < 20; i++) {
+          const body = JSON.stringify({ name: `Worker test ${i}`, email: `w${i}@example.com` });
+          const created = await onNewConnection(`${server.url}/users`, "POST", body);
+          assert.equal(created.status, 201, created.text);
+          ids.push((JSON.parse(created.text) as { id: string }).id);
+        }
+        // Asked in a row: alternating with the POSTs above, every /health would meet one worker.
+        for (let i = 0; i < 4; i++) {
+          const health = await onNewConnection(`${server.url}/health`);
+          pids.add((JSON.parse(health.text) as { pid: number }).pid);
+        }
+        assert.equal(pids.size, 2, "both workers answered");
+        for (const id of ids) {
+          const res = await onNewConnection(`${server.url}/users/${id}`);
+          assert.equal(res.status, 200, `user ${id}, whichever worker answers`);
+        }
+      } finally {
+        assert.equal(await server.stop(), 0, server.stderr());
       }
-      // Asked in a row: alternating with the POSTs above, every /health would meet one worker.
-      for (let i = 0; i < 4; i++) {
-        const health = await onNewConnection(`${server.url}/health`);
-        pids.add((JSON.parse(health.text) as { pid: number }).pid);
-      }
-      assert.equal(pids.size, 2, "both workers answered");
-      for (const id of ids) {
-        const res = await onNewConnection(`${server.url}/users/${id}`);
-        assert.equal(res.status, 200, `user ${id}, whichever worker answers`);
-      }
-    } finally {
-      assert.equal(await server.stop(), 0, server.stderr());
-    }
-    for (const pid of pids) assert.throws(() => process.kill(pid, 0), "no worker is left running");
-    assert.match(server.stderr(), /stopped \(2 workers\)/);
-  });
+      for (const pid of pids)
+        assert.throws(() => process.kill(pid, 0), "no worker is left running");
+      assert.match(server.stderr(), /stopped \(2 workers\)/);
+    });
 
   it("stops on SIGINT and exits 0", async () => {
     const server = await startServer({ approach: "sqlite-batched", dataDir: tempDir("sigint") });

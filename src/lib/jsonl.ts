@@ -43,14 +43,15 @@ function _splitLines(buf: Buffer, n: number, fileOffset: number, onLine: OnLine)
  * of zero bytes means end of file: a short read (FUSE may give one) just reads again.
  */
 class _LineReader {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buf: Buffer;
   private filled = 0;
   /** File offset of buf[0]. */
   private base: number;
   readPos: number;
   private readonly onLine: OnLine;
 
-  constructor(start: number, onLine: OnLine) {
+  constructor(start: number, onLine: OnLine, chunkBytes = CHUNK_BYTES) {
+    this.buf = Buffer.allocUnsafe(chunkBytes);
     this.onLine = onLine;
     this.base = start;
     this.readPos = start;
@@ -80,9 +81,17 @@ class _LineReader {
   }
 }
 
-/** Scans an open file's lines from `start`, synchronously. */
-export function scanLines(fd: number, start: number, onLine: OnLine): ScanResult {
-  const reader = new _LineReader(start, onLine);
+/**
+ * Scans an open file's lines from `start`, synchronously. `chunkBytes` sizes the first read:
+ * small when only a short new tail is expected.
+ */
+export function scanLines(
+  fd: number,
+  start: number,
+  onLine: OnLine,
+  chunkBytes = CHUNK_BYTES,
+): ScanResult {
+  const reader = new _LineReader(start, onLine, Math.max(1, chunkBytes));
   for (;;) {
     const { buf, at, length } = reader.target();
     const result = reader.took(readSync(fd, buf, at, length, reader.readPos));

@@ -1,0 +1,120 @@
+import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { openAppend } from "./durable-fs.ts";
+import { CorruptLineError, scanLines } from "./jsonl.ts";
+import { isUser, type User } from "./user.ts";
+
+/** Every record line starts with this: toLine() writes `id` first, and inside a JSON string a quote is always escaped. */
+const RECORD_START = '{"id":"';
+/** The first read of a catch-up; a longer new tail grows the buffer. */
+const CATCH_UP_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A JSONL file of users that several processes append to and read at once, each keeping
+ * its own index of what it has read.
+ *
+ * What Linux gives, and what this relies on:
+ * - O_APPEND moves to the end of the file and writes as one step, so two processes'
+ *   appends never land on the same bytes (POSIX requires this for regular files).
+ * - On local filesystems such as ext4 and xfs, a buffered write(2) to a regular file holds
+ *   the inode's lock for the whole call, so two appends never interleave their bytes. POSIX
+ *   does not promise this (its atomicity guarantee, PIPE_BUF, is for pipes), and NFS does
+ *   not give it. So each record goes out in exactly one write(2); a short write is an error.
+ * - A reader takes no lock, so it can see a write half done: the last line can be partial.
+ *   A catch-up consumes only up to the last newline and reads the rest next time.
+ * - A process killed in the middle of a write (SIGKILL between two pages) can leave a torn
+ *   line with no newline, and the next record, appended by anyone, lands right after it.
+ *   Such a line holds the torn bytes, then a complete record that starts with RECORD_START;
+ *   the record is kept and the torn bytes are dropped with a log line.
+ *
+ * Nothing here is truncated, unlike the single-process log: a partial last line may be a
+ * write in progress in another process.
+ */
+export class SharedUserLog {
+  readonly path: string;
+  private readonly appendFd: number;
+  private readonly readFd: number;
+  /** Byte offset just past the last complete line read. */
+  private readOffset = 0;
+  private lineNo = 0;
+  private readonly onRecord: (user: User, json: string) => void;
+  private readonly log: (message: string) => void;
+
+  /** Opens `path` (creating it) and reads every complete record in it. */
+  constructor(
+    path: string,
+    log: (message: string) => void,
+    onRecord: (user: User, json: string) => void,
+  ) {
+    this.path = path;
+    this.log = log;
+    this.onRecord = onRecord;
+    this.appendFd = openAppend(path);
+    this.readFd = openSync(path, "r");
+    this.catchUp();
+  }
+
+  /** Appends one record in one write(2); see the class comment for why it must be one. */
+  append(json: string): void {
+    const line = Buffer.from(`${json}\n`);
+    const written = writeSync(this.appendFd, line);
+    if (written !== line.length) {
+      throw new Error(
+        `${this.path}: short append (${written} of ${line.length} bytes; is the disk full?)`,
+      );
+    }
+  }
+
+  /**
+   * Reads the records that were appended since the last call, by this process or any other,
+   * and hands each to `onRecord`. Costs one fstat when nothing is new.
+   */
+  catchUp(): void {
+    const size = fstatSync(this.readFd).size;
+    if (size <= this.readOffset) return;
+    const scan = scanLines(
+      this.readFd,
+      this.readOffset,
+      (buf, begin, end) => {
+        this.lineNo++;
+        if (begin < end) this.take(buf.toString("utf8", begin, end));
+        return undefined;
+      },
+      Math.min(size - this.readOffset, CATCH_UP_CHUNK_BYTES),
+    );
+    this.readOffset = scan.end;
+  }
+
+  private take(line: string): void {
+    const record = parseUser(line);
+    if (record) {
+      this.onRecord(record, line);
+      return;
+    }
+    const start = line.lastIndexOf(RECORD_START);
+    const rest = start > 0 ? line.slice(start) : "";
+    const recovered = rest && parseUser(rest);
+    if (!recovered) {
+      throw new CorruptLineError(this.path, this.lineNo, "not a valid record");
+    }
+    this.log(
+      `${this.path}, line ${this.lineNo}: dropped ${start} bytes of a torn record left by an ` +
+        "interrupted write; the record after them is intact",
+    );
+    this.onRecord(recovered, rest);
+  }
+
+  close(): void {
+    closeSync(this.appendFd);
+    closeSync(this.readFd);
+  }
+}
+
+function parseUser(text: string): User | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isUser(value) ? value : undefined;
+}

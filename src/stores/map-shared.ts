@@ -1,0 +1,53 @@
+// The in-memory map, made coherent across processes that share one users.jsonl. Every
+// process appends to the same file and keeps its own Map of what it has read from it.
+//
+// Records are never changed once written, so a record a process finds in its Map is never
+// stale. Only a miss can be: the user may have been created through another process a
+// moment ago. So a miss first catches up on the file (one fstat, and a read of the new
+// tail if it grew) and then looks again. Since a 201 is sent only after the append's
+// write(2) has returned, and every process reads the same page cache, a user created
+// anywhere is found everywhere from then on. The count catches up first as well.
+import { join } from "node:path";
+import { SharedUserLog } from "../lib/shared-log.ts";
+import { USERS_FILE } from "../lib/user-log.ts";
+import type { OpenStore } from "./_types.ts";
+
+export const processes = {
+  many: true,
+  why: "every process appends to the one file and reads what the others appended before it answers a miss",
+};
+
+export const files = [USERS_FILE];
+
+export const open: OpenStore = ({ dataDir, log }) => {
+  const users = new Map<string, string>();
+  const file = new SharedUserLog(join(dataDir, USERS_FILE), log, (user, json) =>
+    users.set(user.id, json),
+  );
+  let catchUps = 0;
+
+  return {
+    durability: {
+      survives: "process-crash",
+      claim:
+        "Survives a process crash, not a power loss: the append is in the kernel's page cache, not on disk.",
+    },
+    get(id) {
+      const json = users.get(id);
+      if (json !== undefined) return json;
+      catchUps++;
+      file.catchUp();
+      return users.get(id);
+    },
+    insert(user, json) {
+      file.append(json);
+      users.set(user.id, json);
+    },
+    count() {
+      file.catchUp();
+      return users.size;
+    },
+    stats: () => ({ catch_ups: catchUps }),
+    close: () => file.close(),
+  };
+};
