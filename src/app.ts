@@ -16,7 +16,9 @@ const EXAMPLE_BODY = '{"name":"Ada Lovelace","email":"ada@example.com"}';
 
 /**
  * A string field. Lone UTF-16 surrogates are refused: they are not text, and SQLite (which
- * stores UTF-8) would silently replace them, so the record would not round-trip.
+ * stores UTF-8) would silently replace them, so the record would not round-trip. The NUL
+ * character is refused too: PostgreSQL's text type cannot hold it, and every approach must
+ * accept and refuse the same bodies.
  */
 const requiredString = (field: string) =>
   z
@@ -24,7 +26,8 @@ const requiredString = (field: string) =>
       error: (issue) =>
         issue.input === undefined ? `${field} is required` : `${field} must be a string`,
     })
-    .refine((s) => s.isWellFormed(), { error: `${field} must be valid Unicode text` });
+    .refine((s) => s.isWellFormed(), { error: `${field} must be valid Unicode text` })
+    .refine((s) => !s.includes("\0"), { error: `${field} must not contain the NUL character` });
 
 /**
  * The body of POST /users. Strict: an unknown field is an error rather than silently

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
-import type { Store } from "./stores/_types.ts";
+import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
 /** In-flight requests get this long to finish after a stop signal. */
@@ -36,6 +36,8 @@ Configured by environment variables:
   WORKERS             processes serving the same port and DATA_DIR (default 1); only for
                       stores that are correct across processes
   SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL)
+  DATABASE_URL        for APPROACH=postgres: the PostgreSQL (or compatible) server to use;
+                      unset, an embedded PostgreSQL runs with its data in DATA_DIR/postgres
 
 Example: APPROACH=map PORT=8082 npm start
 Routes: POST /users, GET /users/:id, GET /health. Ctrl-C stops it, letting the store flush.
@@ -65,13 +67,31 @@ const dataDir = resolve(env.DATA_DIR ?? "data");
 if (cluster.isPrimary && workers > 1) await runPrimary(approach, workers);
 else await runServer(approach);
 
+/**
+ * Starts what the store needs running first (PostgreSQL for `postgres`), once, and passes
+ * its settings on through the environment, which cluster workers inherit.
+ */
+async function startService(approach: Approach): Promise<Service | undefined> {
+  mkdirSync(dataDir, { recursive: true });
+  const { service } = await loadStore(approach);
+  if (!service) return undefined;
+  try {
+    const started = await service({ dataDir, env, log });
+    Object.assign(env, started.env);
+    return started;
+  } catch (err) {
+    fail(`could not start what ${approach} needs: ${(err as Error).message}`);
+  }
+}
+
 /** One server process: the whole API on one store. */
 async function runServer(approach: Approach): Promise<void> {
-  mkdirSync(dataDir, { recursive: true });
+  const service = cluster.isWorker ? undefined : await startService(approach);
   let store: Store;
   try {
     store = await (await loadStore(approach)).open({ dataDir, env, log });
   } catch (err) {
+    await service?.stop();
     fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
   }
 
@@ -90,6 +110,8 @@ async function runServer(approach: Approach): Promise<void> {
     await server.ready();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    await store.close();
+    await service?.stop();
     fail(
       code === "EADDRINUSE"
         ? `port ${port} on ${hostname} is in use. Stop the other server, or choose another with PORT=.`
@@ -105,6 +127,7 @@ async function runServer(approach: Approach): Promise<void> {
     await Promise.race([closed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
     await server.close(true);
     await store.close();
+    await service?.stop();
     log(`needadb: ${approach} stopped (${why})`);
     process.exit(0);
   };
@@ -141,6 +164,7 @@ async function runPrimary(approach: Approach, count: number): Promise<void> {
         `Run it with WORKERS=1, or choose a store that can: ${able.join(", ")}.`,
     );
   }
+  const service = await startService(approach);
   const forked = Array.from({ length: count }, () => cluster.fork());
   let stopping = false;
   const urls = await Promise.all(
@@ -155,8 +179,9 @@ async function runPrimary(approach: Approach, count: number): Promise<void> {
           );
         }),
     ),
-  ).catch((err: Error) => {
+  ).catch(async (err: Error) => {
     for (const w of forked) w.process.kill("SIGKILL");
+    await service?.stop();
     fail(err.message);
   });
 
@@ -188,6 +213,7 @@ async function runPrimary(approach: Approach, count: number): Promise<void> {
     }, WORKER_STOP_TIMEOUT_MS);
     await Promise.all(exits);
     clearTimeout(timer);
+    await service?.stop();
     log(`needadb: ${approach} stopped (${count} workers)`);
     process.exit(exitCode);
   }

@@ -1,21 +1,29 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 
-/** A fresh directory, removed when the test file ends. */
+/**
+ * A fresh directory, removed when the test file ends. Readable by others, as a project
+ * directory usually is: the embedded PostgreSQL runs as its own user and must reach it.
+ */
 export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `needadb-${label}-`));
+  chmodSync(dir, 0o755);
   after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Name, size and hash of every file in `dir`: equal snapshots mean nothing on disk changed. */
+/**
+ * Name, size and hash of every file in `dir`: equal snapshots mean nothing on disk changed.
+ * Subdirectories are left out: the embedded PostgreSQL's cluster changes on its own.
+ */
 export function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
+  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile());
+  for (const name of names.map((e) => e.name).sort()) {
     const bytes = readFileSync(join(dir, name));
     files[name] = `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;
   }

@@ -51,9 +51,20 @@ export interface ProcessSafety {
   why: string;
 }
 
+/**
+ * Something a store needs running before any process opens it, such as a database server.
+ * Started once per DATA_DIR (by the primary in cluster mode, or by a lab tool for all its
+ * servers); `env` is what the store's processes need to reach it, such as DATABASE_URL.
+ */
+export interface Service {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
 /** What a store module exports. */
 export interface StoreModule {
   open: OpenStore;
+  service?: (options: StoreOptions) => Promise<Service>;
   /** The files in DATA_DIR it reads at start, all written by `npm run seed`. */
   files: readonly string[];
   processes: ProcessSafety;

@@ -14,6 +14,7 @@ const modules = {
   "jsonl-group": () => import("./jsonl-group.ts"),
   "sqlite-group": () => import("./sqlite-group.ts"),
   "map-shared": () => import("./map-shared.ts"),
+  postgres: () => import("./postgres.ts"),
   null: () => import("./null.ts"),
 } satisfies Record<string, () => Promise<StoreModule>>;
 

@@ -67,6 +67,12 @@ const BAD_BODIES: { name: string; body: string; status: number; says: RegExp; ty
     says: /valid Unicode/,
   },
   {
+    name: "NUL character",
+    body: '{"name":"Ada\\u0000","email":"a@b.c"}',
+    status: 400,
+    says: /name must not contain the NUL character/,
+  },
+  {
     name: "body over 64 KiB",
     body: JSON.stringify({ name: "n".repeat(MAX_BODY_BYTES), email: "a@b.c" }),
     status: 413,
@@ -177,6 +183,8 @@ for (const approach of APPROACHES) {
     it("refuses bad input with a 4xx that names the problem, and writes nothing", async () => {
       await new Promise((r) => setTimeout(r, 100)); // let a batching store go quiet
       const before = snapshot(dataDir);
+      const records = async () => JSON.parse((await getText(`${server.url}/health`)).text).records;
+      const recordsBefore = await records();
       for (const bad of BAD_BODIES) {
         const res =
           bad.type === ""
@@ -197,6 +205,7 @@ for (const approach of APPROACHES) {
       assert.equal(chunked.status, 413, chunked.text);
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(snapshot(dataDir), before, "no file in the data directory changed");
+      assert.equal(await records(), recordsBefore, "the store holds no new record");
     });
 
     it("round-trips awkward names exactly", async () => {

