@@ -22,7 +22,10 @@ export function tempDir(label: string): string {
  */
 export function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile());
+  // SQLite's -shm file is the WAL's index in shared memory, not data: readers write to it too.
+  const names = readdirSync(dir, { withFileTypes: true }).filter(
+    (e) => e.isFile() && !e.name.endsWith("-shm"),
+  );
   for (const name of names.map((e) => e.name).sort()) {
     const bytes = readFileSync(join(dir, name));
     files[name] = `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;
