@@ -1,0 +1,104 @@
+// npm run contention and npm run topology end to end, on short runs: the course's claims
+// about several processes and several servers, checked against real servers.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import type { ContentionResults, ContentionRun } from "../../src/lab/contention.ts";
+import type { TopologyResults } from "../../src/lab/topology.ts";
+import { PROJECT_ROOT } from "../../src/lab/wrk.ts";
+import { tempDir } from "../_helpers.ts";
+
+function lab(tool: string, args: string[]) {
+  return spawnSync(process.execPath, [join(PROJECT_ROOT, `src/lab/${tool}.ts`), ...args], {
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+}
+
+const SHORT = ["--records", "300", "--duration", "1", "--connections", "8"];
+
+describe("npm run contention, end to end", () => {
+  const workDir = tempDir("contention-work");
+  const out = tempDir("contention-out");
+  let results: ContentionResults;
+  const run = (approach: string): ContentionRun =>
+    results.runs.find((r) => r.approach === approach) ?? assert.fail(`no run for ${approach}`);
+
+  before(() => {
+    const r = lab("contention", [
+      ...["--approaches", "map,map-shared,sqlite,sqlite-group", "--ports", "0,0"],
+      ...SHORT,
+      ...["--out", out, "--work-dir", workDir],
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    results = JSON.parse(readFileSync(join(out, "contention.json"), "utf8"));
+  });
+
+  it("writes one run per approach, with both throughputs measured", () => {
+    assert.equal(results.complete, true);
+    assert.deepEqual(
+      results.runs.map((r) => r.approach),
+      ["map", "map-shared", "sqlite", "sqlite-group"],
+    );
+    for (const r of results.runs) {
+      assert.ok(r.rps > 0 && r.rps_single > 0, `${r.approach}: ${r.rps} / ${r.rps_single}`);
+      assert.ok(r.probes > 0, `${r.approach} ran probes`);
+    }
+    assert.match(readFileSync(join(out, "contention.md"), "utf8"), /stale reads \/ probes/);
+  });
+
+  it("map serves stale reads and diverges across two processes", () => {
+    assert.ok(run("map").stale_reads > 0, JSON.stringify(run("map")));
+    assert.equal(run("map").diverged, true);
+  });
+
+  it("map-shared serves no stale read and the same records from both", () => {
+    assert.equal(run("map-shared").stale_reads, 0);
+    assert.equal(run("map-shared").diverged, false);
+    assert.equal(run("map-shared").errors_5xx, 0);
+  });
+
+  it("sqlite and sqlite-group answer no 5xx to two writers, and stay coherent", () => {
+    for (const name of ["sqlite", "sqlite-group"]) {
+      assert.equal(run(name).errors_5xx, 0, name);
+      assert.equal(run(name).stale_reads, 0, name);
+      assert.equal(run(name).diverged, false, name);
+    }
+  });
+});
+
+describe("npm run topology, end to end", () => {
+  const workDir = tempDir("topology-work");
+  const out = tempDir("topology-out");
+  let results: TopologyResults;
+
+  before(() => {
+    const r = lab("topology", [...SHORT, "--out", out, "--work-dir", workDir]);
+    assert.equal(r.status, 0, r.stderr);
+    results = JSON.parse(readFileSync(join(out, "topology.json"), "utf8"));
+  });
+
+  it("two app servers on one PostgreSQL agree, with no stale read", () => {
+    const pg = results.runs.find((r) => r.setup === "postgres-shared") ?? assert.fail();
+    assert.ok(pg.probes > 0);
+    assert.equal(pg.stale_reads, 0);
+    assert.equal(pg.diverged, false);
+    assert.equal(pg.errors_5xx, 0);
+  });
+
+  it("two app servers with a SQLite file each diverge", () => {
+    const sqlite = results.runs.find((r) => r.setup === "sqlite-per-server") ?? assert.fail();
+    assert.equal(sqlite.stale_reads, sqlite.probes, "B never sees what A created");
+    assert.equal(sqlite.diverged, true);
+  });
+
+  it("measures PostgreSQL's reads and writes against null", () => {
+    assert.deepEqual(
+      results.postgres_vs_null.map((v) => v.workload),
+      ["read", "write"],
+    );
+    for (const v of results.postgres_vs_null) assert.ok(v.ratio > 0 && v.null_rps > 0);
+  });
+});
