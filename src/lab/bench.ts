@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { defineCommand, runMain } from "citty";
 import { APPROACHES, type Approach, isApproach } from "../stores/index.ts";
 import { compareRuns, formatComparison } from "./compare.ts";
+import type { ContentionResults } from "./contention.ts";
 import type { DurabilityResults } from "./crash.ts";
 import { ensureDataset, prepareCellDir } from "./datasets.ts";
 import { checkAssumptions, type DauAssumptions, DEFAULT_ASSUMPTIONS } from "./dau.ts";
@@ -25,6 +26,7 @@ import type { Results, Sample } from "./results.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { type ServerProcess, startServer } from "./server-process.ts";
 import { cellKey, summarise } from "./summary.ts";
+import type { TopologyResults } from "./topology.ts";
 import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface BenchOptions {
@@ -242,14 +244,19 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   };
 }
 
-/** The newest crash-results/<time>/durability.json, if `npm run crash` has been run here. */
-function newestDurabilityFile(): string | undefined {
-  const dir = resolve("crash-results");
+/** The newest <dir>/<time>/<file> (such as crash-results/…/durability.json), if that lab has been run here. */
+function newestLabFile(dirName: string, file: string): string | undefined {
+  const dir = resolve(dirName);
   if (!existsSync(dir)) return undefined;
   const runs = readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, "durability.json")))
+    .filter((d) => existsSync(join(dir, d, file)))
     .sort();
-  return runs.length ? join(dir, runs.at(-1) as string, "durability.json") : undefined;
+  return runs.length ? join(dir, runs.at(-1) as string, file) : undefined;
+}
+
+/** The file a --durability/--contention/--topology flag names: given, newest, or 'none'. */
+function labFile(arg: string | undefined, dirName: string, file: string): string | undefined {
+  return arg === "none" ? undefined : (arg ?? newestLabFile(dirName, file));
 }
 
 function list(value: string, flag: string): string[] {
@@ -361,6 +368,18 @@ const command = defineCommand({
         "durability.json from npm run crash, shown as the measured durability column (default: the newest in crash-results/; 'none' for none)",
       valueHint: "FILE",
     },
+    contention: {
+      type: "string",
+      description:
+        "contention.json from npm run contention, shown in the report (default: the newest in contention-results/; 'none' for none)",
+      valueHint: "FILE",
+    },
+    topology: {
+      type: "string",
+      description:
+        "topology.json from npm run topology, shown in the report (default: the newest in topology-results/; 'none' for none)",
+      valueHint: "FILE",
+    },
     "requests-per-user": {
       type: "string",
       description: `DAU assumption: requests per user per day (default ${DEFAULT_ASSUMPTIONS.requestsPerUserPerDay})`,
@@ -468,12 +487,27 @@ const command = defineCommand({
     process.on("SIGTERM", interrupt);
 
     const results = await runBench(options, abort.signal);
-    const durabilityFile =
-      args.durability === "none" ? undefined : (args.durability ?? newestDurabilityFile());
+    const durabilityFile = labFile(args.durability, "crash-results", "durability.json");
     if (durabilityFile) {
       const d = JSON.parse(readFileSync(durabilityFile, "utf8")) as DurabilityResults;
       results.durability = { file: durabilityFile, runs: d.runs };
       log(`measured durability from ${durabilityFile}`);
+    }
+    const contentionFile = labFile(args.contention, "contention-results", "contention.json");
+    if (contentionFile) {
+      results.contention = {
+        file: contentionFile,
+        results: JSON.parse(readFileSync(contentionFile, "utf8")) as ContentionResults,
+      };
+      log(`several processes: from ${contentionFile}`);
+    }
+    const topologyFile = labFile(args.topology, "topology-results", "topology.json");
+    if (topologyFile) {
+      results.topology = {
+        file: topologyFile,
+        results: JSON.parse(readFileSync(topologyFile, "utf8")) as TopologyResults,
+      };
+      log(`several servers: from ${topologyFile}`);
     }
     const files = writeReports(results, options.outDir, options.targetDau);
     log(

@@ -10,6 +10,7 @@ import { ensureDataset, prepareCellDir } from "./datasets.ts";
 import { chooseTool, describeLoad } from "./load.ts";
 import { measurePair, measureSingle, startServiceFor, type WriteLoad } from "./pair.ts";
 import { DEFAULT_SEED } from "./seed.ts";
+import { mdTable, type Table } from "./table.ts";
 import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface ContentionRun {
@@ -161,17 +162,36 @@ const int = (n: number) => Math.round(n).toLocaleString("en");
 const pct = (part: number, whole: number) =>
   whole > 0 ? `${((part / whole) * 100).toFixed(part && part < whole / 100 ? 2 : 0)}%` : "-";
 
-/** The contention table, as report.md and the benchmark report show it. */
-export function renderContention(r: ContentionResults): string {
-  const rows = r.runs.map(
-    (x) =>
-      `| \`${x.approach}\` | ${x.claims_many ? "yes" : "no"} | ${int(x.rps)} | ${int(x.rps_single)} | ${(x.rps / x.rps_single).toFixed(2)} | ${x.p99_ms.toFixed(1)} | ${int(x.errors_5xx)} | ${int(x.busy)} | ${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)}) | ${int(x.records_a)} / ${int(x.records_b)} | ${x.diverged ? "**yes**" : "no"} |`,
-  );
-  return [
-    "| store | says it is safe with many processes | two servers: req/s | one server: req/s | two ÷ one | p99 ms (two) | 5xx | SQLITE_BUSY absorbed | stale reads / probes | records A / B | diverged |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
-    ...rows,
-  ].join("\n");
+/** The contention table, as contention.md and the benchmark report show it. */
+export function contentionTable(r: ContentionResults): Table {
+  return {
+    header: [
+      "store",
+      "says it is safe with many processes",
+      "two servers: req/s",
+      "one server: req/s",
+      "two ÷ one",
+      "p99 ms (two)",
+      "5xx",
+      "SQLITE_BUSY absorbed",
+      "stale reads / probes",
+      "records A / B",
+      "diverged",
+    ],
+    rows: r.runs.map((x) => [
+      `\`${x.approach}\``,
+      x.claims_many ? "yes" : "no",
+      int(x.rps),
+      int(x.rps_single),
+      (x.rps / x.rps_single).toFixed(2),
+      x.p99_ms.toFixed(1),
+      int(x.errors_5xx),
+      int(x.busy),
+      `${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)})`,
+      `${int(x.records_a)} / ${int(x.records_b)}`,
+      x.diverged ? "**yes**" : "no",
+    ]),
+  };
 }
 
 export function contentionNotes(r: ContentionResults): string {
@@ -269,7 +289,7 @@ const command = defineCommand({
     const results = await runContention(options, abort.signal);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "contention.json"), `${JSON.stringify(results, null, 2)}\n`);
-    const md = `# needadb contention report\n\n${renderContention(results)}\n\n${contentionNotes(results)}\n`;
+    const md = `# needadb contention report\n\n${mdTable(contentionTable(results))}\n\n${contentionNotes(results)}\n`;
     writeFileSync(join(out, "contention.md"), md);
     process.stdout.write(md);
     log(

@@ -1,10 +1,14 @@
 // report.html: the report as one self-contained page. Chart.js is inlined from node_modules,
 // so the file opens from disk with no server and no network.
+
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { type Analysis, describeRun } from "./analysis.ts";
+import { contentionNotes, contentionTable } from "./contention.ts";
 import type { Results } from "./results.ts";
+import type { Table } from "./table.ts";
+import { postgresVsNullTable, topologyNotes, topologyTable } from "./topology.ts";
 
 const require = createRequire(import.meta.url);
 // The UMD build is not in chart.js's package exports; it sits beside the main entry.
@@ -44,6 +48,10 @@ function htmlTable(header: string[], rows: string[][]): string {
     .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`)
     .join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function tableHtml(t: Table): string {
+  return htmlTable(t.header, t.rows);
 }
 
 /** JSON that is safe inside a <script> element. */
@@ -288,6 +296,23 @@ ${
           r.claim_held ? "yes" : "**no**",
         ]),
       )}</div>`
+    : ""
+}
+
+${
+  results.contention
+    ? `<h2>Several processes on one DATA_DIR, measured</h2>
+<p>${inline(`From \`${results.contention.file}\` (\`npm run contention\`). ${contentionNotes(results.contention.results)}`)}</p>
+<div class="wide">${tableHtml(contentionTable(results.contention.results))}</div>`
+    : ""
+}
+${
+  results.topology
+    ? `<h2>Several servers, measured</h2>
+<p>${inline(`From \`${results.topology.file}\` (\`npm run topology\`). ${topologyNotes(results.topology.results)}`)}</p>
+<div class="wide">${tableHtml(topologyTable(results.topology.results))}</div>
+<p>${inline("PostgreSQL on one app server, against the `null` ceiling:")}</p>
+<div class="wide">${tableHtml(postgresVsNullTable(results.topology.results))}</div>`
     : ""
 }
 

@@ -3,9 +3,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Analysis, analyse, describeRun } from "./analysis.ts";
+import { contentionNotes, contentionTable } from "./contention.ts";
 import { flushWindowNote, renderDurabilityTable } from "./crash.ts";
 import { renderHtml } from "./report-html.ts";
 import type { Results, Run } from "./results.ts";
+import { mdTable } from "./table.ts";
+import { postgresVsNullTable, topologyNotes, topologyTable } from "./topology.ts";
 
 const int = (n: number | null | undefined) =>
   n == null ? "-" : Math.round(n).toLocaleString("en");
@@ -13,13 +16,7 @@ const ms = (n: number | null | undefined) =>
   n == null ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(0);
 const x = (n: number | null | undefined) => (n == null ? "-" : `${n.toFixed(2)}×`);
 
-function table(header: string[], rows: string[][]): string {
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
-}
+const table = (header: string[], rows: string[][]) => mdTable({ header, rows });
 
 function readSection(a: Analysis): string {
   const header = [
@@ -167,6 +164,34 @@ export function renderMarkdown(results: Results, a: Analysis): string {
           renderDurabilityTable(results.durability.runs),
           "",
           ...flushWindowNote(results.durability.runs),
+          "",
+        ]
+      : []),
+    ...(results.contention
+      ? [
+          "## Several processes on one DATA_DIR, measured",
+          "",
+          `From \`${results.contention.file}\` (\`npm run contention\`).`,
+          "",
+          mdTable(contentionTable(results.contention.results)),
+          "",
+          contentionNotes(results.contention.results),
+          "",
+        ]
+      : []),
+    ...(results.topology
+      ? [
+          "## Several servers, measured",
+          "",
+          `From \`${results.topology.file}\` (\`npm run topology\`).`,
+          "",
+          mdTable(topologyTable(results.topology.results)),
+          "",
+          "PostgreSQL on one app server, against the `null` ceiling:",
+          "",
+          mdTable(postgresVsNullTable(results.topology.results)),
+          "",
+          topologyNotes(results.topology.results),
           "",
         ]
       : []),

@@ -100,4 +100,8 @@ export interface Results {
   samples: Sample[];
   /** The durability lab's results this report shows beside the claims, if any. */
   durability?: { file: string; runs: import("./crash.ts").DurabilityRun[] };
+  /** `npm run contention`'s newest results, shown in the report, if any. */
+  contention?: { file: string; results: import("./contention.ts").ContentionResults };
+  /** `npm run topology`'s newest results, shown in the report, if any. */
+  topology?: { file: string; results: import("./topology.ts").TopologyResults };
 }

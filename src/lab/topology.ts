@@ -17,6 +17,7 @@ import {
 } from "./pair.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { startServer } from "./server-process.ts";
+import { mdTable, type Table } from "./table.ts";
 import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface TopologyRun {
@@ -224,26 +225,45 @@ export async function runTopology(
 
 const int = (n: number) => Math.round(n).toLocaleString("en");
 
-export function renderTopology(r: TopologyResults): string {
-  const runs = r.runs.map(
-    (x) =>
-      `| \`${x.approach}\` | ${x.shares} | ${int(x.rps)} | ${int(x.rps_single)} | ${x.p99_ms.toFixed(1)} | ${int(x.errors_5xx)} | ${int(x.stale_reads)} / ${int(x.probes)} | ${int(x.records_a)} / ${int(x.records_b)} | ${x.diverged ? "**yes**" : "no"} |`,
-  );
-  const vs = r.postgres_vs_null.map(
-    (v) =>
-      `| ${v.workload} | ${int(v.postgres_rps)} | ${int(v.null_rps)} | ${v.ratio.toFixed(2)} |`,
-  );
-  return [
-    "| app servers on | sharing | two servers: req/s | one server: req/s | p99 ms (two) | 5xx | stale reads / probes | records A / B | diverged |",
-    "|---|---|---|---|---|---|---|---|---|",
-    ...runs,
-    "",
-    "PostgreSQL on one app server, against the `null` ceiling:",
-    "",
-    "| workload | postgres req/s | null req/s | × null |",
-    "|---|---|---|---|",
-    ...vs,
-  ].join("\n");
+/** The two-servers table, as topology.md and the benchmark report show it. */
+export function topologyTable(r: TopologyResults): Table {
+  return {
+    header: [
+      "app servers on",
+      "sharing",
+      "two servers: req/s",
+      "one server: req/s",
+      "p99 ms (two)",
+      "5xx",
+      "stale reads / probes",
+      "records A / B",
+      "diverged",
+    ],
+    rows: r.runs.map((x) => [
+      `\`${x.approach}\``,
+      x.shares,
+      int(x.rps),
+      int(x.rps_single),
+      x.p99_ms.toFixed(1),
+      int(x.errors_5xx),
+      `${int(x.stale_reads)} / ${int(x.probes)}`,
+      `${int(x.records_a)} / ${int(x.records_b)}`,
+      x.diverged ? "**yes**" : "no",
+    ]),
+  };
+}
+
+/** PostgreSQL on one app server against the `null` ceiling. */
+export function postgresVsNullTable(r: TopologyResults): Table {
+  return {
+    header: ["workload", "postgres req/s", "null req/s", "× null"],
+    rows: r.postgres_vs_null.map((v) => [
+      v.workload,
+      int(v.postgres_rps),
+      int(v.null_rps),
+      v.ratio.toFixed(2),
+    ]),
+  };
 }
 
 export function topologyNotes(r: TopologyResults): string {
@@ -314,7 +334,10 @@ const command = defineCommand({
     const results = await runTopology(options, abort.signal);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "topology.json"), `${JSON.stringify(results, null, 2)}\n`);
-    const md = `# needadb topology report\n\n${renderTopology(results)}\n\n${topologyNotes(results)}\n`;
+    const md =
+      `# needadb topology report\n\n${mdTable(topologyTable(results))}\n\n` +
+      `PostgreSQL on one app server, against the \`null\` ceiling:\n\n${mdTable(postgresVsNullTable(results))}\n\n` +
+      `${topologyNotes(results)}\n`;
     writeFileSync(join(out, "topology.md"), md);
     process.stdout.write(md);
     log(

@@ -19,9 +19,12 @@ function lab(tool: string, args: string[]) {
 
 const SHORT = ["--records", "300", "--duration", "1", "--connections", "8"];
 
+const contentionOut = tempDir("contention-out");
+const topologyOut = tempDir("topology-out");
+
 describe("npm run contention, end to end", () => {
   const workDir = tempDir("contention-work");
-  const out = tempDir("contention-out");
+  const out = contentionOut;
   let results: ContentionResults;
   const run = (approach: string): ContentionRun =>
     results.runs.find((r) => r.approach === approach) ?? assert.fail(`no run for ${approach}`);
@@ -71,7 +74,7 @@ describe("npm run contention, end to end", () => {
 
 describe("npm run topology, end to end", () => {
   const workDir = tempDir("topology-work");
-  const out = tempDir("topology-out");
+  const out = topologyOut;
   let results: TopologyResults;
 
   before(() => {
@@ -100,5 +103,35 @@ describe("npm run topology, end to end", () => {
       ["read", "write"],
     );
     for (const v of results.postgres_vs_null) assert.ok(v.ratio > 0 && v.null_rps > 0);
+  });
+});
+
+describe("the benchmark report shows both", () => {
+  it("has a section for each, and the database criterion cites them", () => {
+    const out = tempDir("bench-with-labs");
+    const r = lab("bench", [
+      ...["--approaches", "null", "--workloads", "read", "--records", "100", "--repeat", "1"],
+      ...[
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        out,
+        "--work-dir",
+        tempDir("bench-labs-work"),
+      ],
+      ...["--contention", join(contentionOut, "contention.json")],
+      ...["--topology", join(topologyOut, "topology.json")],
+      ...["--durability", "none"],
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    assert.match(md, /## Several processes on one DATA_DIR, measured/);
+    assert.match(md, /\| `map-shared` \| yes \|/);
+    assert.match(md, /## Several servers, measured/);
+    assert.match(md, /Two servers on one DATA_DIR: `map` served stale reads or diverged/);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    assert.match(html, /<h2>Several servers, measured<\/h2>/);
   });
 });
