@@ -493,22 +493,23 @@ const command = defineCommand({
       results.durability = { file: durabilityFile, runs: d.runs };
       log(`measured durability from ${durabilityFile}`);
     }
-    const contentionFile = labFile(args.contention, "contention-results", "contention.json");
-    if (contentionFile) {
-      results.contention = {
-        file: contentionFile,
-        results: JSON.parse(readFileSync(contentionFile, "utf8")) as ContentionResults,
-      };
-      log(`several processes: from ${contentionFile}`);
-    }
-    const topologyFile = labFile(args.topology, "topology-results", "topology.json");
-    if (topologyFile) {
-      results.topology = {
-        file: topologyFile,
-        results: JSON.parse(readFileSync(topologyFile, "utf8")) as TopologyResults,
-      };
-      log(`several servers: from ${topologyFile}`);
-    }
+    const labResults = <T>(arg: string | undefined, dirName: string, name: string) => {
+      const file = labFile(arg, dirName, name);
+      if (file) log(`${name} from ${file}`);
+      return file ? { file, results: JSON.parse(readFileSync(file, "utf8")) as T } : undefined;
+    };
+    const contention = labResults<ContentionResults>(
+      args.contention,
+      "contention-results",
+      "contention.json",
+    );
+    if (contention) results.contention = contention;
+    const topology = labResults<TopologyResults>(
+      args.topology,
+      "topology-results",
+      "topology.json",
+    );
+    if (topology) results.topology = topology;
     const files = writeReports(results, options.outDir, options.targetDau);
     log(
       `${results.complete ? "done" : `interrupted after ${results.cells_done} of ${results.cells_total} cells`}: ${files.join(", ")}`,

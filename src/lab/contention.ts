@@ -2,16 +2,23 @@
 // approach, two servers run on one DATA_DIR and take write load at once, against one server
 // with the same total concurrency; a probe creates users through one and reads them through
 // the other. It shows which stores stay correct with several processes, and at what price.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { defineCommand, runMain } from "citty";
 import { APPROACHES, type Approach, isApproach, loadStore } from "../stores/index.ts";
+import {
+  interruptSignal,
+  outDir,
+  pairArgs,
+  pairOptions,
+  wholeArg,
+  writeLabOutputs,
+} from "./cli.ts";
 import { ensureDataset, prepareCellDir } from "./datasets.ts";
-import { chooseTool, describeLoad } from "./load.ts";
-import { measurePair, measureSingle, startServiceFor, type WriteLoad } from "./pair.ts";
+import { describeLoad } from "./load.ts";
+import { measurePair, measureSingle, startServiceFor, writeLoad } from "./pair.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { mdTable, type Table } from "./table.ts";
-import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface ContentionRun {
   approach: string;
@@ -71,15 +78,7 @@ export async function runContention(
   const started = new Date();
   const { dir: dataset } = ensureDataset(o.workDir, o.records, DEFAULT_SEED);
   const cellDir = join(o.workDir, "contention-cell");
-  const load: WriteLoad = {
-    tool: o.tool,
-    connections: o.connections,
-    threads: 1,
-    durationS: o.durationS,
-    timeoutS: 10,
-    dataset,
-    writeShare: 1,
-  };
+  const load = writeLoad(o, dataset);
   const runs: ContentionRun[] = [];
   let error: string | undefined;
   for (const [i, approach] of o.approaches.entries()) {
@@ -212,89 +211,42 @@ const command = defineCommand({
       "Run two servers on one DATA_DIR under write load for each approach, against one server at the same concurrency, with a probe that creates through one server and reads through the other. Writes contention.json and contention.md.",
   },
   args: {
-    quick: { type: "boolean", description: "short runs on a small dataset (about a minute)" },
+    ...pairArgs("contention-results"),
     approaches: {
       type: "string",
       description: `comma-separated (default all but null: ${APPROACHES.filter((a) => a !== "null").join(",")})`,
       valueHint: "a,b",
     },
-    records: {
-      type: "string",
-      description: "seeded records (default 10000; --quick 1000)",
-      valueHint: "N",
-    },
-    duration: {
-      type: "string",
-      description: "seconds of load per phase (default 5; --quick 2)",
-      valueHint: "S",
-    },
-    connections: { type: "string", description: "total connections (default 32)", valueHint: "N" },
     ports: {
       type: "string",
       description: "the two servers' ports (default 8081,8082; 0,0 picks free ones)",
       valueHint: "A,B",
     },
-    tool: { type: "string", description: "wrk or autocannon (default wrk when installed)" },
-    out: {
-      type: "string",
-      description: "output directory (default contention-results/<time>)",
-      valueHint: "DIR",
-    },
-    "work-dir": {
-      type: "string",
-      description: "datasets and scratch (default .bench-data)",
-      valueHint: "DIR",
-    },
   },
   async run({ args }) {
-    const whole = (v: string | undefined, fallback: number, flag: string, min = 1) => {
-      const n = v === undefined ? fallback : Number(v);
-      if (!Number.isInteger(n) || n < min)
-        throw new Error(`${flag} must be a whole number of at least ${min}, not "${v}"`);
-      return n;
-    };
-    const quick = Boolean(args.quick);
     const approaches = args.approaches
       ? args.approaches.split(",").map((s) => s.trim())
       : APPROACHES.filter((a) => a !== "null");
     for (const a of approaches)
       if (!isApproach(a))
         throw new Error(`unknown approach "${a}"; choose from ${APPROACHES.join(", ")}`);
-    const ports = (args.ports ?? "8081,8082").split(",").map((p) => whole(p, 0, "--ports", 0));
+    const ports = (args.ports ?? "8081,8082").split(",").map((p) => wholeArg(p, 0, "--ports", 0));
     if (ports.length !== 2 || ports.some((p) => p > 65535))
       throw new Error(`--ports takes two ports, such as 8081,8082, not "${args.ports}"`);
     const options: ContentionOptions = {
       approaches: approaches as Approach[],
-      records: whole(args.records, quick ? 1_000 : 10_000, "--records"),
-      durationS: whole(args.duration, quick ? 2 : 5, "--duration"),
-      connections: whole(args.connections, 32, "--connections", 2),
+      ...pairOptions(args),
       ports: ports as [number, number],
-      tool: chooseTool(args.tool, undefined),
-      workDir: resolve(args["work-dir"] ?? join(PROJECT_ROOT, ".bench-data")),
     };
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-    const out = resolve(args.out ?? join("contention-results", stamp));
-    const abort = new AbortController();
-    const interrupt = () => {
-      if (abort.signal.aborted) process.exit(130);
-      log("\nstopping; the finished approaches will be written (again to quit at once)");
-      abort.abort();
-    };
-    process.on("SIGINT", interrupt);
-    process.on("SIGTERM", interrupt);
+    const out = outDir(args.out, "contention-results");
+    const signal = interruptSignal("the finished approaches");
     log(
       `needadb contention: ${options.approaches.length} approaches, ${options.durationS} s per phase, ` +
         `about ${Math.ceil((options.approaches.length * (2 * options.durationS + 4)) / 60)} min`,
     );
-    const results = await runContention(options, abort.signal);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "contention.json"), `${JSON.stringify(results, null, 2)}\n`);
+    const results = await runContention(options, signal);
     const md = `# needadb contention report\n\n${mdTable(contentionTable(results))}\n\n${contentionNotes(results)}\n`;
-    writeFileSync(join(out, "contention.md"), md);
-    process.stdout.write(md);
-    log(
-      `wrote ${join(out, "contention.json")} and contention.md; npm run bench shows the newest in its report`,
-    );
+    writeLabOutputs(out, "contention", results, md);
     if (results.error) process.exitCode = 1;
   },
 });

@@ -16,6 +16,22 @@ const CHECKERS = 16;
 
 export type WriteLoad = Omit<LoadSpec, "url" | "workload" | "signal">;
 
+/** The write load both tools drive: POSTs only, one wrk thread, a 10 s request timeout. */
+export function writeLoad(
+  o: { tool: LoadSpec["tool"]; connections: number; durationS: number },
+  dataset: string,
+): WriteLoad {
+  return {
+    tool: o.tool,
+    connections: o.connections,
+    threads: 1,
+    durationS: o.durationS,
+    timeoutS: 10,
+    dataset,
+    writeShare: 1,
+  };
+}
+
 export interface ProbeResult {
   /** Creates through A that got their 201 and were then read through B. */
   probes: number;

@@ -3,14 +3,14 @@
 // level off rather than climb; and at the end the store must hold exactly the records it
 // acknowledged.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { defineCommand, runMain } from "citty";
 import { APPROACHES, type Approach, isApproach } from "../stores/index.ts";
+import { interruptSignal, outDir, workDir } from "./cli.ts";
 import { ensureDataset, idsFile, prepareCellDir } from "./datasets.ts";
 import { sampleProcess } from "./proc.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { startServer } from "./server-process.ts";
-import { PROJECT_ROOT } from "./wrk.ts";
 
 /** Ids kept to read back; older ones are replaced at random once it is full. */
 const MAX_KNOWN_IDS = 100_000;
@@ -358,22 +358,14 @@ const command = defineCommand({
       badShare: num(args["bad-share"], 0.1, "--bad-share", 1),
       writeShare: num(args["write-share"], 0.1, "--write-share", 1),
       records: Math.round(num(args.records, 10_000, "--records")),
-      workDir: resolve(args["work-dir"] ?? join(PROJECT_ROOT, ".bench-data")),
+      workDir: workDir(args["work-dir"]),
     };
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-    const out = resolve(args.out ?? join("soak-results", stamp));
-    const abort = new AbortController();
-    const interrupt = () => {
-      if (abort.signal.aborted) process.exit(130);
-      process.stderr.write("\nstopping; what ran so far will be written (again to quit at once)\n");
-      abort.abort();
-    };
-    process.on("SIGINT", interrupt);
-    process.on("SIGTERM", interrupt);
+    const out = outDir(args.out, "soak-results");
+    const signal = interruptSignal("what ran so far");
     const results: SoakResult[] = [];
     for (const approach of approaches as Approach[]) {
-      if (abort.signal.aborted) break;
-      results.push(await soak(approach, opts, abort.signal));
+      if (signal.aborted) break;
+      results.push(await soak(approach, opts, signal));
     }
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "soak.json"), `${JSON.stringify(results, null, 2)}\n`);

@@ -2,23 +2,17 @@
 // PostgreSQL, and a probe creates users through one and reads them through the other; then
 // the same with SQLite, where each server can only have its own file. It also measures
 // PostgreSQL's reads and writes against the `null` ceiling, on one server.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { defineCommand, runMain } from "citty";
 import type { Approach } from "../stores/index.ts";
+import { interruptSignal, outDir, pairArgs, pairOptions, writeLabOutputs } from "./cli.ts";
 import { ensureDataset, prepareCellDir } from "./datasets.ts";
-import { chooseTool, describeLoad, runLoad, type Workload } from "./load.ts";
-import {
-  measurePair,
-  measureSingle,
-  type PairResult,
-  startServiceFor,
-  type WriteLoad,
-} from "./pair.ts";
+import { describeLoad, runLoad, type Workload } from "./load.ts";
+import { measurePair, measureSingle, type PairResult, startServiceFor, writeLoad } from "./pair.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { startServer } from "./server-process.ts";
 import { mdTable, type Table } from "./table.ts";
-import { PROJECT_ROOT } from "./wrk.ts";
 
 export interface TopologyRun {
   setup: "postgres-shared" | "sqlite-per-server";
@@ -101,15 +95,7 @@ export async function runTopology(
   const started = new Date();
   const { dir: dataset } = ensureDataset(o.workDir, o.records, DEFAULT_SEED);
   const root = join(o.workDir, "topology");
-  const load: WriteLoad = {
-    tool: o.tool,
-    connections: o.connections,
-    threads: 1,
-    durationS: o.durationS,
-    timeoutS: 10,
-    dataset,
-    writeShare: 1,
-  };
+  const load = writeLoad(o, dataset);
   const runs: TopologyRun[] = [];
   const vsNull: VsNull[] = [];
   let error: string | undefined;
@@ -280,69 +266,18 @@ const command = defineCommand({
     description:
       "Run two app servers on one PostgreSQL (embedded, from npm) and then two on one SQLite file each, with write load and a create-here-read-there probe; measure PostgreSQL against null. Writes topology.json and topology.md.",
   },
-  args: {
-    quick: { type: "boolean", description: "short runs on a small dataset (under a minute)" },
-    records: {
-      type: "string",
-      description: "seeded records (default 10000; --quick 1000)",
-      valueHint: "N",
-    },
-    duration: {
-      type: "string",
-      description: "seconds per measurement (default 5; --quick 2)",
-      valueHint: "S",
-    },
-    connections: { type: "string", description: "total connections (default 32)", valueHint: "N" },
-    tool: { type: "string", description: "wrk or autocannon (default wrk when installed)" },
-    out: {
-      type: "string",
-      description: "output directory (default topology-results/<time>)",
-      valueHint: "DIR",
-    },
-    "work-dir": {
-      type: "string",
-      description: "datasets and scratch (default .bench-data)",
-      valueHint: "DIR",
-    },
-  },
+  args: pairArgs("topology-results"),
   async run({ args }) {
-    const whole = (v: string | undefined, fallback: number, flag: string, min = 1) => {
-      const n = v === undefined ? fallback : Number(v);
-      if (!Number.isInteger(n) || n < min)
-        throw new Error(`${flag} must be a whole number of at least ${min}, not "${v}"`);
-      return n;
-    };
-    const quick = Boolean(args.quick);
-    const options: TopologyOptions = {
-      records: whole(args.records, quick ? 1_000 : 10_000, "--records"),
-      durationS: whole(args.duration, quick ? 2 : 5, "--duration"),
-      connections: whole(args.connections, 32, "--connections", 2),
-      tool: chooseTool(args.tool, undefined),
-      workDir: resolve(args["work-dir"] ?? join(PROJECT_ROOT, ".bench-data")),
-    };
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-    const out = resolve(args.out ?? join("topology-results", stamp));
-    const abort = new AbortController();
-    const interrupt = () => {
-      if (abort.signal.aborted) process.exit(130);
-      log("\nstopping; what finished will be written (again to quit at once)");
-      abort.abort();
-    };
-    process.on("SIGINT", interrupt);
-    process.on("SIGTERM", interrupt);
+    const options: TopologyOptions = pairOptions(args);
+    const out = outDir(args.out, "topology-results");
+    const signal = interruptSignal("what finished");
     log(`needadb topology: 3 steps, about ${Math.ceil((7 * options.durationS + 20) / 60)} min`);
-    const results = await runTopology(options, abort.signal);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "topology.json"), `${JSON.stringify(results, null, 2)}\n`);
+    const results = await runTopology(options, signal);
     const md =
       `# needadb topology report\n\n${mdTable(topologyTable(results))}\n\n` +
       `PostgreSQL on one app server, against the \`null\` ceiling:\n\n${mdTable(postgresVsNullTable(results))}\n\n` +
       `${topologyNotes(results)}\n`;
-    writeFileSync(join(out, "topology.md"), md);
-    process.stdout.write(md);
-    log(
-      `wrote ${join(out, "topology.json")} and topology.md; npm run bench shows the newest in its report`,
-    );
+    writeLabOutputs(out, "topology", results, md);
     if (!results.complete) process.exitCode = 1;
   },
 });
