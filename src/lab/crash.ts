@@ -33,7 +33,8 @@ export const TARGETS: Target[] = [
   ...APPROACHES.filter((a) => a !== "null" && a !== "postgres").map((approach) => ({
     name: approach,
     approach,
-    env: {},
+    // A small memtable, so that the faults land during flushes and compactions too.
+    env: approach === "lsm" ? { LSM_MEMTABLE_RECORDS: "200" } : ({} as Record<string, string>),
   })),
   { name: "sqlite-normal", approach: "sqlite", env: { SQLITE_SYNCHRONOUS: "NORMAL" } },
 ];

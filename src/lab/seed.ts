@@ -6,11 +6,11 @@ import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { defineCommand, runMain } from "citty";
 import { AtomicFile, renameDurably } from "../lib/durable-fs.ts";
-import { writeSortedFiles } from "../lib/sorted-file.ts";
+import { INDEX_FILE, SORTED_FILE, writeSortedFiles } from "../lib/sorted-file.ts";
 import { DB_FILE, USERS_SCHEMA } from "../lib/sqlite.ts";
 import type { User } from "../lib/user.ts";
 import { toLine, USERS_FILE } from "../lib/user-log.ts";
-import { INDEX_FILE, SORTED_FILE, TAIL_FILE } from "../stores/binary.ts";
+import { TAIL_FILE } from "../stores/binary.ts";
 import { createRandom, randomUuid } from "./prng.ts";
 import { Progress } from "./progress.ts";
 

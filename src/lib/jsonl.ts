@@ -99,6 +99,22 @@ export function scanLines(
   }
 }
 
+/** The complete lines of an open file from its start, pulled one at a time. */
+export function* iterateLines(fd: number): Generator<string> {
+  const ready: string[] = [];
+  const reader = new _LineReader(0, (buf, begin, end) => {
+    ready.push(buf.toString("utf8", begin, end));
+    return undefined;
+  });
+  for (;;) {
+    const { buf, at, length } = reader.target();
+    const result = reader.took(readSync(fd, buf, at, length, reader.readPos));
+    yield* ready;
+    ready.length = 0;
+    if (result) return;
+  }
+}
+
 /** Scans a file's lines without blocking the event loop. A missing file has no lines. */
 export async function scanLinesAsync(path: string, onLine: OnLine): Promise<ScanResult> {
   const handle = await openAsync(path, "r").catch((err: NodeJS.ErrnoException) => {

@@ -1,7 +1,10 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { AtomicFile } from "./durable-fs.ts";
 import { ID_LENGTH, type User } from "./user.ts";
-import { toLine } from "./user-log.ts";
+
+/** The seeded pair that `npm run seed` writes: the records sorted by id, and their index. */
+export const SORTED_FILE = "users.sorted.jsonl";
+export const INDEX_FILE = "users.idx";
 
 /**
  * The course's fixed-width index entry: `<36-char id>:<20-digit zero-padded offset>\n`.
@@ -37,6 +40,22 @@ export function indexEntry(id: string, offset: number): string {
  * pair or the new pair of files, never a half-written one. `users` must already be sorted.
  */
 export function writeSortedFiles(dataPath: string, indexPath: string, users: Iterable<User>): void {
+  writeSortedLines(dataPath, indexPath, asLines(users));
+}
+
+function* asLines(users: Iterable<User>): Generator<readonly [string, string]> {
+  for (const user of users) yield [user.id, JSON.stringify(user)];
+}
+
+/**
+ * writeSortedFiles for records that are already JSON text: `[id, json]` pairs, sorted by id
+ * with no id twice. Returns the number of records written.
+ */
+export function writeSortedLines(
+  dataPath: string,
+  indexPath: string,
+  records: Iterable<readonly [string, string]>,
+): number {
   const data = new AtomicFile(dataPath);
   const index = new AtomicFile(indexPath);
   try {
@@ -47,14 +66,16 @@ export function writeSortedFiles(dataPath: string, indexPath: string, users: Ite
     let entries = "";
     let offset = 0;
     let previous = "";
-    for (const user of users) {
-      if (user.id <= previous) throw new Error(`writeSortedFiles: ${user.id} is out of order`);
-      previous = user.id;
-      const line = Buffer.from(toLine(user));
+    let count = 0;
+    for (const [id, json] of records) {
+      if (id <= previous) throw new Error(`writeSortedFiles: ${id} is out of order`);
+      previous = id;
+      const line = Buffer.from(`${json}\n`);
       lines.push(line);
       lineBytes += line.length;
-      entries += indexEntry(user.id, offset);
+      entries += indexEntry(id, offset);
       offset += line.length;
+      count++;
       if (lineBytes >= BATCH_BYTES) {
         data.write(Buffer.concat(lines, lineBytes));
         index.write(entries);
@@ -67,6 +88,7 @@ export function writeSortedFiles(dataPath: string, indexPath: string, users: Ite
     index.write(entries);
     data.commit();
     index.commit();
+    return count;
   } catch (err) {
     data.abort();
     index.abort();

@@ -6,12 +6,10 @@
 // Writes break the sort. Until the LSM store answers that properly, new records go to an
 // unsorted tail file, users.tail.jsonl, which is kept in memory and checked first.
 import { join } from "node:path";
-import { SortedFile } from "../lib/sorted-file.ts";
+import { INDEX_FILE, SORTED_FILE, SortedFile } from "../lib/sorted-file.ts";
 import { UserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
-export const SORTED_FILE = "users.sorted.jsonl";
-export const INDEX_FILE = "users.idx";
 export const TAIL_FILE = "users.tail.jsonl";
 
 export const processes = {

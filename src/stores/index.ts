@@ -1,7 +1,7 @@
 import type { StoreModule } from "./_types.ts";
 
 /**
- * Every approach: the course's, in its order, then group commit, then the multi-process stores, then the ceiling. Modules load lazily so that
+ * Every approach: the course's, in its order, then group commit and the LSM store, then the multi-process stores, then the ceiling. Modules load lazily so that
  * starting one approach never opens another's files.
  */
 const modules = {
@@ -13,6 +13,7 @@ const modules = {
   "sqlite-batched": () => import("./sqlite-batched.ts"),
   "jsonl-group": () => import("./jsonl-group.ts"),
   "sqlite-group": () => import("./sqlite-group.ts"),
+  lsm: () => import("./lsm.ts"),
   "map-shared": () => import("./map-shared.ts"),
   postgres: () => import("./postgres.ts"),
   null: () => import("./null.ts"),

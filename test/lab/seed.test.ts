@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { IDS_FILE, seed } from "../../src/lab/seed.ts";
+import { INDEX_FILE, SORTED_FILE } from "../../src/lib/sorted-file.ts";
 import { DB_FILE } from "../../src/lib/sqlite.ts";
 import { USERS_FILE } from "../../src/lib/user-log.ts";
-import { INDEX_FILE, SORTED_FILE } from "../../src/stores/binary.ts";
 import { snapshot, tempDir } from "../_helpers.ts";
 
 describe("seed", () => {
