@@ -62,6 +62,8 @@ export interface Trial {
   cut?: string;
   /** Why the restart failed, when it did. */
   restart_error?: string;
+  /** What the restarted store logged at start: the repairs it made (a torn line cut, a half-written segment removed). */
+  restart_log?: string;
 }
 
 export interface DurabilityRun {
@@ -73,6 +75,8 @@ export interface DurabilityRun {
   corrupt: number;
   /** Trials after which the server started again. */
   restarted: number;
+  /** Restarts that logged a repair of what the fault left behind. */
+  repaired: number;
   max_lost_in_a_trial: number;
   /** What the store claims an acknowledged write survives. */
   claim: string;
@@ -197,6 +201,8 @@ export async function runTrial(
       return result;
     }
     result.restarted = true;
+    const repairs = server.stderr().trim();
+    if (repairs) result.restart_log = repairs.slice(0, 1000);
     const checked = await verify(server.url, acked);
     result.lost_acked = checked.lost;
     result.corrupt = checked.corrupt;
@@ -241,6 +247,7 @@ export function summariseTrials(trials: readonly Trial[]): DurabilityRun[] {
       lost_acked: lost,
       corrupt,
       restarted,
+      repaired: group.filter((t) => t.restart_log).length,
       max_lost_in_a_trial: Math.max(...group.map((t) => t.lost_acked)),
       claim,
       claim_held: claimHolds(claim, first.fault, lost, corrupt, restarted === group.length),
@@ -270,12 +277,12 @@ export function flushWindowNote(runs: readonly DurabilityRun[]): string[] {
 
 export function renderDurabilityTable(runs: readonly DurabilityRun[]): string {
   const header =
-    "| store | fault | trials | acknowledged | lost | corrupt | restarted | worst trial lost | claims to survive | claim held |";
+    "| store | fault | trials | acknowledged | lost | corrupt | restarted | repaired on restart | worst trial lost | claims to survive | claim held |";
   const rows = runs.map(
     (r) =>
-      `| \`${r.approach}\` | ${FAULT_NAMES[r.fault]} | ${r.trials} | ${r.acked.toLocaleString("en")} | ${r.lost_acked.toLocaleString("en")} | ${r.corrupt} | ${r.restarted}/${r.trials} | ${r.max_lost_in_a_trial} | ${r.claim} | ${r.claim_held ? "yes" : "**no**"} |`,
+      `| \`${r.approach}\` | ${FAULT_NAMES[r.fault]} | ${r.trials} | ${r.acked.toLocaleString("en")} | ${r.lost_acked.toLocaleString("en")} | ${r.corrupt} | ${r.restarted}/${r.trials} | ${r.repaired ?? 0} | ${r.max_lost_in_a_trial} | ${r.claim} | ${r.claim_held ? "yes" : "**no**"} |`,
   );
-  return [header, "|---|---|---|---|---|---|---|---|---|---|", ...rows].join("\n");
+  return [header, "|---|---|---|---|---|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);

@@ -25,6 +25,18 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
+ * Creates directory `dir` if it is missing, and makes its name durable (fsync of the parent):
+ * a directory created and never synced into its parent vanishes in a power cut, and
+ * everything in it with it, however carefully those files were synced.
+ */
+export function mkdirDurably(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirDurably(dirname(dir));
+  mkdirSync(dir);
+  fsyncDir(dirname(dir));
+}
+
+/**
  * Opens `path` for appending, creating it if needed. A newly created file has its directory
  * entry made durable before anything is written, so that fsyncs of the file later protect
  * a name that will still exist after a power cut.

@@ -17,9 +17,9 @@
 // manifest names it, and a file is deleted only after a durable manifest stopped naming it.
 // So at start-up, anything else in lsm/ is the leftover of a crash and is removed, and the
 // logs the manifest names are replayed: the memtables, never the whole data set.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AtomicFile } from "../lib/durable-fs.ts";
+import { AtomicFile, mkdirDurably } from "../lib/durable-fs.ts";
 import { type GroupCommit, OverloadedError } from "../lib/group-commit.ts";
 import { Segment, SegmentWorker, segmentFiles } from "../lib/lsm-segment.ts";
 import { INDEX_FILE, SORTED_FILE } from "../lib/sorted-file.ts";
@@ -82,7 +82,7 @@ function memtableLimit(env: Record<string, string | undefined>): number {
 export const open: OpenStore = ({ dataDir, env, log }) => {
   const memtableMax = memtableLimit(env);
   const dir = join(dataDir, DIR);
-  mkdirSync(dir, { recursive: true });
+  mkdirDurably(dir);
   const manifestPath = join(dir, MANIFEST);
   let manifest: Manifest = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest)

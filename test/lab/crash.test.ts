@@ -50,6 +50,15 @@ describe("crash trials", () => {
     assert.match(t.cut ?? "", /dropped \d+ unsynced writes/);
   });
 
+  it("lsm loses nothing it acknowledged to a power cut that lands among flushes and compactions", {
+    skip: noFuse && `power cuts skipped: ${noFuse}`,
+  }, async () => {
+    const t = await runTrial(target("lsm"), "powercut", 1, dataset, work);
+    // The crash lab runs lsm with a 200-record memtable, so this many writes flushed several.
+    assert.ok(t.acked > 400, `${t.acked} acknowledged`);
+    assert.deepEqual([t.restarted, t.lost_acked, t.corrupt], [true, 0, 0]);
+  });
+
   it("jsonl-group loses nothing it acknowledged to a power cut", {
     skip: noFuse && `power cuts skipped: ${noFuse}`,
   }, async () => {
@@ -113,6 +122,7 @@ describe("the flush-window check", () => {
     lost_acked: worst,
     corrupt: 0,
     restarted: 5,
+    repaired: 0,
     max_lost_in_a_trial: worst,
     claim: "nothing",
     claim_held: true,
