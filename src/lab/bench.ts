@@ -13,6 +13,7 @@ import { checkAssumptions, type DauAssumptions, DEFAULT_ASSUMPTIONS } from "./da
 import {
   chooseTool,
   describeLoad,
+  insertUsers,
   type LoadSpec,
   runLoad,
   type Tool,
@@ -40,6 +41,8 @@ export interface BenchOptions {
   connections: number;
   threads: number;
   rate?: number;
+  /** Users POSTed to every cell before its warm-up, on top of the seeded records. */
+  inserts: number;
   tool: Tool;
   seed: number;
   workDir: string;
@@ -161,6 +164,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
         dataset,
         signal,
       };
+      if (o.inserts > 0) await insertUsers(server.url, o.inserts, signal);
       if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
       const before = sampleProcess(server.pid);
       const result = await runLoad(spec);
@@ -185,6 +189,8 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
         peak_rss_bytes: after?.peak_rss_bytes ?? 0,
         cpu_cores: before && after ? cpuCores(before, after) : 0,
         write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
+        startup_ms: server.startup_ms,
+        inserted: o.inserts,
         ...(stats.avg_batch !== undefined
           ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
           : {}),
@@ -237,6 +243,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       records: o.records,
       repeat: o.repeat,
       seed: o.seed,
+      inserts: o.inserts,
     },
     assumptions: o.assumptions,
     runs: summarise(samples, o.tool, durability, fsyncCeiling),
@@ -327,6 +334,12 @@ const command = defineCommand({
     threads: {
       type: "string",
       description: "wrk threads (default 1: the server needs the other core)",
+      valueHint: "N",
+    },
+    inserts: {
+      type: "string",
+      description:
+        "POST this many new users to each cell before its warm-up, on top of the seeded records (default 0)",
       valueHint: "N",
     },
     rate: {
@@ -461,6 +474,7 @@ const command = defineCommand({
         : 50,
       threads: args.threads ? positive(args.threads, "--threads", { integer: true, min: 1 }) : 1,
       rate,
+      inserts: args.inserts ? positive(args.inserts, "--inserts", { integer: true, min: 0 }) : 0,
       tool: chooseTool(args.tool, rate),
       seed: args.seed ? positive(args.seed, "--seed", { integer: true }) : DEFAULT_SEED,
       workDir: resolve(args["work-dir"] ?? join(PROJECT_ROOT, ".bench-data")),

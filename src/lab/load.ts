@@ -97,6 +97,40 @@ export function parseAutocannon(r: AutocannonResult): LoadResult {
   };
 }
 
+/** Connections that --inserts uses to POST its users. */
+const INSERT_CONNECTIONS = 32;
+
+/**
+ * POSTs `count` new users as fast as the server takes them (autocannon's `amount`), so a
+ * cell can start from "seeded records plus random inserts". Every answer must be a 201.
+ */
+export async function insertUsers(url: string, count: number, signal: AbortSignal): Promise<void> {
+  let instance: autocannon.Instance | undefined;
+  const onAbort = () => instance?.stop();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      instance = autocannon(
+        {
+          url: `${url}/users`,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"name":"Inserted before the measurement","email":"insert@example.com"}',
+          connections: INSERT_CONNECTIONS,
+          amount: count,
+          timeout: 30,
+        },
+        (err, r) => (err ? reject(err) : resolve(r)),
+      );
+    });
+    if (!signal.aborted && (result.non2xx > 0 || result.errors > 0)) {
+      throw new Error(`--inserts: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 const idsCache = new Map<string, string[]>();
 
 function readIds(dataset: string): string[] {

@@ -223,10 +223,11 @@ export function renderHtml(results: Results, a: Analysis): string {
       "errors",
       "peak RSS MB",
       "CPU",
+      "start-up ms",
     ],
     results.runs.map((r) => [
       r.workload,
-      int(r.records),
+      r.inserted ? `${int(r.records)} + ${int(r.inserted)} inserted` : int(r.records),
       `\`${r.approach}\``,
       int(r.rps),
       r.ratio_to_null == null ? "-" : `${r.ratio_to_null.toFixed(2)}×`,
@@ -237,6 +238,7 @@ export function renderHtml(results: Results, a: Analysis): string {
       int(r.errors),
       int(r.rss_mb),
       r.cpu_cores.toFixed(2),
+      int(r.startup_ms),
     ]),
   );
   const as = a.assumptions;

@@ -104,10 +104,11 @@ function fullTable(runs: readonly Run[]): string {
       "CPU cores",
       "bytes written/req",
       "records per fsync (max)",
+      "start-up ms",
     ],
     sorted.map((r) => [
       r.workload,
-      int(r.records),
+      r.inserted ? `${int(r.records)} + ${int(r.inserted)} inserted` : int(r.records),
       `\`${r.approach}\``,
       int(r.rps),
       x(r.ratio_to_null),
@@ -122,6 +123,7 @@ function fullTable(runs: readonly Run[]): string {
       r.cpu_cores.toFixed(2),
       int(r.bytes_written_per_request),
       r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
+      int(r.startup_ms),
     ]),
   );
 }

@@ -28,6 +28,10 @@ export interface Sample {
   cpu_cores: number;
   /** Bytes the server wrote to files during the measured phase. */
   write_bytes: number;
+  /** From spawning the server to its "listening" line. */
+  startup_ms: number;
+  /** Users POSTed before the warm-up (--inserts), on top of the seeded records. */
+  inserted: number;
   /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
   avg_batch?: number;
   max_batch?: number;
@@ -51,6 +55,9 @@ export interface Run {
   rss_mb: number;
   cpu_cores: number;
   bytes_written_per_request: number;
+  /** Median start-up time of the server, spawn to listening. */
+  startup_ms: number;
+  inserted: number;
   /** Group-commit stores: the median over repeats of records per flush, and the largest batch. */
   avg_batch: number | null;
   max_batch: number | null;
@@ -94,6 +101,7 @@ export interface Results {
     records: number[];
     repeat: number;
     seed: number;
+    inserts?: number;
   };
   assumptions: DauAssumptions;
   runs: Run[];

@@ -16,6 +16,8 @@ export interface ServerProcess {
   url: string;
   port: number;
   pid: number;
+  /** From spawning the process to its "listening" line: start-up, including opening the store. */
+  startup_ms: number;
   child: ChildProcess;
   /** The server's stderr so far (its last STDERR_KEEP_CHARS characters). */
   stderr(): string;
@@ -50,6 +52,7 @@ export interface StartOptions {
 
 export function startServer(options: StartOptions): Promise<ServerProcess> {
   installCleanup();
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_ENTRY], {
     env: {
       ...process.env,
@@ -101,6 +104,7 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
       clearTimeout(timer);
       const url = match[1].replace(/\/$/, "");
       resolve({
+        startup_ms: performance.now() - spawnedAt,
         url,
         port: Number(new URL(url).port),
         pid: child.pid ?? -1,

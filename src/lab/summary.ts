@@ -45,6 +45,8 @@ export function summarise(
       rss_mb: Math.max(...group.map((s) => s.peak_rss_bytes)) / MB,
       cpu_cores: of((s) => s.cpu_cores),
       bytes_written_per_request: of((s) => (s.requests > 0 ? s.write_bytes / s.requests : 0)),
+      startup_ms: of((s) => s.startup_ms),
+      inserted: first.inserted,
       ratio_to_null: null,
       ratio_to_fsync: null,
       avg_batch: group.some((s) => s.avg_batch !== undefined) ? of((s) => s.avg_batch ?? 0) : null,

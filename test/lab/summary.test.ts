@@ -20,6 +20,8 @@ function sample(approach: string, workload: "read" | "write", rps: number, repea
     peak_rss_bytes: 100 * 2 ** 20 * repeat,
     cpu_cores: 1,
     write_bytes: rps * 2 * 150,
+    startup_ms: 100 * repeat,
+    inserted: 0,
   };
 }
 
