@@ -1,13 +1,13 @@
 // The LSM store's immutable sorted segments: the course's sorted file and 58-byte index
 // (lib/sorted-file.ts), plus a Bloom filter. Segments are written and merged on a worker
 // thread, so a flush or a compaction never stalls the requests the server is answering.
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { BloomFilter } from "./bloom.ts";
 import { AtomicFile } from "./durable-fs.ts";
 import { iterateLines } from "./jsonl.ts";
-import { SortedFile, writeSortedLines } from "./sorted-file.ts";
+import { INDEX_ENTRY_BYTES, writeSortedLines } from "./sorted-file.ts";
 import { ID_LENGTH } from "./user.ts";
 
 /** Every record line starts `{"id":"`, so its id is these characters of the line. */
@@ -85,45 +85,126 @@ export function* mergeSegments(dataPaths: readonly string[]): Generator<readonly
   }
 }
 
-/** An open segment: its sorted file and, when it has one, its Bloom filter. */
+/**
+ * Records per block of the sparse index: the first id and the byte offset of every
+ * BLOCK_RECORDS-th record stay in memory (about 1.6 MB at a million records), so a lookup
+ * is a binary search in memory and ONE positional read of a block (~3.5 KB) of the data
+ * file, where the dense 58-byte index takes two (a leaf of the index, then the record).
+ */
+const BLOCK_RECORDS = 32;
+/** The dense index is read in chunks of this many entries to build the sparse one. */
+const INDEX_CHUNK_ENTRIES = 16_384;
+
+/** An open segment: its data file, a sparse index built from its dense one, and its Bloom filter. */
 export class Segment {
   readonly name: string;
   readonly files: SegmentFiles;
-  private readonly sorted: SortedFile | undefined;
+  readonly entries: number;
+  private readonly dataFd: number | undefined;
+  private readonly dataBytes: number;
+  /** The first id of each block, and where the block starts in the data file. */
+  private readonly firstIds: string[] = [];
+  private readonly starts: number[] = [];
   private readonly bloom: BloomFilter | undefined;
+  private block = Buffer.allocUnsafe(8192);
 
+  /** Opens the segment; a base whose files do not exist is empty. */
   constructor(name: string, files: SegmentFiles) {
     this.name = name;
     this.files = files;
-    this.sorted = SortedFile.open(files.data, files.index);
     this.bloom =
       files.bloom && existsSync(files.bloom)
         ? BloomFilter.fromBytes(new Uint8Array(readFileSync(files.bloom)))
         : undefined;
+    if (!existsSync(files.data) && !existsSync(files.index)) {
+      this.entries = 0;
+      this.dataBytes = 0;
+      return;
+    }
+    this.dataFd = openSync(files.data, "r");
+    this.dataBytes = fstatSync(this.dataFd).size;
+    this.entries = this.readSparseIndex(files.index);
   }
 
-  get entries(): number {
-    return this.sorted?.entries ?? 0;
+  private readSparseIndex(path: string): number {
+    const fd = openSync(path, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size % INDEX_ENTRY_BYTES !== 0) {
+        throw new Error(
+          `${path} is damaged: ${size} bytes is not a whole number of ${INDEX_ENTRY_BYTES}-byte entries`,
+        );
+      }
+      const entries = size / INDEX_ENTRY_BYTES;
+      const chunk = Buffer.allocUnsafe(INDEX_CHUNK_ENTRIES * INDEX_ENTRY_BYTES);
+      for (let first = 0; first < entries; first += INDEX_CHUNK_ENTRIES) {
+        const n = Math.min(INDEX_CHUNK_ENTRIES, entries - first);
+        readFully(fd, chunk, n * INDEX_ENTRY_BYTES, first * INDEX_ENTRY_BYTES, path);
+        // Blocks start at every BLOCK_RECORDS-th entry; INDEX_CHUNK_ENTRIES is a multiple.
+        for (let i = 0; i < n; i += BLOCK_RECORDS) {
+          const at = i * INDEX_ENTRY_BYTES;
+          this.firstIds.push(chunk.toString("latin1", at, at + ID_LENGTH));
+          this.starts.push(
+            Number(chunk.toString("latin1", at + ID_LENGTH + 1, at + INDEX_ENTRY_BYTES - 1)),
+          );
+        }
+      }
+      return entries;
+    } finally {
+      closeSync(fd);
+    }
   }
 
+  /** The record's JSON text, or undefined. */
   find(id: string): string | undefined {
+    if (this.dataFd === undefined || this.firstIds.length === 0) return undefined;
     if (this.bloom && !this.bloom.mayContain(id)) return undefined;
-    return this.sorted?.find(id);
+    if (id < (this.firstIds[0] as string)) return undefined;
+    // The last block whose first id is <= id.
+    let lo = 0;
+    let hi = this.firstIds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((this.firstIds[mid] as string) <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    const start = this.starts[lo] as number;
+    const length = (this.starts[lo + 1] ?? this.dataBytes) - start;
+    if (this.block.length < length) this.block = Buffer.allocUnsafe(length * 2);
+    readFully(this.dataFd, this.block, length, start, this.files.data);
+    const view = this.block.subarray(0, length);
+    const at = view.indexOf(`{"id":"${id}"`, 0, "latin1");
+    if (at === -1) return undefined;
+    return view.toString("utf8", at, view.indexOf(0x0a, at));
   }
 
   close(): void {
-    this.sorted?.close();
+    if (this.dataFd !== undefined) closeSync(this.dataFd);
+  }
+}
+
+/** Reads exactly `length` bytes at `position` (a short read, as FUSE may give, reads again). */
+function readFully(fd: number, buf: Buffer, length: number, position: number, path: string): void {
+  for (let got = 0; got < length; ) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) throw new Error(`${path} ended early`);
+    got += n;
   }
 }
 
 type Job =
+  /** `records` in any order: the worker sorts them, off the event loop. */
   | { kind: "write"; files: SegmentFiles; records: [string, string][] }
   | { kind: "merge"; files: SegmentFiles; inputs: string[]; maxKeys: number };
 
 /** What the worker thread does with one job; see segment-worker.ts. */
 export function runJob(job: Job): number {
   return job.kind === "write"
-    ? writeSegment(job.files, job.records, job.records.length)
+    ? writeSegment(
+        job.files,
+        job.records.sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+        job.records.length,
+      )
     : writeSegment(job.files, mergeSegments(job.inputs), job.maxKeys);
 }
 
@@ -155,7 +236,7 @@ export class SegmentWorker {
     this.worker.unref();
   }
 
-  /** Writes a segment from records sorted by id. */
+  /** Writes a segment from records in any order. */
   write(files: SegmentFiles, records: [string, string][]): Promise<number> {
     return this.run({ kind: "write", files, records });
   }

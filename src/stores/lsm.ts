@@ -157,9 +157,8 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     if (!gen) return;
     const started = performance.now();
     await gen.appender.drain();
-    const sorted = [...gen.records].sort((a, b) => (a[0] < b[0] ? -1 : 1));
     const name = segmentName(manifest.next_segment);
-    await worker.write(segmentFiles(dir, name), sorted);
+    await worker.write(segmentFiles(dir, name), [...gen.records]);
     saveManifest({
       ...manifest,
       segments: [name, ...manifest.segments],
