@@ -3,6 +3,7 @@
 import { FastResponse } from "srvx";
 import * as z from "zod";
 import { OverloadedError } from "./lib/group-commit.ts";
+import type { OrderBook } from "./lib/order.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Store } from "./stores/_types.ts";
 
@@ -51,6 +52,47 @@ const NewUserBody = z.strictObject(
   },
 );
 
+/** Lines in one order, and units on one line: beyond these an order is a mistake, not a purchase. */
+export const MAX_ORDER_ITEMS = 100;
+export const MAX_QUANTITY = 1_000_000;
+const EXAMPLE_ORDER =
+  '{"user_id":"<a user id>","items":[{"product_id":"<a product id>","quantity":2}]}';
+
+const idField = (field: string) =>
+  z
+    .string({
+      error: (i) => (i.input === undefined ? `${field} is required` : `${field} must be a string`),
+    })
+    .refine(isId, {
+      error: `${field} must be an id (a UUID such as 0b7c2f4e-9d1a-4c3b-8e2f-5a6b7c8d9e0f)`,
+    });
+
+/**
+ * The body of POST /orders. A product may appear on one line only: two lines for the same
+ * product would be checked against the stock separately, so the rule is to put the whole
+ * quantity on one line.
+ */
+const NewOrderBody = z.strictObject({
+  user_id: idField("user_id"),
+  items: z
+    .array(
+      z.strictObject({
+        product_id: idField("product_id"),
+        quantity: z
+          .number({ error: "quantity must be a number" })
+          .int({ error: "quantity must be a whole number" })
+          .positive({ error: "quantity must be at least 1" })
+          .max(MAX_QUANTITY, { error: `quantity must be at most ${MAX_QUANTITY}` }),
+      }),
+      { error: "items must be an array of {product_id, quantity}" },
+    )
+    .min(1, { error: "items must list at least one product" })
+    .max(MAX_ORDER_ITEMS, { error: `items must list at most ${MAX_ORDER_ITEMS} products` })
+    .refine((items) => new Set(items.map((i) => i.product_id)).size === items.length, {
+      error: "items must not list a product twice; put its whole quantity on one line",
+    }),
+});
+
 /** An error the client caused, answered with its status and a message that names it. */
 export class HttpError extends Error {
   readonly status: number;
@@ -82,7 +124,7 @@ function pathOf(url: string): string {
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
-async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+async function readJsonObject(req: Request, example: string): Promise<Record<string, unknown>> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {
     throw new HttpError(
@@ -102,7 +144,7 @@ async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   }
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
   if (text.trim() === "") {
-    throw new HttpError(400, `request body is empty; send a JSON object such as ${EXAMPLE_BODY}`);
+    throw new HttpError(400, `request body is empty; send a JSON object such as ${example}`);
   }
   let value: unknown;
   try {
@@ -112,10 +154,7 @@ async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
-    throw new HttpError(
-      400,
-      `request body must be a JSON object such as ${EXAMPLE_BODY}, not ${got}`,
-    );
+    throw new HttpError(400, `request body must be a JSON object such as ${example}, not ${got}`);
   }
   return value as Record<string, unknown>;
 }
@@ -132,7 +171,7 @@ export interface AppOptions {
 
 export function createApp(store: Store, { approach, log }: AppOptions) {
   async function createUser(req: Request): Promise<Response> {
-    const parsed = NewUserBody.safeParse(await readJsonObject(req));
+    const parsed = NewUserBody.safeParse(await readJsonObject(req, EXAMPLE_BODY));
     if (!parsed.success) {
       throw new HttpError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
     }
@@ -149,7 +188,51 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     return jsonText(200, text);
   }
 
+  /** The store's order book, or a 501 that says why it has none and what to use. */
+  function orderBook(): OrderBook {
+    if ("unsupported" in store.orders) {
+      throw new HttpError(
+        501,
+        `APPROACH=${approach} does not take orders: ${store.orders.unsupported}`,
+      );
+    }
+    return store.orders;
+  }
+
+  async function getProduct(id: string): Promise<Response> {
+    const book = orderBook();
+    const text = isId(id) ? await book.product(id) : undefined;
+    if (text === undefined) throw new HttpError(404, `no product with id ${JSON.stringify(id)}`);
+    return jsonText(200, text);
+  }
+
+  async function getOrder(id: string): Promise<Response> {
+    const book = orderBook();
+    const text = isId(id) ? await book.order(id) : undefined;
+    if (text === undefined) throw new HttpError(404, `no order with id ${JSON.stringify(id)}`);
+    return jsonText(200, text);
+  }
+
+  async function createOrder(req: Request): Promise<Response> {
+    const book = orderBook();
+    const parsed = NewOrderBody.safeParse(await readJsonObject(req, EXAMPLE_ORDER));
+    if (!parsed.success) {
+      throw new HttpError(
+        400,
+        parsed.error.issues
+          .map((issue) =>
+            issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+          )
+          .join("; "),
+      );
+    }
+    const result = await book.place(parsed.data);
+    if (!result.ok) throw new HttpError(result.status, result.error);
+    return jsonText(201, JSON.stringify(result.order), { location: `/orders/${result.order.id}` });
+  }
+
   async function health(): Promise<Response> {
+    const totals = "unsupported" in store.orders ? undefined : await store.orders.totals();
     return json(200, {
       status: "ok",
       approach,
@@ -157,6 +240,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       ...store.details,
       ...store.stats?.(),
       records: await store.count(),
+      ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
       pid: process.pid, // which process answered: several share a port with WORKERS=N
     });
   }
@@ -173,13 +257,25 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       if (method !== "POST") methodNotAllowed("POST");
       return createUser(req);
     }
+    if (path.startsWith("/products/") && path.indexOf("/", 10) === -1) {
+      if (method !== "GET") methodNotAllowed("GET");
+      return getProduct(path.slice(10));
+    }
+    if (path.startsWith("/orders/") && path.indexOf("/", 8) === -1) {
+      if (method !== "GET") methodNotAllowed("GET");
+      return getOrder(path.slice(8));
+    }
+    if (path === "/orders") {
+      if (method !== "POST") methodNotAllowed("POST");
+      return createOrder(req);
+    }
     if (path === "/health") {
       if (method !== "GET") methodNotAllowed("GET");
       return health();
     }
     throw new HttpError(
       404,
-      `no route for ${method} ${path}; try POST /users, GET /users/:id or GET /health`,
+      `no route for ${method} ${path}; try POST /users, GET /users/:id, GET /products/:id, POST /orders, GET /orders/:id or GET /health`,
     );
   }
 

@@ -15,6 +15,7 @@ function brokenStore(): Store {
       return Promise.reject(new Error("disk on fire"));
     },
     count: () => 0,
+    orders: { unsupported: "test store" },
     close() {},
   };
 }
@@ -49,6 +50,7 @@ describe("app: overload", () => {
   it("answers 503 with Retry-After when the store's write queue is full", async () => {
     const store: Store = {
       durability: { survives: "power-loss", claim: "test" },
+      orders: { unsupported: "test store" },
       get: () => undefined,
       insert: () =>
         Promise.reject(

@@ -6,8 +6,10 @@ import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { defineCommand, runMain } from "citty";
 import { AtomicFile, renameDurably } from "../lib/durable-fs.ts";
+import { PRODUCTS_FILE, type Product } from "../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, writeSortedFiles } from "../lib/sorted-file.ts";
 import { DB_FILE, USERS_SCHEMA } from "../lib/sqlite.ts";
+import { ORDERS_SCHEMA } from "../lib/sqlite-orders.ts";
 import type { User } from "../lib/user.ts";
 import { toLine, USERS_FILE } from "../lib/user-log.ts";
 import { TAIL_FILE } from "../stores/binary.ts";
@@ -72,6 +74,31 @@ const CREATED_STEP_MS = 30_000;
 /** Files are written in batches of about this many characters. */
 const WRITE_BATCH_CHARS = 1 << 20;
 
+/** Products seeded by default, and the stock each starts with. */
+export const DEFAULT_PRODUCTS = 100;
+export const PRODUCT_STOCK = 1_000;
+const PRODUCT_KINDS = [
+  "Kettle",
+  "Lamp",
+  "Notebook",
+  "Backpack",
+  "Mug",
+  "Chair",
+  "Bicycle bell",
+  "Tea tin",
+];
+
+/** Products from their own stream of the generator, so adding them changed no user. */
+export function generateProducts(count: number, seed: number): Product[] {
+  const next = createRandom(seed ^ 0x5eed_0001);
+  return Array.from({ length: count }, (_, i) => ({
+    id: randomUuid(next),
+    name: `${PRODUCT_KINDS[next() % PRODUCT_KINDS.length]} no. ${i + 1}`,
+    price_cents: 100 + (next() % 9_900),
+    stock: PRODUCT_STOCK,
+  }));
+}
+
 export function generateUsers(count: number, seed: number): User[] {
   const next = createRandom(seed);
   const users: User[] = new Array(count);
@@ -88,7 +115,7 @@ export function generateUsers(count: number, seed: number): User[] {
   return users;
 }
 
-function writeLines(path: string, users: User[], toText: (u: User) => string): void {
+function writeLines<T>(path: string, users: T[], toText: (u: T) => string): void {
   const file = new AtomicFile(path);
   try {
     let batch = "";
@@ -108,7 +135,7 @@ function writeLines(path: string, users: User[], toText: (u: User) => string): v
 }
 
 /** Builds users.db beside its final name, then swaps it in with its old WAL removed. */
-function writeDatabase(dataDir: string, sorted: User[]): void {
+function writeDatabase(dataDir: string, sorted: User[], products: Product[]): void {
   const path = join(dataDir, DB_FILE);
   const temp = `${path}.tmp-${process.pid}`;
   rmSync(temp, { force: true });
@@ -120,6 +147,11 @@ function writeDatabase(dataDir: string, sorted: User[]): void {
   const insert = db.prepare("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)");
   db.exec("BEGIN");
   for (const u of sorted) insert.run(u.id, u.name, u.email, u.created_at);
+  db.exec(ORDERS_SCHEMA);
+  const product = db.prepare(
+    "INSERT INTO products (id, name, price_cents, stock) VALUES (?, ?, ?, ?)",
+  );
+  for (const p of products) product.run(p.id, p.name, p.price_cents, p.stock);
   db.exec("COMMIT");
   db.exec("PRAGMA journal_mode = WAL"); // persistent: the stores open it in WAL mode
   db.close();
@@ -131,13 +163,21 @@ function writeDatabase(dataDir: string, sorted: User[]): void {
 export interface SeedOptions {
   dataDir: string;
   count: number;
+  /** Products, each with PRODUCT_STOCK units (default DEFAULT_PRODUCTS). */
+  products?: number;
   seed?: number;
   /** Show progress on stderr. */
   progress?: boolean;
 }
 
 /** Writes every file the stores read, all from the same records. */
-export function seed({ dataDir, count, seed = DEFAULT_SEED, progress = false }: SeedOptions): void {
+export function seed({
+  dataDir,
+  count,
+  products: productCount = DEFAULT_PRODUCTS,
+  seed = DEFAULT_SEED,
+  progress = false,
+}: SeedOptions): void {
   mkdirSync(dataDir, { recursive: true });
   const steps = ["generating", "users.jsonl", "ids.txt", "sorted file and index", "users.db"];
   const bar = progress
@@ -156,8 +196,10 @@ export function seed({ dataDir, count, seed = DEFAULT_SEED, progress = false }: 
   writeSortedFiles(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE), sorted);
   // The binary store's unsorted tail belonged to the old dataset.
   if (existsSync(join(dataDir, TAIL_FILE))) rmSync(join(dataDir, TAIL_FILE));
+  const products = generateProducts(productCount, seed);
+  writeLines(join(dataDir, PRODUCTS_FILE), products, (p) => `${JSON.stringify(p)}\n`);
   step(4);
-  writeDatabase(dataDir, sorted);
+  writeDatabase(dataDir, sorted, products);
   bar?.finish(`in ${dataDir}`);
 }
 
@@ -165,10 +207,16 @@ const command = defineCommand({
   meta: {
     name: "npm run seed --",
     description:
-      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db, and ids.txt for the wrk scripts. Existing data files there are replaced.",
+      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db (with the products), products.jsonl, and ids.txt for the wrk scripts. Existing data files there are replaced.",
   },
   args: {
     count: { type: "string", description: "how many users", default: "1000", valueHint: "N" },
+    products: {
+      type: "string",
+      description: `how many products, each with ${PRODUCT_STOCK} in stock`,
+      default: String(DEFAULT_PRODUCTS),
+      valueHint: "N",
+    },
     seed: {
       type: "string",
       description: "seed of the generator; the same seed gives the same users",
@@ -187,8 +235,12 @@ const command = defineCommand({
       throw new Error(`--count must be a whole number, not "${args.count}"`);
     }
     if (!Number.isInteger(seedValue)) throw new Error(`--seed must be a whole number`);
+    const products = Number(args.products);
+    if (!Number.isInteger(products) || products < 0) {
+      throw new Error(`--products must be a whole number, not "${args.products}"`);
+    }
     const dataDir = resolve(args["data-dir"] ?? process.env.DATA_DIR ?? "data");
-    seed({ dataDir, count, seed: seedValue, progress: true });
+    seed({ dataDir, count, products, seed: seedValue, progress: true });
   },
 });
 

@@ -154,6 +154,9 @@ export interface LoadResult {
   size: number;
 }
 
+/** What a decoder makes of one line: the record, or why the line is not one. A throw counts as "not valid JSON". */
+export type Decoded<T> = { value: T } | { reason: string };
+
 /**
  * Reads every record of a JSONL file in order, and repairs what a crash can leave behind.
  *
@@ -169,6 +172,24 @@ export function loadJsonl<T>(
   onRecord: (record: T, json: string, offset: number) => void,
   log: (message: string) => void,
 ): LoadResult {
+  return loadRecords(
+    path,
+    (text) => {
+      const value = JSON.parse(text) as unknown;
+      return isRecord(value) ? { value } : { reason: "valid JSON but not a complete record" };
+    },
+    onRecord,
+    log,
+  );
+}
+
+/** loadJsonl with a decoder of one's own, for lines that are more than plain JSON (such as framed, checksummed records). */
+export function loadRecords<T>(
+  path: string,
+  decode: (line: string) => Decoded<T>,
+  onRecord: (record: T, line: string, offset: number) => void,
+  log: (message: string) => void,
+): LoadResult {
   if (!existsSync(path)) return { records: 0, size: 0 };
   const fd = openSync(path, "r+");
   try {
@@ -180,18 +201,17 @@ export function loadJsonl<T>(
       if (begin === end) return; // a blank line carries nothing
       if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
       const text = buf.toString("utf8", begin, end);
-      let value: unknown;
+      let decoded: Decoded<T>;
       try {
-        value = JSON.parse(text);
+        decoded = decode(text);
       } catch {
-        bad = { lineNo, offset, reason: "not valid JSON" };
+        decoded = { reason: "not valid JSON" };
+      }
+      if ("reason" in decoded) {
+        bad = { lineNo, offset, reason: decoded.reason };
         return;
       }
-      if (!isRecord(value)) {
-        bad = { lineNo, offset, reason: "valid JSON but not a complete record" };
-        return;
-      }
-      onRecord(value, text, offset);
+      onRecord(decoded.value, text, offset);
       records++;
     });
     const keep = bad ? bad.offset : scan.end;

@@ -6,7 +6,9 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { loadJsonl } from "./jsonl.ts";
+import { loadJsonl, loadRecords } from "./jsonl.ts";
+import { decodeProduct, PRODUCTS_FILE, type Product } from "./order.ts";
+import { ORDERS_MIGRATION } from "./postgres-orders.ts";
 import { isUser, type User } from "./user.ts";
 
 /** Connections per server process. Two app servers then use 2 × this of PostgreSQL's 100. */
@@ -37,6 +39,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       created_at TEXT NOT NULL
     )`,
   },
+  { version: 2, name: "products and orders", sql: ORDERS_MIGRATION },
 ];
 
 /** SQLSTATEs of a race between two processes creating the same table at once. */
@@ -88,6 +91,32 @@ export async function migrate(pool: pg.Pool, log: (message: string) => void): Pr
       client.release();
     }
   }
+}
+
+/** Loads seeded products.jsonl into an empty products table, as importSeed does for users. */
+export async function importProducts(
+  pool: pg.Pool,
+  dataDir: string,
+  log: (message: string) => void,
+): Promise<number> {
+  const path = join(dataDir, PRODUCTS_FILE);
+  if (!existsSync(path)) return 0;
+  if ((await pool.query("SELECT 1 FROM products LIMIT 1")).rowCount) return 0;
+  const products: Product[] = [];
+  loadRecords(path, decodeProduct, (p) => products.push(p), log);
+  await pool.query(
+    `INSERT INTO products (id, name, price_cents, stock)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      products.map((p) => p.id),
+      products.map((p) => p.name),
+      products.map((p) => p.price_cents),
+      products.map((p) => p.stock),
+    ],
+  );
+  log(`postgres: loaded ${products.length} seeded products from ${path}`);
+  return products.length;
 }
 
 /**

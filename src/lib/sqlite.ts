@@ -105,6 +105,11 @@ export class UsersDb {
     this.countStmt = db.prepare("SELECT count(*) AS n FROM users");
   }
 
+  /** Applies more schema (idempotent statements), waiting out another process doing the same. */
+  migrate(sql: string): void {
+    retryWhileBusy(() => this.db.exec(sql));
+  }
+
   /**
    * The user's record as JSON text, or undefined. In WAL mode a reader does not wait for
    * writers, so this answers synchronously unless SQLite is busy recovering its log.

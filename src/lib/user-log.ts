@@ -16,11 +16,11 @@ export function toLine(user: User): string {
 }
 
 /**
- * An append-only JSONL file of users, such as `users.jsonl`, opened once for the life of the process (the course's trick: no open and
- * close per write). Opening it reads every record once, which also cuts off a torn tail so
- * that the next append starts on a fresh line.
+ * An append-only JSONL file, such as `users.jsonl`, opened once for the life of the process
+ * (the course's trick: no open and close per write). Opening it first replays it, which also
+ * cuts off a torn tail so that the next append starts on a fresh line.
  */
-export class UserLog {
+export class AppendLog {
   readonly path: string;
   private readonly fd: number;
 
@@ -29,13 +29,10 @@ export class UserLog {
     this.fd = fd;
   }
 
-  static open(
-    path: string,
-    log: (message: string) => void,
-    onRecord: (user: User, json: string, offset: number) => void = () => {},
-  ): UserLog {
-    loadJsonl(path, isUser, onRecord, log);
-    return new UserLog(path, openAppend(path));
+  /** Runs `replay` (which reads the file and repairs its tail), then opens it for appends. */
+  static open(path: string, replay: () => void): AppendLog {
+    replay();
+    return new AppendLog(path, openAppend(path));
   }
 
   /**
@@ -67,4 +64,13 @@ export class UserLog {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** Opens a users file, handing each record to `onRecord` first. */
+export function openUserLog(
+  path: string,
+  log: (message: string) => void,
+  onRecord: (user: User, json: string, offset: number) => void = () => {},
+): AppendLog {
+  return AppendLog.open(path, () => loadJsonl(path, isUser, onRecord, log));
 }

@@ -1,3 +1,4 @@
+import type { OrderBook } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
 
 /**
@@ -31,6 +32,11 @@ export interface Store {
    */
   insert(user: User, json: string): void | Promise<void>;
   count(): number | Promise<number>;
+  /**
+   * Products and orders, or why this store cannot take orders all-or-nothing (the routes
+   * then answer 501 with that reason).
+   */
+  readonly orders: OrderBook | { unsupported: string };
   /** Flushes what is pending and releases files. Called once, on a graceful stop. */
   close(): void | Promise<void>;
 }

@@ -5,9 +5,11 @@
 //
 // Writes break the sort. Until the LSM store answers that properly, new records go to an
 // unsorted tail file, users.tail.jsonl, which is kept in memory and checked first.
+
 import { join } from "node:path";
+import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, SortedFile } from "../lib/sorted-file.ts";
-import { UserLog } from "../lib/user-log.ts";
+import { openUserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
 export const TAIL_FILE = "users.tail.jsonl";
@@ -22,7 +24,7 @@ export const files = [SORTED_FILE, INDEX_FILE];
 export const open: OpenStore = ({ dataDir, log }) => {
   const sorted = SortedFile.open(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE));
   const tail = new Map<string, string>();
-  const tailFile = UserLog.open(join(dataDir, TAIL_FILE), log, (user, json) =>
+  const tailFile = openUserLog(join(dataDir, TAIL_FILE), log, (user, json) =>
     tail.set(user.id, json),
   );
 
@@ -37,6 +39,9 @@ export const open: OpenStore = ({ dataDir, log }) => {
       tail.set(user.id, json);
     },
     count: () => (sorted?.entries ?? 0) + tail.size,
+    orders: {
+      unsupported: `binary keeps no products: its files are sorted by user id and cannot take a stock change in place; ${ORDERS_ALTERNATIVES}`,
+    },
     close() {
       sorted?.close();
       tailFile.close();

@@ -1,10 +1,12 @@
 // Approach 1: linear scan. The file is the only state. Every read walks users.jsonl from
 // the top, line by line, until it meets the id, so a read costs O(records): the course's
 // example of the approach that falls off a cliff as the data grows.
+
 import { join } from "node:path";
 import { scanLinesAsync } from "../lib/jsonl.ts";
+import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
-import { USERS_FILE, UserLog } from "../lib/user-log.ts";
+import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
 // Every line our writers produce starts with the id, so most lines are rejected by comparing
@@ -20,7 +22,7 @@ export const files = [USERS_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {
   let records = 0;
-  const file = UserLog.open(join(dataDir, USERS_FILE), log, () => records++);
+  const file = openUserLog(join(dataDir, USERS_FILE), log, () => records++);
 
   return {
     durability: {
@@ -51,6 +53,9 @@ export const open: OpenStore = ({ dataDir, log }) => {
     },
 
     count: () => records,
+    orders: {
+      unsupported: `linear keeps no state to check stock against, short of scanning every order on every request; ${ORDERS_ALTERNATIVES}`,
+    },
     close: () => file.close(),
   };
 };

@@ -7,7 +7,9 @@
 // tail if it grew) and then looks again. Since a 201 is sent only after the append's
 // write(2) has returned, and every process reads the same page cache, a user created
 // anywhere is found everywhere from then on. The count catches up first as well.
+
 import { join } from "node:path";
+import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { SharedUserLog } from "../lib/shared-log.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
@@ -46,6 +48,9 @@ export const open: OpenStore = ({ dataDir, log }) => {
     count() {
       file.catchUp();
       return users.size;
+    },
+    orders: {
+      unsupported: `map-shared runs in several processes, and checking stock then taking it is two steps that another process can come between (an oversell); it has no lock across processes. ${ORDERS_ALTERNATIVES}`,
     },
     stats: () => ({ catch_ups: catchUps }),
     close: () => file.close(),

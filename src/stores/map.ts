@@ -7,7 +7,9 @@
 // keeping objects and serialising one per request.
 import { join } from "node:path";
 import type { GroupCommitLimits } from "../lib/group-commit.ts";
-import { USERS_FILE, UserLog } from "../lib/user-log.ts";
+import { openMemoryOrderBook } from "../lib/memory-orders.ts";
+import { PRODUCTS_FILE } from "../lib/order.ts";
+import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
 
 export interface MapStoreOptions {
@@ -22,10 +24,12 @@ export interface MapStoreOptions {
 
 export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptions): Store {
   const users = new Map<string, string>();
-  const file = UserLog.open(join(dataDir, USERS_FILE), log, (user, json) =>
+  const file = openUserLog(join(dataDir, USERS_FILE), log, (user, json) =>
     users.set(user.id, json),
   );
   const appender = opts.durableWrites && file.durableAppender(opts.durableWrites);
+  // Orders are as durable as users: the same acknowledgement policy, on their own log.
+  const orders = openMemoryOrderBook(dataDir, log, (id) => users.has(id), opts.durableWrites);
 
   return {
     durability: opts.durability,
@@ -40,9 +44,11 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
           users.set(user.id, json);
         },
     count: () => users.size,
+    orders,
     ...(appender ? { stats: () => appender.report() } : {}),
     async close() {
       await appender?.drain();
+      await orders.close();
       file.close();
     },
   };
@@ -53,7 +59,7 @@ export const processes = {
   why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
 };
 
-export const files = [USERS_FILE];
+export const files = [USERS_FILE, PRODUCTS_FILE];
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

@@ -1,6 +1,7 @@
 // The ceiling: a store that stores nothing. Every approach pays for HTTP, routing, JSON and
 // validation; this one pays for nothing else, so its throughput is the most any store can
 // reach on this machine, and the benchmark reports every other store as a ratio to it.
+import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import type { OpenStore } from "./_types.ts";
 
 const FIXED = JSON.stringify({
@@ -19,5 +20,6 @@ export const open: OpenStore = () => ({
   get: () => FIXED,
   insert() {},
   count: () => 0,
+  orders: { unsupported: `null stores nothing; ${ORDERS_ALTERNATIVES}` },
   close() {},
 });

@@ -6,13 +6,16 @@
 // engine. Without it, needadb starts the embedded PostgreSQL (from npm) with its cluster
 // under DATA_DIR, and stops it on exit.
 import { join } from "node:path";
+import { PRODUCTS_FILE } from "../lib/order.ts";
 import {
   describeUrl,
+  importProducts,
   importSeed,
   migrate,
   newPool,
   startEmbeddedPostgres,
 } from "../lib/postgres.ts";
+import { PostgresOrderBook } from "../lib/postgres-orders.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore, StoreModule } from "./_types.ts";
 
@@ -21,8 +24,8 @@ export const processes = {
   why: "every process is a client of the same PostgreSQL server, which orders all writes",
 };
 
-/** A seeded users.jsonl is loaded into an empty table at start. */
-export const files = [USERS_FILE];
+/** A seeded users.jsonl and products.jsonl are loaded into empty tables at start. */
+export const files = [USERS_FILE, PRODUCTS_FILE];
 
 export const service: StoreModule["service"] = async ({ dataDir, env, log }) => {
   const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDir, log);
@@ -31,6 +34,7 @@ export const service: StoreModule["service"] = async ({ dataDir, env, log }) => 
   try {
     await migrate(pool, log);
     await importSeed(pool, join(dataDir, USERS_FILE), log);
+    await importProducts(pool, dataDir, log);
   } catch (err) {
     await embedded?.stop();
     throw new Error(`PostgreSQL at ${describeUrl(url)}: ${(err as Error).message}`);
@@ -97,6 +101,7 @@ export const open: OpenStore = async ({ env, log }) => {
       const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM users");
       return Number(rows[0]?.n);
     },
+    orders: new PostgresOrderBook(pool),
     close: () => pool.end(),
   };
 };

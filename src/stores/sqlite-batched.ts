@@ -1,7 +1,9 @@
 // The course's fast-but-lying store. A write is acknowledged as soon as it is in a memory
 // buffer; the buffer goes to SQLite in one transaction when it holds FLUSH_SIZE rows or
 // every FLUSH_INTERVAL_MS. A graceful stop flushes it; a SIGKILL or a crash loses it.
+
 import { join } from "node:path";
+import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
@@ -76,6 +78,9 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       return (await users.count()) + unflushed;
     },
     stats: () => ({ sqlite_busy: users.busy }),
+    orders: {
+      unsupported: `sqlite-batched acknowledges writes before they reach SQLite, so an order could not check the stock that earlier, still-buffered orders took; ${ORDERS_ALTERNATIVES}`,
+    },
     async close() {
       clearInterval(timer);
       await flush();

@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { GroupCommit } from "../lib/group-commit.ts";
 import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 import { sqliteDurability } from "./sqlite.ts";
@@ -53,6 +54,9 @@ export const open: OpenStore = ({ dataDir, env }) => {
     insert: (user) => committer.submit(user),
     count: () => users.count(),
     stats: () => ({ ...committer.report(), sqlite_busy: users.busy }),
+    // An order is one transaction of its own, not grouped: it must see the stock as every
+    // earlier order left it, and group commit acknowledges only what has been committed.
+    orders: new SqliteOrderBook(users),
     async close() {
       await committer.drain();
       users.close();

@@ -4,6 +4,7 @@
 // Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
 import { join } from "node:path";
 import { DB_FILE, type Synchronous, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
 import type { Durability, OpenStore } from "./_types.ts";
 
 export function sqliteDurability(synchronous: Synchronous): Durability {
@@ -35,6 +36,7 @@ export const open: OpenStore = ({ dataDir, env }) => {
     insert: (user) => users.insertAll([user]),
     count: () => users.count(),
     stats: () => ({ sqlite_busy: users.busy }),
+    orders: new SqliteOrderBook(users),
     close: () => users.close(),
   };
 };

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { GroupCommit, OverloadedError } from "../../src/lib/group-commit.ts";
-import { UserLog } from "../../src/lib/user-log.ts";
+import { openUserLog } from "../../src/lib/user-log.ts";
 import { tempDir } from "../_helpers.ts";
 
 const dir = tempDir("group");
@@ -101,10 +101,10 @@ describe("GroupCommit", () => {
   });
 });
 
-describe("UserLog.durableAppender", () => {
+describe("AppendLog.durableAppender", () => {
   it("writes every record once, in order, with fewer fsyncs than records under load", async () => {
     const path = join(dir, "users.jsonl");
-    const log = UserLog.open(path, () => {});
+    const log = openUserLog(path, () => {});
     const appender = log.durableAppender({ maxBatch: 64, maxQueue: 1000 });
     await Promise.all(Array.from({ length: 300 }, (_, i) => appender.submit(json(i))));
     await appender.drain();

@@ -1,0 +1,113 @@
+// Orders for the in-memory flat-file stores (map, jsonl-fsync, jsonl-group). Products load
+// from products.jsonl; each order is then ONE line of orders.jsonl, a framed commit record:
+// a CRC-32 of the JSON, a space, the JSON. The stock change is not written separately: it is
+// the order's own items, applied on replay. So recovery applies an order wholly (its line is
+// complete and its checksum matches) or not at all (a torn last line is cut off), and no
+// order can exist without its stock change, or the reverse.
+import { crc32 } from "node:zlib";
+import type { GroupCommitLimits } from "./group-commit.ts";
+import { loadRecords } from "./jsonl.ts";
+import {
+  decodeProduct,
+  type Order,
+  type OrderBook,
+  type OrderRequest,
+  type OrderTotals,
+  PRODUCTS_FILE,
+  type Product,
+  planOrder,
+  unitsOf,
+} from "./order.ts";
+import { AppendLog } from "./user-log.ts";
+
+export const ORDERS_FILE = "orders.jsonl";
+/** "xxxxxxxx " before the JSON. */
+const FRAME_PREFIX_CHARS = 9;
+
+export function frameOrder(order: Order): string {
+  const json = JSON.stringify(order);
+  return `${crc32(json).toString(16).padStart(8, "0")} ${json}`;
+}
+
+/** The order in a framed line, or why the line is not one. */
+export function unframeOrder(line: string): { value: Order } | { reason: string } {
+  if (line.length <= FRAME_PREFIX_CHARS || line[8] !== " ")
+    return { reason: "not a framed record" };
+  const json = line.slice(FRAME_PREFIX_CHARS);
+  if (crc32(json).toString(16).padStart(8, "0") !== line.slice(0, 8)) {
+    return { reason: "its checksum does not match" };
+  }
+  const value = JSON.parse(json) as Order;
+  if (typeof value?.id !== "string" || !Array.isArray(value.items)) {
+    return { reason: "valid JSON but not an order" };
+  }
+  return { value };
+}
+
+/**
+ * The order book of a map store. Placing an order checks and takes the stock in memory at
+ * once (the event loop runs one request at a time, so no other order can slip between the
+ * check and the take), then appends the commit record; a failed append gives the stock back.
+ * Within one process that is all-or-nothing. Across processes it is not: each process has
+ * its own stock, which is why these stores refuse WORKERS.
+ */
+export function openMemoryOrderBook(
+  dataDir: string,
+  log: (message: string) => void,
+  userExists: (id: string) => boolean,
+  durable: Omit<GroupCommitLimits, "start"> | undefined,
+): OrderBook & { close(): Promise<void> } {
+  const products = new Map<string, Product>();
+  loadRecords(`${dataDir}/${PRODUCTS_FILE}`, decodeProduct, (p) => products.set(p.id, p), log);
+  const orders = new Map<string, string>();
+  let units = 0;
+
+  function apply(order: Order, sign: 1 | -1): void {
+    for (const item of order.items) {
+      const product = products.get(item.product_id);
+      if (product) product.stock -= sign * item.quantity;
+    }
+    units += sign * unitsOf(order);
+  }
+
+  const file = AppendLog.open(`${dataDir}/${ORDERS_FILE}`, () =>
+    loadRecords(
+      `${dataDir}/${ORDERS_FILE}`,
+      unframeOrder,
+      (order, line) => {
+        orders.set(order.id, line.slice(FRAME_PREFIX_CHARS));
+        apply(order, 1);
+      },
+      log,
+    ),
+  );
+  const appender = durable && file.durableAppender(durable);
+
+  return {
+    product(id) {
+      const p = products.get(id);
+      return p && JSON.stringify(p);
+    },
+    order: (id) => orders.get(id),
+    async place(request: OrderRequest) {
+      const plan = planOrder(request, userExists(request.user_id), (id) => products.get(id));
+      if (!plan.ok) return plan;
+      const line = frameOrder(plan.order);
+      apply(plan.order, 1);
+      try {
+        if (appender) await appender.submit(line);
+        else file.append(line);
+      } catch (err) {
+        apply(plan.order, -1);
+        throw err;
+      }
+      orders.set(plan.order.id, line.slice(FRAME_PREFIX_CHARS));
+      return plan;
+    },
+    totals: (): OrderTotals => ({ orders: orders.size, units }),
+    async close() {
+      await appender?.drain();
+      file.close();
+    },
+  };
+}

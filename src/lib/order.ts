@@ -1,0 +1,128 @@
+// Products and orders: the course's data model beyond users. An order spans several
+// records (the order, and the stock of each product it takes), so every store that takes
+// orders must write it all or nothing. The checks and the arithmetic live here, once.
+import { randomUUID } from "node:crypto";
+
+/** The seeded products, one JSON object per line, for the flat-file stores. */
+export const PRODUCTS_FILE = "products.jsonl";
+
+/** What a store that cannot take orders suggests instead. */
+export const ORDERS_ALTERNATIVES =
+  "for orders, use map, jsonl-fsync or jsonl-group (in one process), or sqlite, sqlite-group or postgres";
+
+export interface Product {
+  id: string;
+  name: string;
+  price_cents: number;
+  stock: number;
+}
+
+export interface OrderItem {
+  product_id: string;
+  quantity: number;
+  /** The product's price when the order was placed. */
+  price_cents: number;
+}
+
+export interface Order {
+  id: string;
+  user_id: string;
+  items: OrderItem[];
+  total_cents: number;
+  created_at: string;
+}
+
+/** A validated POST /orders body: items non-empty, quantities positive, no product twice. */
+export interface OrderRequest {
+  user_id: string;
+  items: { product_id: string; quantity: number }[];
+}
+
+export type PlaceResult =
+  | { ok: true; order: Order }
+  | { ok: false; status: 404 | 409; error: string };
+
+/** What a store that takes orders offers the routes. Reads answer with JSON text. */
+export interface OrderBook {
+  product(id: string): string | undefined | Promise<string | undefined>;
+  order(id: string): string | undefined | Promise<string | undefined>;
+  /** Checks and writes the order and its stock changes, all or nothing. */
+  place(request: OrderRequest): PlaceResult | Promise<PlaceResult>;
+  /** Orders held, and units across their items: the lab checks these against the stock. */
+  totals(): OrderTotals | Promise<OrderTotals>;
+}
+
+export interface OrderTotals {
+  orders: number;
+  units: number;
+}
+
+export function isProduct(value: unknown): value is Product {
+  if (typeof value !== "object" || value === null) return false;
+  const p = value as Record<string, unknown>;
+  return (
+    typeof p.id === "string" &&
+    typeof p.name === "string" &&
+    Number.isInteger(p.price_cents) &&
+    Number.isInteger(p.stock)
+  );
+}
+
+/** A products.jsonl line as a product, or why it is not one (for loadRecords). */
+export function decodeProduct(line: string): { value: Product } | { reason: string } {
+  const value = JSON.parse(line) as unknown;
+  return isProduct(value) ? { value } : { reason: "valid JSON but not a product" };
+}
+
+export const noUser = (id: string): PlaceResult => ({
+  ok: false,
+  status: 404,
+  error: `no user with id "${id}"`,
+});
+
+export const noProduct = (id: string): PlaceResult => ({
+  ok: false,
+  status: 404,
+  error: `no product with id "${id}"`,
+});
+
+export const shortOf = (id: string, wanted: number, left: number): PlaceResult => ({
+  ok: false,
+  status: 409,
+  error: `not enough stock of product "${id}": ${wanted} wanted, ${left} left; nothing was ordered`,
+});
+
+/**
+ * Checks a request against the current state and builds the order, or says why not.
+ * `productOf` answers the product's price and stock as they are now; nothing is changed
+ * here, so a store applies the result inside whatever makes it atomic.
+ */
+export function planOrder(
+  request: OrderRequest,
+  userExists: boolean,
+  productOf: (id: string) => { price_cents: number; stock: number } | undefined,
+): PlaceResult {
+  if (!userExists) return noUser(request.user_id);
+  const items: OrderItem[] = [];
+  for (const { product_id, quantity } of request.items) {
+    const product = productOf(product_id);
+    if (!product) return noProduct(product_id);
+    if (product.stock < quantity) return shortOf(product_id, quantity, product.stock);
+    items.push({ product_id, quantity, price_cents: product.price_cents });
+  }
+  return { ok: true, order: newOrder(request.user_id, items) };
+}
+
+export function newOrder(user_id: string, items: OrderItem[]): Order {
+  return {
+    id: randomUUID(),
+    user_id,
+    items,
+    total_cents: items.reduce((sum, i) => sum + i.quantity * i.price_cents, 0),
+    created_at: new Date().toISOString(),
+  };
+}
+
+export function unitsOf(order: Order): number {
+  return order.items.reduce((n, i) => n + i.quantity, 0);
+}
