@@ -62,6 +62,8 @@ export interface Trial {
   cut?: string;
   /** Why the restart failed, when it did. */
   restart_error?: string;
+  /** What the workload's whole-store check found wrong after the restart, if anything. */
+  invariant_broken?: string;
   /** What the restarted store logged at start: the repairs it made (a torn line cut, a half-written segment removed). */
   restart_log?: string;
 }
@@ -102,23 +104,48 @@ export interface DurabilityResults {
   trials: Trial[];
 }
 
-/** Drives POSTs from `WRITERS` loops until `stop` aborts; returns id -> acknowledged body. */
-async function driveWrites(url: string, stop: AbortSignal): Promise<Map<string, string>> {
+/**
+ * What a trial writes, and what it checks after the restart beyond the acknowledged
+ * records themselves. The crash lab writes users; `npm run orders-check` writes orders.
+ */
+export interface TrialWorkload {
+  /** One write: a path and a body to POST, given a unique tag. */
+  request(tag: string): { path: string; body: string };
+  /** Where an acknowledged write is read back, from its 201 body. */
+  location(created: string): string;
+  /** A check of the whole store after the restart: a description of what is wrong, or undefined. */
+  invariant?(url: string): Promise<string | undefined>;
+}
+
+export const USER_WRITES: TrialWorkload = {
+  request: (tag) => ({
+    path: "/users",
+    body: JSON.stringify({ name: `Crash ${tag}`, email: `crash${tag}@example.com` }),
+  }),
+  location: (created) => `/users/${(JSON.parse(created) as { id: string }).id}`,
+};
+
+/** Drives POSTs from `WRITERS` loops until `stop` aborts; returns path -> acknowledged body. */
+async function driveWrites(
+  url: string,
+  stop: AbortSignal,
+  workload: TrialWorkload,
+): Promise<Map<string, string>> {
   const acked = new Map<string, string>();
   const run = Date.now();
   let n = 0;
   const writer = async (w: number) => {
     while (!stop.aborted) {
-      const tag = `${run}-${w}-${n++}`;
+      const { path, body } = workload.request(`${run}-${w}-${n++}`);
       try {
-        const res = await fetch(`${url}/users`, {
+        const res = await fetch(`${url}${path}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: `Crash ${tag}`, email: `crash${tag}@example.com` }),
+          body,
           signal: stop,
         });
         const text = await res.text();
-        if (res.status === 201) acked.set((JSON.parse(text) as { id: string }).id, text);
+        if (res.status === 201) acked.set(workload.location(text), text);
         else if (res.status === 503) await new Promise((r) => setTimeout(r, 5));
       } catch {
         return; // the server is gone: this writer is done
@@ -140,8 +167,8 @@ async function verify(
   let next = 0;
   const checker = async () => {
     while (next < entries.length) {
-      const [id, body] = entries[next++] as [string, string];
-      const res = await fetch(`${url}/users/${id}`);
+      const [path, body] = entries[next++] as [string, string];
+      const res = await fetch(`${url}${path}`);
       const text = await res.text();
       if (res.status === 404) lost++;
       else if (res.status !== 200 || text !== body) corrupt++;
@@ -157,6 +184,7 @@ export async function runTrial(
   trial: number,
   dataset: string,
   workDir: string,
+  workload: TrialWorkload = USER_WRITES,
 ): Promise<Trial> {
   const backing = join(workDir, "backing");
   const mnt = join(workDir, "mnt");
@@ -183,7 +211,7 @@ export async function runTrial(
     };
     result.claim = health.durability.survives;
     const stop = new AbortController();
-    const writes = driveWrites(server.url, stop.signal);
+    const writes = driveWrites(server.url, stop.signal, workload);
     await new Promise((r) => setTimeout(r, faultAfterMs));
     await server.kill(); // SIGKILL: no flush, no goodbye
     stop.abort();
@@ -206,6 +234,8 @@ export async function runTrial(
     const checked = await verify(server.url, acked);
     result.lost_acked = checked.lost;
     result.corrupt = checked.corrupt;
+    const broken = await workload.invariant?.(server.url);
+    if (broken) result.invariant_broken = broken;
     return result;
   } finally {
     await server?.stop();
