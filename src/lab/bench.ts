@@ -21,6 +21,7 @@ import {
   type Workload,
 } from "./load.ts";
 import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "./machine.ts";
+import type { OrdersResults } from "./orders-check.ts";
 import { cpuCores, sampleProcess } from "./proc.ts";
 import { writeReports } from "./report.ts";
 import type { Results, Sample } from "./results.ts";
@@ -387,6 +388,12 @@ const command = defineCommand({
         "contention.json from npm run contention, shown in the report (default: the newest in contention-results/; 'none' for none)",
       valueHint: "FILE",
     },
+    orders: {
+      type: "string",
+      description:
+        "orders.json from npm run orders-check, shown in the report (default: the newest in orders-results/; 'none' for none)",
+      valueHint: "FILE",
+    },
     topology: {
       type: "string",
       description:
@@ -524,6 +531,8 @@ const command = defineCommand({
       "topology.json",
     );
     if (topology) results.topology = topology;
+    const orders = labResults<OrdersResults>(args.orders, "orders-results", "orders.json");
+    if (orders) results.orders = orders;
     const files = writeReports(results, options.outDir, options.targetDau);
     log(
       `${results.complete ? "done" : `interrupted after ${results.cells_done} of ${results.cells_total} cells`}: ${files.join(", ")}`,

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { type Analysis, describeRun } from "./analysis.ts";
 import { contentionNotes, contentionTable } from "./contention.ts";
+import { ordersNotes, ordersTable } from "./orders-check.ts";
 import type { Results } from "./results.ts";
 import type { Table } from "./table.ts";
 import { postgresVsNullTable, topologyNotes, topologyTable } from "./topology.ts";
@@ -317,6 +318,14 @@ ${
 <div class="wide">${tableHtml(topologyTable(results.topology.results))}</div>
 <p>${inline("PostgreSQL on one app server, against the `null` ceiling:")}</p>
 <div class="wide">${tableHtml(postgresVsNullTable(results.topology.results))}</div>`
+    : ""
+}
+
+${
+  results.orders
+    ? `<h2>Orders: writes that span several records, measured</h2>
+<p>${inline(`From \`${results.orders.file}\` (\`npm run orders-check\`). ${ordersNotes(results.orders.results)}`)}</p>
+<div class="wide">${tableHtml(ordersTable(results.orders.results))}</div>`
     : ""
 }
 

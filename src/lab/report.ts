@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type Analysis, analyse, describeRun } from "./analysis.ts";
 import { contentionNotes, contentionTable } from "./contention.ts";
 import { flushWindowNote, renderDurabilityTable } from "./crash.ts";
+import { ordersNotes, ordersTable } from "./orders-check.ts";
 import { renderHtml } from "./report-html.ts";
 import type { Results, Run } from "./results.ts";
 import { mdTable } from "./table.ts";
@@ -194,6 +195,18 @@ export function renderMarkdown(results: Results, a: Analysis): string {
           mdTable(postgresVsNullTable(results.topology.results)),
           "",
           topologyNotes(results.topology.results),
+          "",
+        ]
+      : []),
+    ...(results.orders
+      ? [
+          "## Orders: writes that span several records, measured",
+          "",
+          `From \`${results.orders.file}\` (\`npm run orders-check\`).`,
+          "",
+          mdTable(ordersTable(results.orders.results)),
+          "",
+          ordersNotes(results.orders.results),
           "",
         ]
       : []),

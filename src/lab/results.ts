@@ -110,6 +110,8 @@ export interface Results {
   durability?: { file: string; runs: import("./crash.ts").DurabilityRun[] };
   /** `npm run contention`'s newest results, shown in the report, if any. */
   contention?: { file: string; results: import("./contention.ts").ContentionResults };
+  /** `npm run orders-check`'s newest results, shown in the report, if any. */
+  orders?: { file: string; results: import("./orders-check.ts").OrdersResults };
   /** `npm run topology`'s newest results, shown in the report, if any. */
   topology?: { file: string; results: import("./topology.ts").TopologyResults };
 }
