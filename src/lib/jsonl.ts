@@ -172,15 +172,17 @@ export function loadJsonl<T>(
   onRecord: (record: T, json: string, offset: number) => void,
   log: (message: string) => void,
 ): LoadResult {
-  return loadRecords(
-    path,
-    (text) => {
-      const value = JSON.parse(text) as unknown;
-      return isRecord(value) ? { value } : { reason: "valid JSON but not a complete record" };
-    },
-    onRecord,
-    log,
-  );
+  return loadRecords(path, jsonDecoder(isRecord), onRecord, log);
+}
+
+/** A decoder of plain JSON lines that holds each to `isRecord`. It throws on invalid JSON. */
+export function jsonDecoder<T>(
+  isRecord: (value: unknown) => value is T,
+): (line: string) => Decoded<T> {
+  return (line) => {
+    const value = JSON.parse(line) as unknown;
+    return isRecord(value) ? { value } : { reason: "valid JSON but not a complete record" };
+  };
 }
 
 /** loadJsonl with a decoder of one's own, for lines that are more than plain JSON (such as framed, checksummed records). */

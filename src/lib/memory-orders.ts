@@ -6,9 +6,9 @@
 // order can exist without its stock change, or the reverse.
 import { crc32 } from "node:zlib";
 import type { GroupCommitLimits } from "./group-commit.ts";
-import { loadRecords } from "./jsonl.ts";
+import { loadJsonl, loadRecords } from "./jsonl.ts";
 import {
-  decodeProduct,
+  isProduct,
   type Order,
   type OrderBook,
   type OrderRequest,
@@ -58,7 +58,7 @@ export function openMemoryOrderBook(
   durable: Omit<GroupCommitLimits, "start"> | undefined,
 ): OrderBook & { close(): Promise<void> } {
   const products = new Map<string, Product>();
-  loadRecords(`${dataDir}/${PRODUCTS_FILE}`, decodeProduct, (p) => products.set(p.id, p), log);
+  loadJsonl(`${dataDir}/${PRODUCTS_FILE}`, isProduct, (p) => products.set(p.id, p), log);
   const orders = new Map<string, string>();
   let units = 0;
 

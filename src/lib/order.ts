@@ -68,12 +68,6 @@ export function isProduct(value: unknown): value is Product {
   );
 }
 
-/** A products.jsonl line as a product, or why it is not one (for loadRecords). */
-export function decodeProduct(line: string): { value: Product } | { reason: string } {
-  const value = JSON.parse(line) as unknown;
-  return isProduct(value) ? { value } : { reason: "valid JSON but not a product" };
-}
-
 export const noUser = (id: string): PlaceResult => ({
   ok: false,
   status: 404,

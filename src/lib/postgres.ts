@@ -6,10 +6,11 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { loadJsonl, loadRecords } from "./jsonl.ts";
-import { decodeProduct, PRODUCTS_FILE, type Product } from "./order.ts";
+import { loadJsonl } from "./jsonl.ts";
+import { isProduct, PRODUCTS_FILE, type Product } from "./order.ts";
 import { ORDERS_MIGRATION } from "./postgres-orders.ts";
 import { isUser, type User } from "./user.ts";
+import { USERS_FILE } from "./user-log.ts";
 
 /** Connections per server process. Two app servers then use 2 × this of PostgreSQL's 100. */
 export const POOL_MAX_CONNECTIONS = 16;
@@ -93,63 +94,74 @@ export async function migrate(pool: pg.Pool, log: (message: string) => void): Pr
   }
 }
 
-/** Loads seeded products.jsonl into an empty products table, as importSeed does for users. */
-export async function importProducts(
-  pool: pg.Pool,
-  dataDir: string,
-  log: (message: string) => void,
-): Promise<number> {
-  const path = join(dataDir, PRODUCTS_FILE);
-  if (!existsSync(path)) return 0;
-  if ((await pool.query("SELECT 1 FROM products LIMIT 1")).rowCount) return 0;
-  const products: Product[] = [];
-  loadRecords(path, decodeProduct, (p) => products.push(p), log);
-  await pool.query(
-    `INSERT INTO products (id, name, price_cents, stock)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-     ON CONFLICT (id) DO NOTHING`,
-    [
-      products.map((p) => p.id),
-      products.map((p) => p.name),
-      products.map((p) => p.price_cents),
-      products.map((p) => p.stock),
-    ],
-  );
-  log(`postgres: loaded ${products.length} seeded products from ${path}`);
-  return products.length;
+/** A seeded JSONL file and the table it fills: each column's name, SQL type and value. */
+interface SeedTable<T> {
+  file: string;
+  table: string;
+  isRecord: (value: unknown) => value is T;
+  columns: [name: string, type: string, value: (record: T) => unknown][];
 }
 
+const SEED_TABLES = [
+  {
+    file: USERS_FILE,
+    table: "users",
+    isRecord: isUser,
+    columns: [
+      ["id", "text", (u: User) => u.id],
+      ["name", "text", (u: User) => u.name],
+      ["email", "text", (u: User) => u.email],
+      ["created_at", "text", (u: User) => u.created_at],
+    ],
+  } satisfies SeedTable<User>,
+  {
+    file: PRODUCTS_FILE,
+    table: "products",
+    isRecord: isProduct,
+    columns: [
+      ["id", "text", (p: Product) => p.id],
+      ["name", "text", (p: Product) => p.name],
+      ["price_cents", "bigint", (p: Product) => p.price_cents],
+      ["stock", "bigint", (p: Product) => p.stock],
+    ],
+  } satisfies SeedTable<Product>,
+];
+
 /**
- * Loads the users of a seeded users.jsonl into an empty users table, so that `npm run seed`
- * prepares PostgreSQL as it prepares every other store. ON CONFLICT makes two processes
- * loading at once harmless. The records are read into memory first (about 400 MB at a
- * million).
+ * Loads what `npm run seed` wrote in `dataDir` (users.jsonl, products.jsonl) into tables
+ * that are still empty, so that seeding prepares PostgreSQL as it prepares every other
+ * store. ON CONFLICT makes two processes loading at once harmless. The records are read
+ * into memory first (about 400 MB at a million users).
  */
 export async function importSeed(
   pool: pg.Pool,
-  path: string,
+  dataDir: string,
   log: (message: string) => void,
-): Promise<number> {
-  if (!existsSync(path)) return 0;
-  if ((await pool.query("SELECT 1 FROM users LIMIT 1")).rowCount) return 0;
-  const users: User[] = [];
-  loadJsonl(path, isUser, (u) => users.push(u), log);
-  for (let i = 0; i < users.length; i += IMPORT_BATCH_ROWS) {
-    const batch = users.slice(i, i + IMPORT_BATCH_ROWS);
+): Promise<void> {
+  for (const spec of SEED_TABLES) await importTable(pool, dataDir, spec as SeedTable<unknown>, log);
+}
+
+async function importTable<T>(
+  pool: pg.Pool,
+  dataDir: string,
+  { file, table, isRecord, columns }: SeedTable<T>,
+  log: (message: string) => void,
+): Promise<void> {
+  const path = join(dataDir, file);
+  if (!existsSync(path)) return;
+  if ((await pool.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) return;
+  const records: T[] = [];
+  loadJsonl(path, isRecord, (r) => records.push(r), log);
+  const names = columns.map(([name]) => name).join(", ");
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
+  for (let i = 0; i < records.length; i += IMPORT_BATCH_ROWS) {
+    const batch = records.slice(i, i + IMPORT_BATCH_ROWS);
     await pool.query(
-      `INSERT INTO users (id, name, email, created_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        batch.map((u) => u.id),
-        batch.map((u) => u.name),
-        batch.map((u) => u.email),
-        batch.map((u) => u.created_at),
-      ],
+      `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ON CONFLICT (id) DO NOTHING`,
+      columns.map(([, , value]) => batch.map(value)),
     );
   }
-  log(`postgres: loaded ${users.length.toLocaleString("en")} seeded users from ${path}`);
-  return users.length;
+  log(`postgres: loaded ${records.length.toLocaleString("en")} seeded ${table} from ${path}`);
 }
 
 /** A PostgreSQL server this process started, or found and took over; `stop` ends it. */

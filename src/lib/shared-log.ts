@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
 import { openAppend } from "./durable-fs.ts";
-import { CorruptLineError, scanLines } from "./jsonl.ts";
+import { CorruptLineError, jsonDecoder, scanLines } from "./jsonl.ts";
 import { isUser, type User } from "./user.ts";
 
 /** Every record line starts with this: toLine() writes `id` first, and inside a JSON string a quote is always escaped. */
@@ -109,12 +109,13 @@ export class SharedUserLog {
   }
 }
 
+const decodeUser = jsonDecoder(isUser);
+
 function parseUser(text: string): User | undefined {
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    const decoded = decodeUser(text);
+    return "value" in decoded ? decoded.value : undefined;
   } catch {
-    return undefined;
+    return undefined; // not valid JSON
   }
-  return isUser(value) ? value : undefined;
 }

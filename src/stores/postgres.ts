@@ -1,15 +1,6 @@
-// PostgreSQL, the network database: what the course says several servers need. Every
-// process of every server talks to one PostgreSQL through a pool of connections, so a user
-// created anywhere is read everywhere, and each INSERT is its own transaction.
-//
-// DATABASE_URL chooses the server: any PostgreSQL, or a Postgres-compatible distributed
-// engine. Without it, needadb starts the embedded PostgreSQL (from npm) with its cluster
-// under DATA_DIR, and stops it on exit.
-import { join } from "node:path";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import {
   describeUrl,
-  importProducts,
   importSeed,
   migrate,
   newPool,
@@ -33,8 +24,7 @@ export const service: StoreModule["service"] = async ({ dataDir, env, log }) => 
   const pool = newPool(url, 2);
   try {
     await migrate(pool, log);
-    await importSeed(pool, join(dataDir, USERS_FILE), log);
-    await importProducts(pool, dataDir, log);
+    await importSeed(pool, dataDir, log);
   } catch (err) {
     await embedded?.stop();
     throw new Error(`PostgreSQL at ${describeUrl(url)}: ${(err as Error).message}`);
