@@ -112,6 +112,16 @@ describe("server start-up", () => {
     );
   });
 
+  it("refuses a DATABASE_URL that is not a URL, saying what to set", () => {
+    const run = runServer({
+      APPROACH: "postgres",
+      DATABASE_URL: "nonsense",
+      DATA_DIR: tempDir("bad-url"),
+    });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /DATABASE_URL is not a URL; set it like postgres:\/\/.*or unset it/);
+  });
+
   it("refuses a WORKERS that is not a count", () => {
     const run = runServer({
       APPROACH: "sqlite",

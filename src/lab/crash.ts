@@ -9,6 +9,7 @@ import { APPROACHES, type Approach } from "../stores/index.ts";
 import { FLUSH_INTERVAL_MS, FLUSH_SIZE } from "../stores/sqlite-batched.ts";
 import { ensureDataset, prepareCellDir } from "./datasets.ts";
 import { describeMachine, type Machine } from "./machine.ts";
+import { forEachInParallel } from "./parallel.ts";
 import { mountLazyFs, powerCutUnavailable } from "./powercut/mount.ts";
 import { DEFAULT_SEED } from "./seed.ts";
 import { type ServerProcess, startServer } from "./server-process.ts";
@@ -161,20 +162,14 @@ async function verify(
   url: string,
   acked: Map<string, string>,
 ): Promise<{ lost: number; corrupt: number }> {
-  const entries = [...acked];
   let lost = 0;
   let corrupt = 0;
-  let next = 0;
-  const checker = async () => {
-    while (next < entries.length) {
-      const [path, body] = entries[next++] as [string, string];
-      const res = await fetch(`${url}${path}`);
-      const text = await res.text();
-      if (res.status === 404) lost++;
-      else if (res.status !== 200 || text !== body) corrupt++;
-    }
-  };
-  await Promise.all(Array.from({ length: CHECKERS }, checker));
+  await forEachInParallel([...acked], CHECKERS, async ([path, body]) => {
+    const res = await fetch(`${url}${path}`);
+    const text = await res.text();
+    if (res.status === 404) lost++;
+    else if (res.status !== 200 || text !== body) corrupt++;
+  });
   return { lost, corrupt };
 }
 

@@ -6,6 +6,7 @@
 import type { Service } from "../stores/_types.ts";
 import { type Approach, loadStore } from "../stores/index.ts";
 import { type LoadSpec, runLoad } from "./load.ts";
+import { forEachInParallel } from "./parallel.ts";
 import { type ServerProcess, startServer } from "./server-process.ts";
 import type { LoadResult } from "./wrk.ts";
 
@@ -74,15 +75,11 @@ export async function probeCoherence(
 /** How many of `ids` a server cannot find. */
 async function countMissing(url: string, ids: readonly string[]): Promise<number> {
   let missing = 0;
-  let next = 0;
-  const checker = async () => {
-    while (next < ids.length) {
-      const res = await fetch(`${url}/users/${ids[next++]}`);
-      await res.arrayBuffer();
-      if (res.status === 404) missing++;
-    }
-  };
-  await Promise.all(Array.from({ length: CHECKERS }, checker));
+  await forEachInParallel(ids, CHECKERS, async (id) => {
+    const res = await fetch(`${url}/users/${id}`);
+    await res.arrayBuffer();
+    if (res.status === 404) missing++;
+  });
   return missing;
 }
 

@@ -19,6 +19,11 @@ export const processes = {
 export const files = [USERS_FILE, PRODUCTS_FILE];
 
 export const service: StoreModule["service"] = async ({ dataDir, env, log }) => {
+  if (env.DATABASE_URL !== undefined && !URL.canParse(env.DATABASE_URL)) {
+    throw new Error(
+      "DATABASE_URL is not a URL; set it like postgres://user:password@host:5432/dbname, or unset it to use the embedded PostgreSQL",
+    );
+  }
   const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDir, log);
   const url = env.DATABASE_URL ?? (embedded?.url as string);
   const pool = newPool(url, 2);
@@ -27,7 +32,10 @@ export const service: StoreModule["service"] = async ({ dataDir, env, log }) => 
     await importSeed(pool, dataDir, log);
   } catch (err) {
     await embedded?.stop();
-    throw new Error(`PostgreSQL at ${describeUrl(url)}: ${(err as Error).message}`);
+    const hint = embedded
+      ? ""
+      : ". Check that this server is running and DATABASE_URL is right, or unset DATABASE_URL to use the embedded PostgreSQL";
+    throw new Error(`PostgreSQL at ${describeUrl(url)}: ${(err as Error).message}${hint}`);
   } finally {
     await pool.end();
   }
