@@ -3,7 +3,7 @@
 --   wrk -t4 -c50 -d10s -s post_users.lua http://localhost:8081
 
 -- The lab's JSON summary (silent unless NEEDADB_WRK_JSON is set), found beside this script.
-dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "src/lab/wrk-report.lua")
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "src/lab/load/wrk-report.lua")
 
 local threads_started = 0
 local run = os.time()

@@ -4,7 +4,7 @@
 --   wrk -t1 -c50 -d10s -s random_ids.lua http://localhost:8081
 
 -- The lab's JSON summary (silent unless NEEDADB_WRK_JSON is set), found beside this script.
-dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "src/lab/wrk-report.lua")
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "src/lab/load/wrk-report.lua")
 
 local ids_file = (os.getenv("DATA_DIR") or "data") .. "/ids.txt"
 local threads_started = 0

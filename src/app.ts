@@ -5,7 +5,30 @@ import * as z from "zod";
 import { OverloadedError } from "./lib/group-commit.ts";
 import type { OrderBook } from "./lib/order.ts";
 import { isId, newUser } from "./lib/user.ts";
-import type { Store } from "./stores/_types.ts";
+import type { Durability, Store } from "./stores/_types.ts";
+
+/** The body of GET /health: the lab reads it, so its shape is part of the API. */
+export interface Health {
+  status: "ok";
+  approach: string;
+  durability: Durability;
+  records: number;
+  /** Orders placed and units they hold, from stores that take orders. */
+  orders?: number;
+  units_ordered?: number;
+  /** Which process answered: several share a port with WORKERS=N. */
+  pid: number;
+  /** SQLITE_BUSY answers waited out, from the SQLite stores. */
+  sqlite_busy?: number;
+  /** Group commit: records per flush, on average and at most. */
+  avg_batch?: number;
+  max_batch?: number;
+  /** sqlite-batched: rows and milliseconds in one flush window. */
+  flush_size?: number;
+  flush_interval_ms?: number;
+  /** The store's other details and counters (Store.details and Store.stats). */
+  [detail: string]: unknown;
+}
 
 /** Bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -233,7 +256,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
 
   async function health(): Promise<Response> {
     const totals = "unsupported" in store.orders ? undefined : await store.orders.totals();
-    return json(200, {
+    const body: Health = {
       status: "ok",
       approach,
       durability: store.durability,
@@ -241,8 +264,9 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       ...store.stats?.(),
       records: await store.count(),
       ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
-      pid: process.pid, // which process answered: several share a port with WORKERS=N
-    });
+      pid: process.pid,
+    };
+    return json(200, body);
   }
 
   async function route(req: Request): Promise<Response> {

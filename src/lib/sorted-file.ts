@@ -4,6 +4,8 @@ import { ID_LENGTH, type User } from "./user.ts";
 
 /** The seeded pair that `npm run seed` writes: the records sorted by id, and their index. */
 export const SORTED_FILE = "users.sorted.jsonl";
+/** Users written since the sorted file was built, unsorted (the binary store's tail). */
+export const TAIL_FILE = "users.tail.jsonl";
 export const INDEX_FILE = "users.idx";
 
 /**

@@ -8,11 +8,9 @@
 
 import { join } from "node:path";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { INDEX_FILE, SORTED_FILE, SortedFile } from "../lib/sorted-file.ts";
+import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/sorted-file.ts";
 import { openUserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
-
-export const TAIL_FILE = "users.tail.jsonl";
 
 export const processes = {
   many: false,

@@ -6,12 +6,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ensureDataset } from "../../src/lab/datasets.ts";
-import { runLoad } from "../../src/lab/load.ts";
-import type { Results } from "../../src/lab/results.ts";
-import { seed } from "../../src/lab/seed.ts";
-import { startServer } from "../../src/lab/server-process.ts";
-import { PROJECT_ROOT } from "../../src/lab/wrk.ts";
+import { ensureDataset } from "../../src/lab/harness/datasets.ts";
+import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
+import { seed } from "../../src/lab/harness/seed.ts";
+import { startServer } from "../../src/lab/harness/server-process.ts";
+import { runLoad } from "../../src/lab/load/load.ts";
+import type { Results } from "../../src/lab/results/bench.ts";
 import { tempDir } from "../_helpers.ts";
 
 const BENCH = join(PROJECT_ROOT, "src/lab/bench.ts");

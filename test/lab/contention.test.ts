@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { ContentionResults, ContentionRun } from "../../src/lab/contention.ts";
-import type { TopologyResults } from "../../src/lab/topology.ts";
-import { PROJECT_ROOT } from "../../src/lab/wrk.ts";
+import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
+import type { ContentionResults, ContentionRun } from "../../src/lab/results/contention.ts";
+import type { TopologyResults } from "../../src/lab/results/topology.ts";
 import { tempDir } from "../_helpers.ts";
 
 function lab(tool: string, args: string[]) {

@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { OrdersResults, OrdersRun } from "../../src/lab/orders-check.ts";
-import { PROJECT_ROOT } from "../../src/lab/wrk.ts";
+import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
+import type { OrdersResults, OrdersRun } from "../../src/lab/results/orders.ts";
 import { tempDir } from "../_helpers.ts";
 
 describe("npm run orders-check, end to end", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { generateUsers } from "../../src/lab/seed.ts";
+import { generateUsers } from "../../src/lab/harness/seed.ts";
 import { INDEX_ENTRY_BYTES, SortedFile, writeSortedFiles } from "../../src/lib/sorted-file.ts";
 import { tempDir } from "../_helpers.ts";
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { IDS_FILE, seed } from "../../src/lab/seed.ts";
-import { startServer } from "../../src/lab/server-process.ts";
+import { IDS_FILE, seed } from "../../src/lab/harness/seed.ts";
+import { startServer } from "../../src/lab/harness/server-process.ts";
 import { getText, postJson, tempDir } from "../_helpers.ts";
 
 const SEEDED = 300;

@@ -1,0 +1,247 @@
+// The benchmark: every approach × workload × dataset size, each cell in a fresh server on a
+// fresh copy of a seeded dataset, with a warm-up and a measured phase, repeated (YCSB's
+// workload × binding × measurement). It returns results.json's data; reports are elsewhere.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Approach } from "../../stores/index.ts";
+import { withCell } from "../harness/cell.ts";
+import { health } from "../harness/client.ts";
+import { ensureDataset } from "../harness/datasets.ts";
+import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "../harness/machine.ts";
+import { cpuCores, sampleProcess } from "../harness/proc.ts";
+import { startServer } from "../harness/server-process.ts";
+import { insertUsers } from "../load/autocannon.ts";
+import { describeLoad, type LoadSpec, runLoad } from "../load/load.ts";
+import type { Results, Sample } from "../results/bench.ts";
+import type { DauAssumptions } from "../results/dau.ts";
+import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
+import { cellKey, summarise } from "../results/summary.ts";
+
+export interface BenchOptions {
+  approaches: Approach[];
+  workloads: Workload[];
+  records: number[];
+  repeat: number;
+  warmupS: number;
+  durationS: number;
+  timeoutS: number;
+  connections: number;
+  threads: number;
+  rate?: number;
+  /** Users POSTed to every cell before its warm-up, on top of the seeded records. */
+  inserts: number;
+  tool: Tool;
+  seed: number;
+  workDir: string;
+  assumptions: DauAssumptions;
+  log: (m: string) => void;
+}
+
+export interface Cell {
+  approach: Approach;
+  workload: Workload;
+  records: number;
+  repeat: number;
+}
+
+/**
+ * Repeats are the outer loop and approaches the inner one, so each repeat measures every
+ * approach close together in time: a slow minute on a shared machine then hits all of them,
+ * not one approach's every repeat, and ratios to `null` stay fair.
+ */
+export function planCells(
+  o: Pick<BenchOptions, "approaches" | "workloads" | "records" | "repeat">,
+): Cell[] {
+  const cells: Cell[] = [];
+  for (let repeat = 1; repeat <= o.repeat; repeat++)
+    for (const records of o.records)
+      for (const workload of o.workloads)
+        for (const approach of o.approaches) cells.push({ approach, workload, records, repeat });
+  return cells;
+}
+
+/**
+ * Seconds the remaining cells should take: each at the time its own cell took in an earlier
+ * repeat, else at the average for its dataset size (start-up and copies grow with it), else
+ * at the average so far.
+ */
+export function estimateLeftS(
+  remaining: readonly Cell[],
+  tookS: ReadonlyMap<string, number[]>,
+): number {
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const all = [...tookS.values()].flat();
+  if (all.length === 0) return Number.NaN;
+  const bySize = new Map<number, number[]>();
+  for (const [key, xs] of tookS) {
+    const size = Number(key.split("|")[2]);
+    bySize.set(size, [...(bySize.get(size) ?? []), ...xs]);
+  }
+  return remaining.reduce((sum, c) => {
+    const own = tookS.get(cellKey(c));
+    const size = bySize.get(c.records);
+    return sum + (own ? avg(own) : size ? avg(size) : avg(all));
+  }, 0);
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+type LoadBase = Omit<LoadSpec, "url" | "workload" | "dataset" | "signal">;
+
+function loadBase(o: BenchOptions): LoadBase {
+  return {
+    ...{ tool: o.tool, connections: o.connections, threads: o.threads, durationS: o.durationS },
+    ...{ timeoutS: o.timeoutS, rate: o.rate, writeShare: o.assumptions.writeShare },
+  };
+}
+
+/** One cell: a fresh server on a fresh copy, warm-up, then the measured phase. */
+async function measureCell(
+  cell: Cell,
+  dataset: string,
+  o: BenchOptions,
+  signal: AbortSignal,
+): Promise<{ sample: Sample; claim: string }> {
+  const where = { approach: cell.approach, dataset, dir: join(o.workDir, "cell"), log: o.log };
+  return withCell(where, async ({ dir, env }) => {
+    const server = await startServer({ approach: cell.approach, dataDir: dir, env });
+    try {
+      const claim = (await health(server.url)).durability.survives;
+      const spec: LoadSpec = {
+        ...loadBase(o),
+        url: server.url,
+        workload: cell.workload,
+        dataset,
+        signal,
+      };
+      if (o.inserts > 0) await insertUsers(server.url, o.inserts, signal);
+      if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
+      const before = sampleProcess(server.pid);
+      const result = await runLoad(spec);
+      const after = sampleProcess(server.pid);
+      const stats = await health(server.url);
+      const sample: Sample = {
+        ...cell,
+        ...{ rps: result.rps, requests: result.requests, duration_s: result.duration_s },
+        latency_ms: {
+          p50: result.latency_ms.p50,
+          p90: result.latency_ms.p90,
+          p99: result.latency_ms.p99,
+          p999: result.latency_ms.p999,
+        },
+        ...{ non2xx: result.non2xx, errors: result.errors },
+        peak_rss_bytes: after?.peak_rss_bytes ?? 0,
+        cpu_cores: before && after ? cpuCores(before, after) : 0,
+        write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
+        ...{ startup_ms: server.startup_ms, inserted: o.inserts },
+        ...(stats.avg_batch !== undefined
+          ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
+          : {}),
+      };
+      return { sample, claim };
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${server.stderr()}`);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+interface Progress {
+  samples: Sample[];
+  claims: Map<string, string>;
+  done: number;
+  error?: string;
+}
+
+/** Every cell in turn, until finished, failed or interrupted. */
+async function measureCells(
+  cells: Cell[],
+  datasets: Map<number, string>,
+  o: BenchOptions,
+  signal: AbortSignal,
+): Promise<Progress> {
+  const p: Progress = { samples: [], claims: new Map(), done: 0 };
+  const tookS = new Map<string, number[]>();
+  for (const [i, cell] of cells.entries()) {
+    if (signal.aborted) break;
+    const leftS = estimateLeftS(cells.slice(i), tookS);
+    const left = Number.isFinite(leftS) ? ` · about ${formatDuration(leftS)} left` : "";
+    const repeat = o.repeat > 1 ? ` (repeat ${cell.repeat}/${o.repeat})` : "";
+    o.log(
+      `[${p.done + 1}/${cells.length}] ${cell.approach} ${cell.workload} ${cell.records.toLocaleString("en")} records${repeat}${left}`,
+    );
+    const started = performance.now();
+    try {
+      const { sample, claim } = await measureCell(
+        cell,
+        datasets.get(cell.records) as string,
+        o,
+        signal,
+      );
+      p.samples.push(sample);
+      p.claims.set(cell.approach, claim);
+      p.done++;
+      const key = cellKey(cell);
+      tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - started) / 1000]);
+    } catch (err) {
+      // An interrupted cell is simply not counted. Any other failure ends the run, but the
+      // cells that finished are still reported, with the error.
+      if (signal.aborted) break;
+      p.error = `${cell.approach} ${cell.workload} ${cell.records} records: ${(err as Error).message}`;
+      o.log(`the run failed: ${p.error}`);
+      break;
+    }
+  }
+  return p;
+}
+
+export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Results> {
+  const started = new Date();
+  mkdirSync(o.workDir, { recursive: true });
+  const cells = planCells(o);
+  const datasets = new Map<number, string>();
+  for (const records of o.records) {
+    if (signal.aborted) break;
+    datasets.set(records, ensureDataset(o.workDir, records, o.seed).dir);
+  }
+  const fsync = measureFsyncUs(o.workDir);
+  const fsyncCeiling = 1e6 / fsync.fsync_us;
+  const fsyncLoadedUs = await measureFsyncUnderLoadUs(o.workDir);
+  o.log(
+    `fsync ceiling on ${o.workDir}: ${fsync.fsync_us.toFixed(0)} µs per append+fsync (${fsyncCeiling.toFixed(0)}/s); ` +
+      `with a core busy: ${fsyncLoadedUs.toFixed(0)} µs (${(1e6 / fsyncLoadedUs).toFixed(0)}/s)`,
+  );
+  const p = await measureCells(cells, datasets, o, signal);
+  return {
+    needadb_results: 1,
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    complete: p.done === cells.length,
+    ...(p.error ? { error: p.error } : {}),
+    ...{ cells_total: cells.length, cells_done: p.done, machine: describeMachine(o.workDir) },
+    ...{
+      fsync_us: fsync.fsync_us,
+      fsync_ceiling_rps: fsyncCeiling,
+      fsync_loaded_us: fsyncLoadedUs,
+    },
+    load: {
+      ...{ tool: o.tool, model: o.rate ? "open" : "closed", rate: o.rate ?? null },
+      ...{ connections: o.connections, threads: o.tool === "wrk" ? o.threads : 1 },
+      ...{ warmup_s: o.warmupS, duration_s: o.durationS, timeout_s: o.timeoutS },
+      commands: Object.fromEntries(
+        WORKLOADS.map((w) => [w, describeLoad({ ...loadBase(o), workload: w })]),
+      ) as Record<Workload, string>,
+    },
+    settings: {
+      ...{ approaches: o.approaches, workloads: o.workloads, records: o.records },
+      ...{ repeat: o.repeat, seed: o.seed, inserts: o.inserts },
+    },
+    assumptions: o.assumptions,
+    runs: summarise(p.samples, o.tool, p.claims, fsyncCeiling),
+    samples: p.samples,
+  };
+}

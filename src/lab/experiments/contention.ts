@@ -1,0 +1,106 @@
+// The course's "Concurrent Writers" lesson as an experiment: for each approach, two servers
+// on one DATA_DIR take write load at once, against one server with the same total
+// concurrency, while a probe creates users through one and reads them through the other.
+import { join } from "node:path";
+import { type Approach, loadStore } from "../../stores/index.ts";
+import { withCell } from "../harness/cell.ts";
+import { ensureDataset } from "../harness/datasets.ts";
+import { DEFAULT_SEED } from "../harness/seed.ts";
+import { describeLoad } from "../load/load.ts";
+import type { ContentionResults, ContentionRun } from "../results/contention.ts";
+import type { LoadResult, Tool } from "../results/load.ts";
+import { measurePair, measureSingle, type PairResult, type WriteLoad, writeLoad } from "./pair.ts";
+
+export interface ContentionOptions {
+  approaches: Approach[];
+  records: number;
+  durationS: number;
+  connections: number;
+  ports: [number, number];
+  tool: Tool;
+  workDir: string;
+  log: (m: string) => void;
+}
+
+function toRun(
+  approach: Approach,
+  claimsMany: boolean,
+  pair: PairResult,
+  single: LoadResult,
+): ContentionRun {
+  return {
+    ...{ approach, claims_many: claimsMany, servers: 2 },
+    ...{ rps: pair.rps, rps_single: single.rps, p50_ms: pair.p50_ms, p99_ms: pair.p99_ms },
+    p99_single_ms: single.latency_ms.p99,
+    errors_5xx: pair.non2xx + pair.probe.failed_creates,
+    errors_5xx_single: single.non2xx,
+    busy: pair.busy,
+    stale_reads: pair.probe.stale_reads,
+    probes: pair.probe.probes,
+    probe_failures: pair.probe.failed_creates,
+    ...{ records_a: pair.records_a, records_b: pair.records_b },
+    missing: pair.missing_a + pair.missing_b,
+    diverged: pair.diverged,
+  };
+}
+
+/** One approach: one server, then two, each on a fresh copy of the dataset. */
+async function measureApproach(
+  approach: Approach,
+  o: ContentionOptions,
+  dataset: string,
+  load: WriteLoad,
+  signal: AbortSignal,
+): Promise<ContentionRun | undefined> {
+  const cell = { approach, dataset, dir: join(o.workDir, "contention-cell"), log: o.log };
+  const single = await withCell(cell, ({ dir, env }) =>
+    measureSingle({ approach, dataDir: dir, port: o.ports[0], env, load, signal }),
+  );
+  if (signal.aborted) return undefined;
+  const pair = await withCell(cell, ({ dir, env }) =>
+    measurePair({ approach, dataDirs: [dir, dir], ports: o.ports, env, load, signal }),
+  );
+  if (signal.aborted) return undefined;
+  const { many } = (await loadStore(approach)).processes;
+  return toRun(approach, many, pair, single);
+}
+
+export async function runContention(
+  o: ContentionOptions,
+  signal: AbortSignal,
+): Promise<ContentionResults> {
+  const started = new Date();
+  const { dir: dataset } = ensureDataset(o.workDir, o.records, DEFAULT_SEED);
+  const load = writeLoad(o, dataset);
+  const runs: ContentionRun[] = [];
+  let error: string | undefined;
+  for (const [i, approach] of o.approaches.entries()) {
+    if (signal.aborted) break;
+    o.log(`[${i + 1}/${o.approaches.length}] ${approach}: one server, then two on one DATA_DIR`);
+    try {
+      const run = await measureApproach(approach, o, dataset, load, signal);
+      if (!run) break;
+      runs.push(run);
+      o.log(
+        `  ${Math.round(run.rps)} req/s on two (one: ${Math.round(run.rps_single)}), ` +
+          `${run.stale_reads}/${run.probes} stale reads, ${run.errors_5xx} 5xx, ${run.busy} SQLITE_BUSY, ` +
+          `${run.diverged ? `diverged (${run.records_a} vs ${run.records_b} records)` : "same records on both"}`,
+      );
+    } catch (err) {
+      if (signal.aborted) break;
+      error = `${approach}: ${(err as Error).message}`;
+      o.log(`the run failed: ${error}`);
+      break;
+    }
+  }
+  return {
+    needadb_contention: 1,
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    complete: runs.length === o.approaches.length,
+    ...(error ? { error } : {}),
+    ...{ records: o.records, duration_s: o.durationS, connections: o.connections },
+    load: describeLoad({ ...load, connections: Math.floor(o.connections / 2), workload: "write" }),
+    runs,
+  };
+}

@@ -1,0 +1,166 @@
+// Two servers at once, the course's "Concurrent Writers" experiment: write load at both,
+// and a coherence probe that creates a user through one and reads it through the other
+// straight after the 201. Shared by `npm run contention` (two servers on one DATA_DIR) and
+// `npm run topology` (two servers on one PostgreSQL, or one SQLite file each).
+import type { Approach } from "../../stores/index.ts";
+import { withServer, withServers } from "../harness/cell.ts";
+import { createdId, get, health, post, userBody } from "../harness/client.ts";
+import { forEachInParallel } from "../harness/parallel.ts";
+import type { ServerProcess } from "../harness/server-process.ts";
+import { type LoadSpec, runLoad } from "../load/load.ts";
+import type { LoadResult } from "../results/load.ts";
+
+/** After the load stops, wait this long before the final comparison (a batching store flushes every 50 ms). */
+const SETTLE_MS = 300;
+/** Final reads of probe ids run this many at a time. */
+const CHECKERS = 16;
+
+export type WriteLoad = Omit<LoadSpec, "url" | "workload" | "signal">;
+
+/** The write load both tools drive: POSTs only, one wrk thread, a 10 s request timeout. */
+export function writeLoad(
+  o: { tool: LoadSpec["tool"]; connections: number; durationS: number },
+  dataset: string,
+): WriteLoad {
+  return {
+    ...{ tool: o.tool, connections: o.connections, threads: 1, durationS: o.durationS },
+    ...{ timeoutS: 10, dataset, writeShare: 1 },
+  };
+}
+
+export interface ProbeResult {
+  /** Creates through A that got their 201 and were then read through B. */
+  probes: number;
+  /** Of those, reads through B that answered 404. */
+  stale_reads: number;
+  /** Creates through A that got 5xx. */
+  failed_creates: number;
+  ids: string[];
+}
+
+/** Creates on `a` and reads on `b` right after each 201, one at a time, until `signal`. */
+export async function probeCoherence(
+  a: string,
+  b: string,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
+  const r: ProbeResult = { probes: 0, stale_reads: 0, failed_creates: 0, ids: [] };
+  for (let i = 0; !signal.aborted; i++) {
+    const created = await post(a, "/users", userBody("Probe", String(i)));
+    if (created.status !== 201) {
+      r.failed_creates++;
+      continue;
+    }
+    const id = createdId(created.text);
+    const read = await get(b, `/users/${id}`);
+    r.probes++;
+    r.ids.push(id);
+    if (read.status === 404) r.stale_reads++;
+    else if (read.status !== 200) throw new Error(`GET ${b}/users/${id} answered ${read.status}`);
+  }
+  return r;
+}
+
+/** How many of `ids` a server cannot find. */
+async function countMissing(url: string, ids: readonly string[]): Promise<number> {
+  let missing = 0;
+  await forEachInParallel(ids, CHECKERS, async (id) => {
+    if ((await get(url, `/users/${id}`)).status === 404) missing++;
+  });
+  return missing;
+}
+
+export interface PairResult {
+  /** Combined requests per second of the write load on both servers. */
+  rps: number;
+  p50_ms: number;
+  /** The worse of the two servers' p99. */
+  p99_ms: number;
+  /** Non-2xx answers to the write load; it sends only valid bodies, so these are 5xx. */
+  non2xx: number;
+  errors: number;
+  /** SQLITE_BUSY answers both servers absorbed, from their /health. */
+  busy: number;
+  probe: Omit<ProbeResult, "ids">;
+  /** Records each server counts once the load has stopped. */
+  records_a: number;
+  records_b: number;
+  /** Probe ids each server cannot find once the load has stopped. */
+  missing_a: number;
+  missing_b: number;
+  /** The two servers answer differently: different counts, or a probe id one cannot find. */
+  diverged: boolean;
+}
+
+export interface PairSetup {
+  approach: Approach;
+  /** Each server's DATA_DIR: the same one twice, or one each. */
+  dataDirs: [string, string];
+  ports: [number, number];
+  env: Record<string, string>;
+  /** The total connections are split evenly between the two servers. */
+  load: WriteLoad;
+  signal: AbortSignal;
+}
+
+/** Half the connections of write load at each server, with the probe alongside until both end. */
+async function loadBoth(a: ServerProcess, b: ServerProcess, setup: PairSetup) {
+  const probeStop = new AbortController();
+  const onAbort = () => probeStop.abort();
+  setup.signal.addEventListener("abort", onAbort, { once: true });
+  const probing = probeCoherence(a.url, b.url, probeStop.signal);
+  const half = Math.max(1, Math.floor(setup.load.connections / 2));
+  try {
+    const spec = {
+      ...setup.load,
+      connections: half,
+      workload: "write" as const,
+      signal: setup.signal,
+    };
+    const loads = await Promise.all([a, b].map((s) => runLoad({ ...spec, url: s.url })));
+    return { loads: loads as [LoadResult, LoadResult], probing };
+  } finally {
+    probeStop.abort();
+    setup.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Write load on two servers at once, with the coherence probe alongside. */
+export async function measurePair(setup: PairSetup): Promise<PairResult> {
+  const starts = setup.dataDirs.map((dataDir, i) => ({
+    ...{ approach: setup.approach, dataDir, port: setup.ports[i], env: setup.env },
+  }));
+  return withServers(starts, async (servers) => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const { loads, probing } = await loadBoth(a, b, setup);
+    const { ids, ...probe } = await probing;
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const [ha, hb] = await Promise.all([health(a.url), health(b.url)]);
+    const [missing_a, missing_b] = await Promise.all([
+      countMissing(a.url, ids),
+      countMissing(b.url, ids),
+    ]);
+    const [la, lb] = loads;
+    return {
+      rps: la.rps + lb.rps,
+      p50_ms: Math.max(la.latency_ms.p50, lb.latency_ms.p50),
+      p99_ms: Math.max(la.latency_ms.p99, lb.latency_ms.p99),
+      non2xx: la.non2xx + lb.non2xx,
+      errors: la.errors + lb.errors,
+      busy: (ha.sqlite_busy ?? 0) + (hb.sqlite_busy ?? 0),
+      probe,
+      ...{ records_a: ha.records, records_b: hb.records, missing_a, missing_b },
+      diverged: ha.records !== hb.records || missing_a + missing_b > 0,
+    };
+  });
+}
+
+/** Write load on one server with all the connections: the baseline for the pair. */
+export function measureSingle(
+  setup: Omit<PairSetup, "dataDirs" | "ports"> & { dataDir: string; port: number },
+): Promise<LoadResult> {
+  const { approach, dataDir, port, env } = setup;
+  return withServer({ approach, dataDir, port, env }, (server) =>
+    runLoad({ ...setup.load, url: server.url, workload: "write", signal: setup.signal }),
+  );
+}

@@ -1,0 +1,160 @@
+// Several app servers, the course's last step. Two app servers share one PostgreSQL, and a
+// probe creates users through one and reads them through the other; then the same with
+// SQLite, where each server can only have its own file. PostgreSQL's reads and writes are
+// also measured against the `null` ceiling, on one server.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { withCell, withServer } from "../harness/cell.ts";
+import { ensureDataset, prepareCellDir } from "../harness/datasets.ts";
+import { DEFAULT_SEED } from "../harness/seed.ts";
+import { describeLoad, runLoad } from "../load/load.ts";
+import type { Tool } from "../results/load.ts";
+import type { TopologyResults, TopologyRun, VsNull } from "../results/topology.ts";
+import { measurePair, measureSingle, type PairResult, type WriteLoad, writeLoad } from "./pair.ts";
+
+export interface TopologyOptions {
+  records: number;
+  durationS: number;
+  connections: number;
+  tool: Tool;
+  workDir: string;
+  log: (m: string) => void;
+}
+
+const WORKLOADS = ["read", "write"] as const;
+
+function toRun(
+  setup: TopologyRun["setup"],
+  approach: string,
+  shares: string,
+  pair: PairResult,
+  rpsSingle: number,
+): TopologyRun {
+  return {
+    ...{ setup, approach, shares, servers: 2, rps: pair.rps, rps_single: rpsSingle },
+    ...{ p99_ms: pair.p99_ms, errors_5xx: pair.non2xx + pair.probe.failed_creates },
+    ...{ stale_reads: pair.probe.stale_reads, probes: pair.probe.probes },
+    ...{ records_a: pair.records_a, records_b: pair.records_b, diverged: pair.diverged },
+  };
+}
+
+/** An empty directory for an app server that keeps nothing on disk. */
+function emptyDir(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+interface Step {
+  root: string;
+  dataset: string;
+  load: WriteLoad;
+  signal: AbortSignal;
+  log: (m: string) => void;
+}
+
+/** `null` on one server, reads then writes: the ceiling. */
+async function measureCeiling(s: Step): Promise<Map<string, number>> {
+  const rps = new Map<string, number>();
+  await withServer(
+    { approach: "null", dataDir: emptyDir(join(s.root, "null")) },
+    async (server) => {
+      for (const workload of WORKLOADS)
+        rps.set(
+          workload,
+          (await runLoad({ ...s.load, url: server.url, workload, signal: s.signal })).rps,
+        );
+    },
+  );
+  return rps;
+}
+
+/** One PostgreSQL with the seeded users; app servers with nothing of their own on disk. */
+async function measurePostgres(s: Step, ceiling: Map<string, number>) {
+  const cell = {
+    approach: "postgres" as const,
+    dataset: s.dataset,
+    dir: join(s.root, "postgres"),
+    log: s.log,
+  };
+  return withCell(cell, async ({ env }) => {
+    const vsNull: VsNull[] = [];
+    const appDir = emptyDir(join(s.root, "app-a"));
+    await withServer({ approach: "postgres", dataDir: appDir, env }, async (server) => {
+      for (const workload of WORKLOADS) {
+        const rps = (await runLoad({ ...s.load, url: server.url, workload, signal: s.signal })).rps;
+        const base = ceiling.get(workload) ?? 0;
+        vsNull.push({ workload, postgres_rps: rps, null_rps: base, ratio: base ? rps / base : 0 });
+      }
+    });
+    const pair = await measurePair({
+      ...{ approach: "postgres", dataDirs: [appDir, emptyDir(join(s.root, "app-b"))] },
+      ...{ ports: [0, 0], env, load: s.load, signal: s.signal },
+    });
+    const single = vsNull.find((v) => v.workload === "write")?.postgres_rps ?? 0;
+    return {
+      vsNull,
+      run: toRun("postgres-shared", "postgres", "one PostgreSQL server", pair, single),
+    };
+  });
+}
+
+/** SQLite, the file beside each server: every server has its own copy of the data. */
+async function measureSqlitePerServer(s: Step): Promise<TopologyRun> {
+  const [dirA, dirB] = [join(s.root, "sqlite-a"), join(s.root, "sqlite-b")];
+  await prepareCellDir(s.dataset, dirA, "sqlite");
+  const common = { approach: "sqlite" as const, env: {}, load: s.load, signal: s.signal };
+  const single = await measureSingle({ ...common, dataDir: dirA, port: 0 });
+  await prepareCellDir(s.dataset, dirA, "sqlite");
+  await prepareCellDir(s.dataset, dirB, "sqlite");
+  const pair = await measurePair({ ...common, dataDirs: [dirA, dirB], ports: [0, 0] });
+  return toRun("sqlite-per-server", "sqlite", "nothing: one users.db each", pair, single.rps);
+}
+
+export async function runTopology(
+  o: TopologyOptions,
+  signal: AbortSignal,
+): Promise<TopologyResults> {
+  const started = new Date();
+  const { dir: dataset } = ensureDataset(o.workDir, o.records, DEFAULT_SEED);
+  const s: Step = {
+    root: join(o.workDir, "topology"),
+    dataset,
+    load: writeLoad(o, dataset),
+    signal,
+    log: o.log,
+  };
+  const runs: TopologyRun[] = [];
+  let vsNull: VsNull[] = [];
+  let error: string | undefined;
+  try {
+    o.log("[1/3] null, one server: reads and writes (the ceiling)");
+    const ceiling = await measureCeiling(s);
+    o.log("[2/3] postgres: one server against null, then two app servers on one PostgreSQL");
+    const pg = await measurePostgres(s, ceiling);
+    vsNull = pg.vsNull;
+    runs.push(pg.run);
+    o.log("[3/3] sqlite: two app servers, each with its own database file");
+    runs.push(await measureSqlitePerServer(s));
+  } catch (err) {
+    if (!signal.aborted) {
+      error = (err as Error).message;
+      o.log(`the run failed: ${error}`);
+    }
+  } finally {
+    rmSync(s.root, { recursive: true, force: true });
+  }
+  return {
+    needadb_topology: 1,
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    complete: !error && !signal.aborted && runs.length === 2,
+    ...(error ? { error } : {}),
+    ...{ records: o.records, duration_s: o.durationS, connections: o.connections },
+    load: describeLoad({ ...s.load, workload: "write" }),
+    network:
+      "loopback: the app servers, PostgreSQL and the load generator share this machine and talk over 127.0.0.1 (no network namespaces)",
+    runs,
+    postgres_vs_null: vsNull,
+  };
+}

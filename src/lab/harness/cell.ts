@@ -1,0 +1,68 @@
+// The lifecycle every experiment repeats: a fresh directory holding a copy of a seeded
+// dataset, the store's service if it declares one (PostgreSQL), servers on it, and all of
+// it stopped and removed afterwards, whatever happened in between.
+import { rmSync } from "node:fs";
+import { type Approach, loadStore } from "../../stores/index.ts";
+import { prepareCellDir } from "./datasets.ts";
+import { type ServerProcess, type StartOptions, startServer } from "./server-process.ts";
+
+export interface Cell {
+  dir: string;
+  /** What the servers need to reach the store's service, such as DATABASE_URL. */
+  env: Record<string, string>;
+}
+
+/**
+ * Copies `approach`'s files from `dataset` into `dir`, starts the store's service for it
+ * once, runs `fn`, then stops the service and removes `dir`.
+ */
+export async function withCell<T>(
+  o: { approach: Approach; dataset: string; dir: string; log: (m: string) => void },
+  fn: (cell: Cell) => Promise<T>,
+): Promise<T> {
+  await prepareCellDir(o.dataset, o.dir, o.approach);
+  try {
+    const { service } = await loadStore(o.approach);
+    const running = await service?.({ dataDir: o.dir, env: process.env, log: o.log });
+    try {
+      return await fn({ dir: o.dir, env: running?.env ?? {} });
+    } finally {
+      await running?.stop();
+    }
+  } finally {
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a server, runs `fn` with it, and stops it. */
+export async function withServer<T>(
+  options: StartOptions,
+  fn: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Starts servers one by one, runs `fn` with them all, and stops them all. When `fn` fails,
+ * its error carries what the servers logged, which usually says why.
+ */
+export async function withServers<T>(
+  options: readonly StartOptions[],
+  fn: (servers: ServerProcess[]) => Promise<T>,
+): Promise<T> {
+  const servers: ServerProcess[] = [];
+  try {
+    for (const o of options) servers.push(await startServer(o));
+    return await fn(servers);
+  } catch (err) {
+    const logs = servers.map((s) => s.stderr()).join("\n");
+    throw new Error(`${(err as Error).message}${logs ? `\n${logs}` : ""}`);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,127 @@
+// Starts the real API server as a child process, the way a user would, and knows how to
+// stop it. Tests and every lab tool go through here, so no server is ever left behind.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const SERVER_ENTRY = fileURLToPath(new URL("../../server.ts", import.meta.url));
+
+/** A server that has not printed its address by then is reported as failed to start. */
+const START_TIMEOUT_MS = 60_000;
+/** After SIGTERM, a server that has not exited by then is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+/** The last bytes of the server's stderr, kept to explain a failure. */
+const STDERR_KEEP_CHARS = 4_000;
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  pid: number;
+  /** From spawning the process to its "listening" line: start-up, including opening the store. */
+  startup_ms: number;
+  child: ChildProcess;
+  /** The server's stderr so far (its last STDERR_KEEP_CHARS characters). */
+  stderr(): string;
+  /** Graceful stop: SIGTERM, then SIGKILL if it hangs. Resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Crash it: SIGKILL, no chance to flush. */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+/** Whatever happens to this process, its servers go with it. */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on("exit", () => {
+    for (const child of running) child.kill("SIGKILL");
+  });
+}
+
+export interface StartOptions {
+  approach: string;
+  dataDir: string;
+  /** 0, the default, lets the OS pick a free port. */
+  port?: number;
+  env?: Record<string, string>;
+  /** Extra arguments for node, such as --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+export function startServer(options: StartOptions): Promise<ServerProcess> {
+  installCleanup();
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_ENTRY], {
+    env: {
+      ...process.env,
+      ...options.env,
+      APPROACH: options.approach,
+      DATA_DIR: options.dataDir,
+      PORT: String(options.port ?? 0),
+      HOST: "127.0.0.1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP_CHARS);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    });
+  });
+
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(`${options.approach} server did not start in ${START_TIMEOUT_MS} ms\n${stderr}`),
+      );
+    }, START_TIMEOUT_MS);
+    let stdout = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      const url = match[1].replace(/\/$/, "");
+      resolve({
+        startup_ms: performance.now() - spawnedAt,
+        url,
+        port: Number(new URL(url).port),
+        pid: child.pid ?? -1,
+        child,
+        stderr: () => stderr,
+        stop,
+        kill,
+        exited,
+      });
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `${options.approach} server exited with code ${code} before it started\n${stderr}`,
+        ),
+      );
+    });
+  });
+}

@@ -1,0 +1,134 @@
+// autocannon, in this process: the load generator when wrk is not installed or a fixed
+// arrival rate is wanted, and the bulk inserter behind bench's --inserts.
+import { readFileSync } from "node:fs";
+import autocannon from "autocannon";
+import { idsFile } from "../harness/datasets.ts";
+import type { LoadResult, Workload } from "../results/load.ts";
+
+/** What runAutocannon needs of a LoadSpec. */
+export interface AutocannonSpec {
+  url: string;
+  workload: Workload;
+  connections: number;
+  durationS: number;
+  timeoutS: number;
+  rate?: number;
+  dataset: string;
+  writeShare: number;
+  signal: AbortSignal;
+}
+
+/** The parts of an autocannon result the lab reads. */
+export interface AutocannonResult {
+  duration: number;
+  requests: { total: number };
+  latency: { p50: number; p90: number; p99: number; p99_9: number; max: number };
+  non2xx: number;
+  errors: number;
+}
+
+export function parseAutocannon(r: AutocannonResult): LoadResult {
+  return {
+    requests: r.requests.total,
+    duration_s: r.duration,
+    rps: r.duration > 0 ? r.requests.total / r.duration : 0,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    latency_ms: {
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      p999: r.latency.p99_9,
+      max: r.latency.max,
+    },
+  };
+}
+
+/** Runs one autocannon instance until it ends or `signal` aborts it. */
+async function run(options: autocannon.Options, signal: AbortSignal): Promise<autocannon.Result> {
+  let instance: autocannon.Instance | undefined;
+  const onAbort = () => instance?.stop();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await new Promise<autocannon.Result>((resolve, reject) => {
+      instance = autocannon(options, (err, r) => (err ? reject(err) : resolve(r)));
+    });
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Connections that --inserts uses to POST its users. */
+const INSERT_CONNECTIONS = 32;
+
+/**
+ * POSTs `count` new users as fast as the server takes them (autocannon's `amount`), so a
+ * cell can start from "seeded records plus random inserts". Every answer must be a 201.
+ */
+export async function insertUsers(url: string, count: number, signal: AbortSignal): Promise<void> {
+  const result = await run(
+    {
+      url: `${url}/users`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"Inserted before the measurement","email":"insert@example.com"}',
+      connections: INSERT_CONNECTIONS,
+      amount: count,
+      timeout: 30,
+    },
+    signal,
+  );
+  if (!signal.aborted && (result.non2xx > 0 || result.errors > 0)) {
+    throw new Error(`--inserts: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+  }
+}
+
+const idsCache = new Map<string, string[]>();
+
+function readIds(dataset: string): string[] {
+  let ids = idsCache.get(dataset);
+  if (!ids) {
+    ids = readFileSync(idsFile(dataset), "utf8").split("\n").filter(Boolean);
+    idsCache.set(dataset, ids);
+  }
+  return ids;
+}
+
+/** The request builder for a workload: random seeded ids to read, unique users to write. */
+function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocannon.Request {
+  const ids = readIds(spec.dataset);
+  const run = Date.now();
+  let sent = 0;
+  const read = (req: autocannon.Request) => {
+    req.method = "GET";
+    req.path = `/users/${ids[Math.floor(Math.random() * ids.length)]}`;
+    req.body = undefined;
+    return req;
+  };
+  const write = (req: autocannon.Request) => {
+    const tag = `${run}-${++sent}`;
+    req.method = "POST";
+    req.path = "/users";
+    req.headers = { "content-type": "application/json" };
+    req.body = `{"name":"User ${tag}","email":"user${tag}@example.com"}`;
+    return req;
+  };
+  if (spec.workload === "read") return read;
+  if (spec.workload === "write") return write;
+  return (req) => (Math.random() < spec.writeShare ? write(req) : read(req));
+}
+
+export async function runAutocannon(spec: AutocannonSpec): Promise<LoadResult> {
+  const result = await run(
+    {
+      url: spec.url,
+      connections: spec.connections,
+      duration: spec.durationS,
+      timeout: spec.timeoutS,
+      ...(spec.rate ? { overallRate: spec.rate } : {}),
+      requests: [{ setupRequest: requestsFor(spec) }],
+    },
+    spec.signal,
+  );
+  return parseAutocannon(result as unknown as AutocannonResult);
+}

@@ -1,0 +1,184 @@
+// The benchmark report: every section of report.md and report.html, built once from
+// results.json (and the other labs' results it carries).
+import { type Analysis, analyse, describeRun } from "../results/analysis.ts";
+import type { Results, Run } from "../results/bench.ts";
+import { benchCharts } from "./bench-charts.ts";
+import { contentionSection } from "./contention.ts";
+import { durabilitySection } from "./durability.ts";
+import { code, int, ms, source, times } from "./format.ts";
+import { renderHtml } from "./html.ts";
+import { renderMarkdown } from "./markdown.ts";
+import {
+  charts,
+  fromLines,
+  list,
+  type Report,
+  type Section,
+  section,
+  table,
+  text,
+} from "./model.ts";
+import { ordersSection } from "./orders.ts";
+import { topologySection } from "./topology.ts";
+
+function readsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section {
+  return section("Reads: which approaches stay flat and which fall off a cliff", [
+    ...charts([c.reads, c.readLatency].flatMap((x) => (x ? [x] : []))),
+    text("GET /users/:id for random seeded ids, requests per second."),
+    table(
+      [
+        "approach",
+        ...a.sizes.map((s) => `${int(s)} records`),
+        "× null at largest",
+        "largest / smallest",
+        "shape",
+        "course (mac mini)",
+      ],
+      a.reads.map((r) => [
+        code(r.approach),
+        ...r.rps_by_size.map(int),
+        times(r.ratio_to_null_by_size.at(-1)),
+        r.kept === null ? "-" : `${(r.kept * 100).toFixed(0)}%`,
+        r.shape,
+        r.course,
+      ]),
+    ),
+  ]);
+}
+
+function writesSection(a: Analysis, r: Results, c: ReturnType<typeof benchCharts>): Section {
+  const loadedCeiling = 1e6 / r.fsync_loaded_us;
+  return section("The four write paths of the course", [
+    ...charts([c.writes, c.writeLatency].flatMap((x) => (x ? [x] : []))),
+    text(
+      `At ${int(a.largest)} records. Ceilings measured in this run: \`null\` (HTTP only), and fsync: ${int(r.fsync_ceiling_rps)}/s idle, ${int(loadedCeiling)}/s with one core busy.`,
+    ),
+    table(
+      [
+        "write path",
+        "approach",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "× null",
+        "× fsync ceiling",
+        "× fsync, core busy",
+        "claims to survive",
+        "measured durability",
+        "course req/s",
+        "course latency",
+        "course durability",
+      ],
+      a.writePaths.map((p) => [
+        p.name,
+        code(p.approach),
+        int(p.run?.rps),
+        ms(p.run?.latency_ms.p50),
+        ms(p.run?.latency_ms.p99),
+        times(p.run?.ratio_to_null),
+        times(p.run?.ratio_to_fsync),
+        times(p.run ? p.run.rps / loadedCeiling : null),
+        p.run?.durability ?? "-",
+        p.measured,
+        p.course_rps,
+        p.course_latency,
+        p.course_durability,
+      ]),
+    ),
+  ]);
+}
+
+/** The other labs' sections, for those whose results this run carries. */
+function labSections(r: Results): Section[] {
+  return [
+    ...(r.durability
+      ? [durabilitySection(r.durability.runs, source(r.durability.file, "crash"))]
+      : []),
+    ...(r.contention ? [contentionSection(r.contention.results, r.contention.file)] : []),
+    ...(r.topology ? [topologySection(r.topology.results, r.topology.file)] : []),
+    ...(r.orders ? [ordersSection(r.orders.results, r.orders.file)] : []),
+  ];
+}
+
+function readingSections(a: Analysis): Section[] {
+  const as = a.assumptions;
+  return [
+    section("Reading the numbers", [
+      text(
+        `Assumptions (change them with \`--requests-per-user\`, \`--peak-factor\`, \`--write-share\`): each active user makes ${as.requestsPerUserPerDay} requests a day, the busiest second carries ${as.peakFactor}× the day's average, and ${Math.round(as.writeShare * 100)}% of requests are writes.`,
+      ),
+      text(
+        `DAU = measured mixed req/s at ${int(a.largest)} records × 86,400 / (${as.peakFactor} × ${as.requestsPerUserPerDay}).`,
+      ),
+      table(
+        ["approach", "mixed req/s", "daily active users", "claims to survive"],
+        a.dau.map((d) => [code(d.approach), int(d.capacity_rps), int(d.dau), d.durability]),
+      ),
+    ]),
+    section(
+      "When you actually need a database",
+      [list(a.criteria.map((c) => `**${c.name}.** ${c.finding}`))],
+      3,
+    ),
+    section("Recommendation", fromLines(a.recommendation), 3),
+  ];
+}
+
+function everyCell(runs: readonly Run[]): Section {
+  const sorted = [...runs].sort(
+    (p, q) =>
+      p.workload.localeCompare(q.workload) ||
+      p.records - q.records ||
+      p.approach.localeCompare(q.approach),
+  );
+  return section("Every cell", [
+    table(
+      [
+        ...["workload", "records", "approach", "req/s", "× null", "× fsync"],
+        ...["p50", "p90", "p99", "p99.9 ms", "non-2xx", "errors", "peak RSS MB", "CPU cores"],
+        ...["bytes written/req", "records per fsync (max)", "start-up ms"],
+      ],
+      sorted.map((r) => [
+        r.workload,
+        r.inserted ? `${int(r.records)} + ${int(r.inserted)} inserted` : int(r.records),
+        code(r.approach),
+        int(r.rps),
+        times(r.ratio_to_null),
+        times(r.ratio_to_fsync),
+        ...[r.latency_ms.p50, r.latency_ms.p90, r.latency_ms.p99, r.latency_ms.p999].map(ms),
+        int(r.non2xx),
+        int(r.errors),
+        int(r.rss_mb),
+        r.cpu_cores.toFixed(2),
+        int(r.bytes_written_per_request),
+        r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
+        int(r.startup_ms),
+      ]),
+    ),
+  ]);
+}
+
+export function benchReport(results: Results, a: Analysis): Report {
+  const c = benchCharts(results, a);
+  return {
+    title: "needadb benchmark report: do you need a database yet?",
+    intro: fromLines(describeRun(results)),
+    sections: [
+      readsSection(a, c),
+      writesSection(a, results, c),
+      ...labSections(results),
+      ...readingSections(a),
+      everyCell(results.runs),
+    ],
+  };
+}
+
+/** results.json, report.md and report.html, by name. */
+export function benchFiles(results: Results, targetDau: number): Record<string, string> {
+  const report = benchReport(results, analyse(results, targetDau));
+  return {
+    "results.json": `${JSON.stringify(results, null, 2)}\n`,
+    "report.md": renderMarkdown(report),
+    "report.html": renderHtml(report),
+  };
+}

@@ -1,0 +1,55 @@
+// The contention section: two servers on one DATA_DIR against one, per approach.
+import type { ContentionResults } from "../results/contention.ts";
+import { int, pct, source } from "./format.ts";
+import { type Section, section, table, text } from "./model.ts";
+
+/** The contention table, as contention.md and the benchmark report show it. */
+function contentionTable(r: ContentionResults) {
+  return table(
+    [
+      "store",
+      "says it is safe with many processes",
+      "two servers: req/s",
+      "one server: req/s",
+      "two ÷ one",
+      "p99 ms (two)",
+      "5xx",
+      "SQLITE_BUSY absorbed",
+      "stale reads / probes",
+      "records A / B",
+      "diverged",
+    ],
+    r.runs.map((x) => [
+      `\`${x.approach}\``,
+      x.claims_many ? "yes" : "no",
+      int(x.rps),
+      int(x.rps_single),
+      (x.rps / x.rps_single).toFixed(2),
+      x.p99_ms.toFixed(1),
+      int(x.errors_5xx),
+      int(x.busy),
+      `${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)})`,
+      `${int(x.records_a)} / ${int(x.records_b)}`,
+      x.diverged ? "**yes**" : "no",
+    ]),
+  );
+}
+
+function contentionNotes(r: ContentionResults): string {
+  return (
+    `Two servers on one DATA_DIR, each taking half of ${r.connections} connections of write load for ${r.duration_s} s ` +
+    `(\`${r.load}\` at each), against one server with all ${r.connections}, starting from ${int(r.records)} seeded records. ` +
+    "Meanwhile a probe creates a user through server A and reads it through server B as soon as the 201 arrives; " +
+    "a 404 there is a stale read. After the load, each server's record count and every probe user are read from both: " +
+    "*diverged* means the two servers answer differently. The 5xx column counts non-2xx answers to the load " +
+    "(which sends only valid bodies) and failed probe creates."
+  );
+}
+
+export function contentionSection(r: ContentionResults, file?: string): Section {
+  return section("Several processes on one DATA_DIR, measured", [
+    ...(file ? [text(source(file, "contention"))] : []),
+    contentionTable(r),
+    text(contentionNotes(r)),
+  ]);
+}

@@ -1,0 +1,128 @@
+// The HTML writer of the report model: one self-contained page. Chart.js is inlined from
+// node_modules, so the file opens from disk with no server and no network.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { Block, Chart, Report, Table } from "./model.ts";
+
+const require = createRequire(import.meta.url);
+// The UMD build is not in chart.js's package exports; it sits beside the main entry.
+const CHART_JS_PATH = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
+
+function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+/** The model's text uses `code` and **bold** as in Markdown; nothing else. */
+function inline(s: string): string {
+  return escapeHtml(s)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
+}
+
+function htmlTable({ header, rows }: Table): string {
+  const head = header.map((h) => `<th>${inline(h)}</th>`).join("");
+  const body = rows
+    .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`)
+    .join("\n");
+  return `<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+function canvas(c: Chart): string {
+  return `<div class="chart"><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.description)}"></canvas></div>`;
+}
+
+function block(b: Block): string {
+  switch (b.kind) {
+    case "text":
+      return `<p>${inline(b.text)}</p>`;
+    case "list":
+      return `<ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`;
+    case "table":
+      return htmlTable(b.table);
+    case "charts":
+      return `<div class="charts">${b.charts.map(canvas).join("\n")}</div>`;
+  }
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+/** Runs in the page: draws every chart of the model, then marks the body so a test can tell. */
+const DRAW = `
+const charts = JSON.parse(document.getElementById("chart-data").textContent);
+Chart.defaults.animation = false;
+Chart.defaults.font.family = "system-ui, sans-serif";
+let drawn = 0;
+for (const c of charts) {
+  const el = document.getElementById(c.id);
+  if (!el) continue;
+  const datasets = c.series.map((s) => ({
+    label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color,
+    ...(s.line ? { type: "line", pointRadius: 0 } : {}),
+    ...(s.dash ? { borderDash: s.dash } : {}),
+  }));
+  new Chart(el, {
+    type: c.kind,
+    data: { labels: c.labels, datasets },
+    options: {
+      scales: { y: { type: "logarithmic", title: { display: true, text: c.axis } } },
+      plugins: { title: { display: true, text: c.title } },
+    },
+  });
+  drawn++;
+}
+document.body.dataset.chartsDrawn = String(drawn);
+`;
+
+const STYLE = `
+body { font: 15px/1.5 system-ui, sans-serif; color: #111827; max-width: 1100px; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #e5e7eb; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
+th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; }
+th { background: #f9fafb; } td:first-child, th:first-child { text-align: left; }
+code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.5rem; }
+.chart { position: relative; height: 340px; }
+.wide { overflow-x: auto; }
+`;
+
+export function renderHtml(report: Report): string {
+  const body = [
+    `<h1>${inline(report.title)}</h1>`,
+    ...report.intro.map(block),
+    ...report.sections.flatMap((s) => [
+      `<h${s.depth}>${inline(s.title)}</h${s.depth}>`,
+      ...s.blocks.map(block),
+    ]),
+  ];
+  const all = report.sections.flatMap((s) =>
+    s.blocks.flatMap((b) => (b.kind === "charts" ? b.charts : [])),
+  );
+  const scripts = all.length
+    ? [
+        `<script id="chart-data" type="application/json">${scriptJson(all)}</script>`,
+        `<script>${readFileSync(CHART_JS_PATH, "utf8")}</script>`,
+        `<script>${DRAW}</script>`,
+      ]
+    : [];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(report.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${[...body, ...scripts].join("\n")}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,114 @@
+// The shape of results.json: everything the reports are built from, and what --compare reads.
+import type { ContentionResults } from "./contention.ts";
+import type { DauAssumptions } from "./dau.ts";
+import type { DurabilityRun } from "./durability.ts";
+import type { Latency, Tool, Workload } from "./load.ts";
+import type { Machine } from "./machine.ts";
+import type { OrdersResults } from "./orders.ts";
+import type { TopologyResults } from "./topology.ts";
+
+/** One measured phase of one cell. */
+export interface Sample {
+  approach: string;
+  workload: Workload;
+  records: number;
+  repeat: number;
+  rps: number;
+  requests: number;
+  duration_s: number;
+  latency_ms: Latency;
+  non2xx: number;
+  errors: number;
+  /** The server's peak resident set size (VmHWM) at the end of the measured phase. */
+  peak_rss_bytes: number;
+  /** CPU the server used during the measured phase, in cores. */
+  cpu_cores: number;
+  /** Bytes the server wrote to files during the measured phase. */
+  write_bytes: number;
+  /** From spawning the server to its "listening" line. */
+  startup_ms: number;
+  /** Users POSTed before the warm-up (--inserts), on top of the seeded records. */
+  inserted: number;
+  /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
+  avg_batch?: number;
+  max_batch?: number;
+}
+
+/** A cell's repeats, summarised by their medians. */
+export interface Run {
+  approach: string;
+  workload: Workload;
+  records: number;
+  tool: Tool;
+  /** What the store claims an acknowledged write survives. */
+  durability: string;
+  repeats: number;
+  rps: number;
+  rps_samples: number[];
+  /** The median across repeats of each percentile. */
+  latency_ms: Latency;
+  non2xx: number;
+  errors: number;
+  rss_mb: number;
+  cpu_cores: number;
+  bytes_written_per_request: number;
+  /** Median start-up time of the server, spawn to listening. */
+  startup_ms: number;
+  inserted: number;
+  /** Group-commit stores: the median over repeats of records per flush, and the largest batch. */
+  avg_batch: number | null;
+  max_batch: number | null;
+  /** rps / null's rps for the same workload and size. */
+  ratio_to_null: number | null;
+  /** Write rows only: rps / the fsync ceiling. */
+  ratio_to_fsync: number | null;
+}
+
+export interface Results {
+  needadb_results: 1;
+  started_at: string;
+  finished_at: string;
+  /** False when the run was interrupted; `runs` then holds the cells that finished. */
+  complete: boolean;
+  /** Why the run stopped early, when something failed. */
+  error?: string;
+  cells_total: number;
+  cells_done: number;
+  machine: Machine;
+  /** Median time of one 120-byte append + fsync on the data directory's filesystem. */
+  fsync_us: number;
+  fsync_ceiling_rps: number;
+  /** The same probe with one other core kept busy, as during a write cell. */
+  fsync_loaded_us: number;
+  load: {
+    tool: Tool;
+    model: "closed" | "open";
+    rate: number | null;
+    connections: number;
+    threads: number;
+    warmup_s: number;
+    duration_s: number;
+    timeout_s: number;
+    /** The exact command or settings for each workload. */
+    commands: Record<Workload, string>;
+  };
+  settings: {
+    approaches: string[];
+    workloads: Workload[];
+    records: number[];
+    repeat: number;
+    seed: number;
+    inserts?: number;
+  };
+  assumptions: DauAssumptions;
+  runs: Run[];
+  samples: Sample[];
+  /** The durability lab's results this report shows beside the claims, if any. */
+  durability?: { file: string; runs: DurabilityRun[] };
+  /** `npm run contention`'s newest results, shown in the report, if any. */
+  contention?: { file: string; results: ContentionResults };
+  /** `npm run orders-check`'s newest results, shown in the report, if any. */
+  orders?: { file: string; results: OrdersResults };
+  /** `npm run topology`'s newest results, shown in the report, if any. */
+  topology?: { file: string; results: TopologyResults };
+}
