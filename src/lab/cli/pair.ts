@@ -1,9 +1,8 @@
 // The flags of the two-server tools (contention, topology), which measure alike.
 import { chooseTool } from "../load/load.ts";
 import { wholeArg } from "./flags.ts";
-import { outFlag, WORK_DIR_FLAG, workDir } from "./run.ts";
 
-export function pairArgs(resultsDir: string) {
+export function pairArgs() {
   return {
     quick: { type: "boolean", description: "short runs on a small dataset (about a minute)" },
     records: {
@@ -18,8 +17,6 @@ export function pairArgs(resultsDir: string) {
     },
     connections: { type: "string", description: "total connections (default 32)", valueHint: "N" },
     tool: { type: "string", description: "wrk or autocannon (default wrk when installed)" },
-    out: outFlag(resultsDir),
-    "work-dir": WORK_DIR_FLAG,
   } as const;
 }
 
@@ -30,7 +27,6 @@ export function pairOptions(args: {
   duration?: string;
   connections?: string;
   tool?: string;
-  "work-dir"?: string;
 }) {
   const quick = Boolean(args.quick);
   return {
@@ -38,6 +34,5 @@ export function pairOptions(args: {
     durationS: wholeArg(args.duration, quick ? 2 : 5, "--duration"),
     connections: wholeArg(args.connections, 32, "--connections", 2),
     tool: chooseTool(args.tool, undefined),
-    workDir: workDir(args["work-dir"]),
   };
 }

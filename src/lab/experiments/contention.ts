@@ -9,7 +9,15 @@ import { DEFAULT_SEED } from "../harness/seed.ts";
 import { describeLoad } from "../load/load.ts";
 import type { ContentionResults, ContentionRun } from "../results/contention.ts";
 import type { LoadResult, Tool } from "../results/load.ts";
-import { measurePair, measureSingle, type PairResult, type WriteLoad, writeLoad } from "./pair.ts";
+import {
+  measurePair,
+  measureSingle,
+  type PairResult,
+  twoServerResults,
+  twoServerRun,
+  type WriteLoad,
+  writeLoad,
+} from "./pair.ts";
 
 export interface ContentionOptions {
   approaches: Approach[];
@@ -29,18 +37,12 @@ function toRun(
   single: LoadResult,
 ): ContentionRun {
   return {
-    ...{ approach, claims_many: claimsMany, servers: 2 },
-    ...{ rps: pair.rps, rps_single: single.rps, p50_ms: pair.p50_ms, p99_ms: pair.p99_ms },
-    p99_single_ms: single.latency_ms.p99,
-    errors_5xx: pair.non2xx + pair.probe.failed_creates,
-    errors_5xx_single: single.non2xx,
-    busy: pair.busy,
-    stale_reads: pair.probe.stale_reads,
-    probes: pair.probe.probes,
+    ...twoServerRun(approach, pair, single.rps),
+    claims_many: claimsMany,
+    ...{ p50_ms: pair.p50_ms, p99_single_ms: single.latency_ms.p99 },
+    ...{ errors_5xx_single: single.non2xx, busy: pair.busy },
     probe_failures: pair.probe.failed_creates,
-    ...{ records_a: pair.records_a, records_b: pair.records_b },
     missing: pair.missing_a + pair.missing_b,
-    diverged: pair.diverged,
   };
 }
 
@@ -93,14 +95,14 @@ export async function runContention(
       break;
     }
   }
+  const load1 = { ...load, connections: Math.floor(o.connections / 2), workload: "write" as const };
   return {
     needadb_contention: 1,
-    started_at: started.toISOString(),
-    finished_at: new Date().toISOString(),
-    complete: runs.length === o.approaches.length,
-    ...(error ? { error } : {}),
-    ...{ records: o.records, duration_s: o.durationS, connections: o.connections },
-    load: describeLoad({ ...load, connections: Math.floor(o.connections / 2), workload: "write" }),
+    ...twoServerResults(o, started, {
+      complete: runs.length === o.approaches.length,
+      ...(error ? { error } : {}),
+      load: describeLoad(load1),
+    }),
     runs,
   };
 }

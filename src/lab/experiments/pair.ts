@@ -9,6 +9,7 @@ import { forEachInParallel } from "../harness/parallel.ts";
 import type { ServerProcess } from "../harness/server-process.ts";
 import { type LoadSpec, runLoad } from "../load/load.ts";
 import type { LoadResult } from "../results/load.ts";
+import type { TwoServerResults, TwoServerRun } from "../results/pair.ts";
 
 /** After the load stops, wait this long before the final comparison (a batching store flushes every 50 ms). */
 const SETTLE_MS = 300;
@@ -163,4 +164,30 @@ export function measureSingle(
   return withServer({ approach, dataDir, port, env }, (server) =>
     runLoad({ ...setup.load, url: server.url, workload: "write", signal: setup.signal }),
   );
+}
+
+/** What every two-server run records, from the pair and the one-server baseline's req/s. */
+export function twoServerRun(approach: string, pair: PairResult, rpsSingle: number): TwoServerRun {
+  return {
+    ...{ approach, servers: 2, rps: pair.rps, rps_single: rpsSingle, p99_ms: pair.p99_ms },
+    errors_5xx: pair.non2xx + pair.probe.failed_creates,
+    ...{ stale_reads: pair.probe.stale_reads, probes: pair.probe.probes },
+    ...{ records_a: pair.records_a, records_b: pair.records_b, diverged: pair.diverged },
+  };
+}
+
+/** How a two-server tool's run went, for its results file. */
+export function twoServerResults(
+  o: { records: number; durationS: number; connections: number },
+  started: Date,
+  outcome: { complete: boolean; error?: string; load: string },
+): TwoServerResults {
+  return {
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    complete: outcome.complete,
+    ...(outcome.error ? { error: outcome.error } : {}),
+    ...{ records: o.records, duration_s: o.durationS, connections: o.connections },
+    load: outcome.load,
+  };
 }

@@ -10,7 +10,15 @@ import { DEFAULT_SEED } from "../harness/seed.ts";
 import { describeLoad, runLoad } from "../load/load.ts";
 import type { Tool } from "../results/load.ts";
 import type { TopologyResults, TopologyRun, VsNull } from "../results/topology.ts";
-import { measurePair, measureSingle, type PairResult, type WriteLoad, writeLoad } from "./pair.ts";
+import {
+  measurePair,
+  measureSingle,
+  type PairResult,
+  twoServerResults,
+  twoServerRun,
+  type WriteLoad,
+  writeLoad,
+} from "./pair.ts";
 
 export interface TopologyOptions {
   records: number;
@@ -30,12 +38,7 @@ function toRun(
   pair: PairResult,
   rpsSingle: number,
 ): TopologyRun {
-  return {
-    ...{ setup, approach, shares, servers: 2, rps: pair.rps, rps_single: rpsSingle },
-    ...{ p99_ms: pair.p99_ms, errors_5xx: pair.non2xx + pair.probe.failed_creates },
-    ...{ stale_reads: pair.probe.stale_reads, probes: pair.probe.probes },
-    ...{ records_a: pair.records_a, records_b: pair.records_b, diverged: pair.diverged },
-  };
+  return { ...twoServerRun(approach, pair, rpsSingle), setup, shares };
 }
 
 /** An empty directory for an app server that keeps nothing on disk. */
@@ -146,12 +149,11 @@ export async function runTopology(
   }
   return {
     needadb_topology: 1,
-    started_at: started.toISOString(),
-    finished_at: new Date().toISOString(),
-    complete: !error && !signal.aborted && runs.length === 2,
-    ...(error ? { error } : {}),
-    ...{ records: o.records, duration_s: o.durationS, connections: o.connections },
-    load: describeLoad({ ...s.load, workload: "write" }),
+    ...twoServerResults(o, started, {
+      complete: !error && !signal.aborted && runs.length === 2,
+      ...(error ? { error } : {}),
+      load: describeLoad({ ...s.load, workload: "write" }),
+    }),
     network:
       "loopback: the app servers, PostgreSQL and the load generator share this machine and talk over 127.0.0.1 (no network namespaces)",
     runs,

@@ -3,20 +3,11 @@
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { idsFile } from "../harness/datasets.ts";
-import type { LoadResult, Workload } from "../results/load.ts";
+import type { LoadResult } from "../results/load.ts";
+import type { LoadSpec } from "./spec.ts";
 
-/** What runAutocannon needs of a LoadSpec. */
-export interface AutocannonSpec {
-  url: string;
-  workload: Workload;
-  connections: number;
-  durationS: number;
-  timeoutS: number;
-  rate?: number;
-  dataset: string;
-  writeShare: number;
-  signal: AbortSignal;
-}
+/** What runAutocannon needs of a LoadSpec: all but wrk's threads. */
+export type AutocannonSpec = Omit<LoadSpec, "tool" | "threads">;
 
 /** The parts of an autocannon result the lab reads. */
 export interface AutocannonResult {

@@ -2,6 +2,10 @@
 // course's tool and light on CPU; autocannon (from npm) is the fallback when wrk is not
 // installed, and the only one of the two that can hold a fixed arrival rate (--rate).
 import type { LoadResult, Tool, Workload } from "../results/load.ts";
+import type { LoadSpec } from "./spec.ts";
+
+export type { LoadSpec };
+
 import { runAutocannon } from "./autocannon.ts";
 import { hasWrk, runWrk, wrkArgs } from "./wrk.ts";
 
@@ -11,24 +15,6 @@ const WRK_SCRIPTS: Record<Workload, string> = {
   write: "post_users.lua",
   mixed: "src/lab/load/mixed.lua",
 };
-
-export interface LoadSpec {
-  tool: Tool;
-  url: string;
-  workload: Workload;
-  connections: number;
-  /** wrk threads (autocannon always runs on this process's one thread). */
-  threads: number;
-  durationS: number;
-  timeoutS: number;
-  /** Requests per second for an open-model run; closed model when undefined. */
-  rate?: number;
-  /** The dataset directory holding ids.txt. */
-  dataset: string;
-  /** Share of POSTs in the mixed workload. */
-  writeShare: number;
-  signal: AbortSignal;
-}
 
 export function chooseTool(requested: string | undefined, rate: number | undefined): Tool {
   if (requested === "wrk" || requested === "autocannon") {

@@ -1,37 +1,14 @@
 // The contention section: two servers on one DATA_DIR against one, per approach.
 import type { ContentionResults } from "../results/contention.ts";
-import { int, pct, source } from "./format.ts";
+import { code, int, source, yesNo } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
+import { PAIR_HEADER, pairCells } from "./pair.ts";
 
 /** The contention table, as contention.md and the benchmark report show it. */
 function contentionTable(r: ContentionResults) {
   return table(
-    [
-      "store",
-      "says it is safe with many processes",
-      "two servers: req/s",
-      "one server: req/s",
-      "two ÷ one",
-      "p99 ms (two)",
-      "5xx",
-      "SQLITE_BUSY absorbed",
-      "stale reads / probes",
-      "records A / B",
-      "diverged",
-    ],
-    r.runs.map((x) => [
-      `\`${x.approach}\``,
-      x.claims_many ? "yes" : "no",
-      int(x.rps),
-      int(x.rps_single),
-      (x.rps / x.rps_single).toFixed(2),
-      x.p99_ms.toFixed(1),
-      int(x.errors_5xx),
-      int(x.busy),
-      `${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)})`,
-      `${int(x.records_a)} / ${int(x.records_b)}`,
-      x.diverged ? "**yes**" : "no",
-    ]),
+    ["store", "says it is safe with many processes", ...PAIR_HEADER, "SQLITE_BUSY absorbed"],
+    r.runs.map((x) => [code(x.approach), yesNo(x.claims_many, "no"), ...pairCells(x), int(x.busy)]),
   );
 }
 

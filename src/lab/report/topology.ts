@@ -1,33 +1,14 @@
 // The topology section: two app servers on one PostgreSQL, and on one SQLite file each.
 import type { TopologyResults } from "../results/topology.ts";
-import { int, source } from "./format.ts";
+import { code, int, source } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
+import { PAIR_HEADER, pairCells } from "./pair.ts";
 
 /** The two-servers table, as topology.md and the benchmark report show it. */
 function topologyTable(r: TopologyResults) {
   return table(
-    [
-      "app servers on",
-      "sharing",
-      "two servers: req/s",
-      "one server: req/s",
-      "p99 ms (two)",
-      "5xx",
-      "stale reads / probes",
-      "records A / B",
-      "diverged",
-    ],
-    r.runs.map((x) => [
-      `\`${x.approach}\``,
-      x.shares,
-      int(x.rps),
-      int(x.rps_single),
-      x.p99_ms.toFixed(1),
-      int(x.errors_5xx),
-      `${int(x.stale_reads)} / ${int(x.probes)}`,
-      `${int(x.records_a)} / ${int(x.records_b)}`,
-      x.diverged ? "**yes**" : "no",
-    ]),
+    ["app servers on", "sharing", ...PAIR_HEADER],
+    r.runs.map((x) => [code(x.approach), x.shares, ...pairCells(x)]),
   );
 }
 

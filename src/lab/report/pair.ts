@@ -1,0 +1,28 @@
+// The columns that the contention and topology tables share: throughput of two servers
+// against one, and whether the two agreed.
+import type { TwoServerRun } from "../results/pair.ts";
+import { int, pct } from "./format.ts";
+
+export const PAIR_HEADER = [
+  "two servers: req/s",
+  "one server: req/s",
+  "two ÷ one",
+  "p99 ms (two)",
+  "5xx",
+  "stale reads / probes",
+  "records A / B",
+  "diverged",
+];
+
+export function pairCells(x: TwoServerRun): string[] {
+  return [
+    int(x.rps),
+    int(x.rps_single),
+    x.rps_single > 0 ? (x.rps / x.rps_single).toFixed(2) : "-",
+    x.p99_ms.toFixed(1),
+    int(x.errors_5xx),
+    `${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)})`,
+    `${int(x.records_a)} / ${int(x.records_b)}`,
+    x.diverged ? "**yes**" : "no",
+  ];
+}
