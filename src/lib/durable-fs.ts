@@ -43,7 +43,7 @@ export function mkdirDurably(dir: string): void {
  */
 export function openAppend(path: string): number {
   const created = !existsSync(path);
-  if (created) mkdirSync(dirname(path), { recursive: true });
+  if (created) mkdirDurably(dirname(path));
   const fd = openSync(path, "a");
   if (created) fsyncDir(dirname(path));
   return fd;
@@ -67,7 +67,7 @@ export class AtomicFile {
   private done = false;
 
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirDurably(dirname(path));
     this.path = path;
     this.tempPath = `${path}.tmp-${process.pid}`;
     this.fd = openSync(this.tempPath, "w");

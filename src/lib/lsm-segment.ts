@@ -1,12 +1,13 @@
 // The LSM store's immutable sorted segments: the course's sorted file and 58-byte index
 // (lib/sorted-file.ts), plus a Bloom filter. Segments are written and merged on a worker
 // thread, so a flush or a compaction never stalls the requests the server is answering.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { BloomFilter } from "./bloom.ts";
 import { AtomicFile } from "./durable-fs.ts";
 import { iterateLines } from "./jsonl.ts";
+import { readFully } from "./read-fully.ts";
 import { INDEX_ENTRY_BYTES, writeSortedLines } from "./sorted-file.ts";
 import { ID_LENGTH } from "./user.ts";
 
@@ -94,6 +95,10 @@ export function* mergeSegments(dataPaths: readonly string[]): Generator<readonly
 const BLOCK_RECORDS = 32;
 /** The dense index is read in chunks of this many entries to build the sparse one. */
 const INDEX_CHUNK_ENTRIES = 16_384;
+// readSparseIndex takes every BLOCK_RECORDS-th entry counting from each chunk's start: that
+// is every BLOCK_RECORDS-th entry of the file only if chunks hold whole blocks.
+if (INDEX_CHUNK_ENTRIES % BLOCK_RECORDS !== 0)
+  throw new Error("INDEX_CHUNK_ENTRIES must be a multiple of BLOCK_RECORDS");
 
 /** An open segment: its data file, a sparse index built from its dense one, and its Bloom filter. */
 export class Segment {
@@ -140,7 +145,7 @@ export class Segment {
       for (let first = 0; first < entries; first += INDEX_CHUNK_ENTRIES) {
         const n = Math.min(INDEX_CHUNK_ENTRIES, entries - first);
         readFully(fd, chunk, n * INDEX_ENTRY_BYTES, first * INDEX_ENTRY_BYTES, path);
-        // Blocks start at every BLOCK_RECORDS-th entry; INDEX_CHUNK_ENTRIES is a multiple.
+        // Blocks start at every BLOCK_RECORDS-th entry; chunks hold whole blocks (asserted above).
         for (let i = 0; i < n; i += BLOCK_RECORDS) {
           const at = i * INDEX_ENTRY_BYTES;
           this.firstIds.push(chunk.toString("latin1", at, at + ID_LENGTH));
@@ -180,15 +185,6 @@ export class Segment {
 
   close(): void {
     if (this.dataFd !== undefined) closeSync(this.dataFd);
-  }
-}
-
-/** Reads exactly `length` bytes at `position` (a short read, as FUSE may give, reads again). */
-function readFully(fd: number, buf: Buffer, length: number, position: number, path: string): void {
-  for (let got = 0; got < length; ) {
-    const n = readSync(fd, buf, got, length - got, position + got);
-    if (n === 0) throw new Error(`${path} ended early`);
-    got += n;
   }
 }
 

@@ -50,6 +50,15 @@ export function unframeOrder(line: string): { value: Order } | { reason: string 
  * check and the take), then appends the commit record; a failed append gives the stock back.
  * Within one process that is all-or-nothing. Across processes it is not: each process has
  * its own stock, which is why these stores refuse WORKERS.
+ *
+ * Why taking the stock before the commit record is durable is safe:
+ * - Nothing is acknowledged early: the 201 waits for the append (and, in the group stores,
+ *   its fsync), and the order itself is readable only after that.
+ * - A crash in between loses only memory: on restart the stock is recomputed from the seeded
+ *   products and the orders in the log, so an order that never became durable takes nothing.
+ * - A failed append gives the units back. Meanwhile another order may have been refused with
+ *   409 for units this one held: a refusal the client may retry, never an oversell. The one
+ *   thing a reader can see early is GET /products/:id showing the lower stock for that moment.
  */
 export function openMemoryOrderBook(
   dataDir: string,

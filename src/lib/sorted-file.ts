@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { AtomicFile } from "./durable-fs.ts";
+import { readFully } from "./read-fully.ts";
 import { ID_LENGTH, type User } from "./user.ts";
 
 /** The seeded pair that `npm run seed` writes: the records sorted by id, and their index. */
@@ -106,13 +107,15 @@ export class SortedFile {
   readonly entries: number;
   private readonly dataFd: number;
   private readonly indexFd: number;
+  private readonly indexPath: string;
   private readonly probeCache = new Map<number, string>();
   private readonly entryBuf = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
   private leafBuf = Buffer.allocUnsafe(LEAF_ENTRIES * INDEX_ENTRY_BYTES);
 
-  private constructor(dataFd: number, indexFd: number, entries: number) {
+  private constructor(dataFd: number, indexFd: number, indexPath: string, entries: number) {
     this.dataFd = dataFd;
     this.indexFd = indexFd;
+    this.indexPath = indexPath;
     this.entries = entries;
   }
 
@@ -130,14 +133,14 @@ export class SortedFile {
           `entries. Rebuild it with \`npm run seed\`.`,
       );
     }
-    return new SortedFile(dataFd, indexFd, size / INDEX_ENTRY_BYTES);
+    return new SortedFile(dataFd, indexFd, indexPath, size / INDEX_ENTRY_BYTES);
   }
 
   /** The id at entry `n`, from the probe cache when it has been read before. */
   private idAt(n: number): string {
     const cached = this.probeCache.get(n);
     if (cached !== undefined) return cached;
-    readSync(this.indexFd, this.entryBuf, 0, ID_LENGTH, n * INDEX_ENTRY_BYTES);
+    readFully(this.indexFd, this.entryBuf, ID_LENGTH, n * INDEX_ENTRY_BYTES, this.indexPath);
     const id = this.entryBuf.toString("latin1", 0, ID_LENGTH);
     if (this.probeCache.size < MAX_CACHED_PROBES) this.probeCache.set(n, id);
     return id;
@@ -158,7 +161,7 @@ export class SortedFile {
     const count = hi - lo + 1;
     if (count <= 0) return -1;
     const bytes = count * INDEX_ENTRY_BYTES;
-    readSync(this.indexFd, this.leafBuf, 0, bytes, lo * INDEX_ENTRY_BYTES);
+    readFully(this.indexFd, this.leafBuf, bytes, lo * INDEX_ENTRY_BYTES, this.indexPath);
     let a = 0;
     let b = count - 1;
     while (a <= b) {
@@ -173,7 +176,13 @@ export class SortedFile {
   }
 
   private recordOffset(n: number): number {
-    readSync(this.indexFd, this.entryBuf, 0, INDEX_ENTRY_BYTES, n * INDEX_ENTRY_BYTES);
+    readFully(
+      this.indexFd,
+      this.entryBuf,
+      INDEX_ENTRY_BYTES,
+      n * INDEX_ENTRY_BYTES,
+      this.indexPath,
+    );
     return this.parseOffset(this.entryBuf, 0);
   }
 
@@ -189,16 +198,21 @@ export class SortedFile {
     return offset < 0 ? undefined : this.readLine(offset);
   }
 
+  /** The line at `offset`, read until its newline: a short read just reads on from there. */
   private readLine(offset: number): string {
     let buf = Buffer.allocUnsafe(FIRST_READ_BYTES);
-    let previous = -1;
+    let got = 0;
     for (;;) {
-      const n = readSync(this.dataFd, buf, 0, buf.length, offset);
-      const nl = buf.subarray(0, n).indexOf(0x0a);
-      if (nl !== -1) return buf.toString("utf8", 0, nl);
-      if (n === previous) throw new Error(`the record at offset ${offset} has no end of line`);
-      previous = n;
-      buf = Buffer.allocUnsafe(buf.length * 4);
+      if (got === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 4);
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
+      }
+      const n = readSync(this.dataFd, buf, got, buf.length - got, offset + got);
+      if (n === 0) throw new Error(`the record at offset ${offset} has no end of line`);
+      const nl = buf.subarray(got, got + n).indexOf(0x0a);
+      if (nl !== -1) return buf.toString("utf8", 0, got + nl);
+      got += n;
     }
   }
 

@@ -55,4 +55,16 @@ describe("sorted file and fixed-width index", () => {
       /npm run seed/,
     );
   });
+
+  it("reads a record longer than its first read, whole", () => {
+    const [user] = generateUsers(1, 7);
+    assert.ok(user);
+    const long = { ...user, name: "n".repeat(5_000) };
+    const data = join(dir, "long.jsonl");
+    const index = join(dir, "long.idx");
+    writeSortedFiles(data, index, [long]);
+    const sorted = SortedFile.open(data, index);
+    assert.equal(sorted?.find(long.id), JSON.stringify(long));
+    sorted?.close();
+  });
 });

@@ -17,7 +17,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { mountLazyFs, powerCutUnavailable } from "../../../src/lab/faults/powercut/mount.ts";
 import { seed } from "../../../src/lab/harness/seed.ts";
-import { AtomicFile, fsyncDir } from "../../../src/lib/durable-fs.ts";
+import { AtomicFile, fsyncDir, openAppend } from "../../../src/lib/durable-fs.ts";
 import { snapshot, tempDir } from "../../_helpers.ts";
 
 const unavailable = powerCutUnavailable();
@@ -118,6 +118,20 @@ describe("the power-cut filesystem", { skip }, () => {
       }
     });
     assert.equal(readFileSync(join(dir, "config.json"), "utf8"), '{"v":2}');
+  });
+
+  it("keeps files created in directories that did not exist: their parents are made durable too", async () => {
+    const { dir } = await afterCut((mnt) => {
+      const file = new AtomicFile(join(mnt, "new", "deeper", "atomic.json"));
+      file.write("{}");
+      file.commit();
+      const fd = openAppend(join(mnt, "other", "log.jsonl"));
+      writeSync(fd, "line\n");
+      fsyncSync(fd);
+      closeSync(fd);
+    });
+    assert.equal(readFileSync(join(dir, "new", "deeper", "atomic.json"), "utf8"), "{}");
+    assert.equal(readFileSync(join(dir, "other", "log.jsonl"), "utf8"), "line\n");
   });
 
   it("keeps everything a seed wrote: each file is replaced the durable way", async () => {
