@@ -52,7 +52,7 @@ function durabilityTable(runs: readonly DurabilityRun[]) {
       String(r.corrupt),
       `${r.restarted}/${r.trials}`,
       String(r.repaired ?? 0),
-      String(r.max_lost_in_a_trial),
+      int(r.max_lost_in_a_trial),
       r.claim,
       yesNo(r.claim_held),
     ]),
