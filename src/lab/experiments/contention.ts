@@ -8,10 +8,11 @@ import { ensureDataset } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { describeLoad } from "../load/load.ts";
 import type { ContentionResults, ContentionRun } from "../results/contention.ts";
-import type { LoadResult, Tool } from "../results/load.ts";
+import type { LoadResult } from "../results/load.ts";
 import {
   measurePair,
   measureSingle,
+  type PairOptions,
   type PairResult,
   twoServerResults,
   twoServerRun,
@@ -19,15 +20,9 @@ import {
   writeLoad,
 } from "./pair.ts";
 
-export interface ContentionOptions {
+export interface ContentionOptions extends PairOptions {
   approaches: Approach[];
-  records: number;
-  durationS: number;
-  connections: number;
   ports: [number, number];
-  tool: Tool;
-  workDir: string;
-  log: (m: string) => void;
 }
 
 function toRun(

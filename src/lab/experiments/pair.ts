@@ -18,6 +18,16 @@ const CHECKERS = 16;
 
 export type WriteLoad = Omit<LoadSpec, "url" | "workload" | "signal">;
 
+/** What the two-server tools (contention, topology) are run with. */
+export interface PairOptions {
+  records: number;
+  durationS: number;
+  connections: number;
+  tool: LoadSpec["tool"];
+  workDir: string;
+  log: (m: string) => void;
+}
+
 /** The write load both tools drive: POSTs only, one wrk thread, a 10 s request timeout. */
 export function writeLoad(
   o: { tool: LoadSpec["tool"]; connections: number; durationS: number },

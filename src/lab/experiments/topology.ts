@@ -8,26 +8,8 @@ import { withCell, withServer } from "../harness/cell.ts";
 import { ensureDataset, prepareCellDir } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { describeLoad, runLoad } from "../load/load.ts";
-import type { Tool } from "../results/load.ts";
 import type { TopologyResults, TopologyRun, VsNull } from "../results/topology.ts";
-import {
-  measurePair,
-  measureSingle,
-  type PairResult,
-  twoServerResults,
-  twoServerRun,
-  type WriteLoad,
-  writeLoad,
-} from "./pair.ts";
-
-export interface TopologyOptions {
-  records: number;
-  durationS: number;
-  connections: number;
-  tool: Tool;
-  workDir: string;
-  log: (m: string) => void;
-}
+import * as two from "./pair.ts";
 
 const WORKLOADS = ["read", "write"] as const;
 
@@ -35,10 +17,10 @@ function toRun(
   setup: TopologyRun["setup"],
   approach: string,
   shares: string,
-  pair: PairResult,
+  pair: two.PairResult,
   rpsSingle: number,
 ): TopologyRun {
-  return { ...twoServerRun(approach, pair, rpsSingle), setup, shares };
+  return { ...two.twoServerRun(approach, pair, rpsSingle), setup, shares };
 }
 
 /** An empty directory for an app server that keeps nothing on disk. */
@@ -51,7 +33,7 @@ function emptyDir(dir: string): string {
 interface Step {
   root: string;
   dataset: string;
-  load: WriteLoad;
+  load: two.WriteLoad;
   signal: AbortSignal;
   log: (m: string) => void;
 }
@@ -90,7 +72,7 @@ async function measurePostgres(s: Step, ceiling: Map<string, number>) {
         vsNull.push({ workload, postgres_rps: rps, null_rps: base, ratio: base ? rps / base : 0 });
       }
     });
-    const pair = await measurePair({
+    const pair = await two.measurePair({
       ...{ approach: "postgres", dataDirs: [appDir, emptyDir(join(s.root, "app-b"))] },
       ...{ ports: [0, 0], env, load: s.load, signal: s.signal },
     });
@@ -107,15 +89,15 @@ async function measureSqlitePerServer(s: Step): Promise<TopologyRun> {
   const [dirA, dirB] = [join(s.root, "sqlite-a"), join(s.root, "sqlite-b")];
   await prepareCellDir(s.dataset, dirA, "sqlite");
   const common = { approach: "sqlite" as const, env: {}, load: s.load, signal: s.signal };
-  const single = await measureSingle({ ...common, dataDir: dirA, port: 0 });
+  const single = await two.measureSingle({ ...common, dataDir: dirA, port: 0 });
   await prepareCellDir(s.dataset, dirA, "sqlite");
   await prepareCellDir(s.dataset, dirB, "sqlite");
-  const pair = await measurePair({ ...common, dataDirs: [dirA, dirB], ports: [0, 0] });
+  const pair = await two.measurePair({ ...common, dataDirs: [dirA, dirB], ports: [0, 0] });
   return toRun("sqlite-per-server", "sqlite", "nothing: one users.db each", pair, single.rps);
 }
 
 export async function runTopology(
-  o: TopologyOptions,
+  o: two.PairOptions,
   signal: AbortSignal,
 ): Promise<TopologyResults> {
   const started = new Date();
@@ -123,7 +105,7 @@ export async function runTopology(
   const s: Step = {
     root: join(o.workDir, "topology"),
     dataset,
-    load: writeLoad(o, dataset),
+    load: two.writeLoad(o, dataset),
     signal,
     log: o.log,
   };
@@ -149,7 +131,7 @@ export async function runTopology(
   }
   return {
     needadb_topology: 1,
-    ...twoServerResults(o, started, {
+    ...two.twoServerResults(o, started, {
       complete: !error && !signal.aborted && runs.length === 2,
       ...(error ? { error } : {}),
       load: describeLoad({ ...s.load, workload: "write" }),
