@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Approach } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
-import { createdId, health, post, userBody } from "../harness/client.ts";
+import { createdId, get, health, post, userBody } from "../harness/client.ts";
 import { ensureDataset, idsFile } from "../harness/datasets.ts";
 import { sampleProcess } from "../harness/proc.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
@@ -174,11 +174,10 @@ class Soak {
 
   async read(): Promise<void> {
     const id = this.known[Math.floor(Math.random() * this.known.length)];
-    const res = await fetch(`${this.server.url}/users/${id}`);
-    await res.arrayBuffer();
-    if (res.status !== 200) {
+    const { status } = await get(this.server.url, `/users/${id}`);
+    if (status !== 200) {
       this.r.good_failed++;
-      this.fail(`GET ${id}: got ${res.status}`);
+      this.fail(`GET ${id}: got ${status}`);
     }
   }
 

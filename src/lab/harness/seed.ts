@@ -1,10 +1,10 @@
 // Seeding: one deterministic set of users, written in every form the stores read, so that
 // every approach starts from the same data. Each file is built under a temporary name and
 // renamed into place once durable, so a crash mid-seed never leaves a half-written file.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { AtomicFile, renameDurably } from "../../lib/durable-fs.ts";
+import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/durable-fs.ts";
 import { PRODUCTS_FILE, type Product } from "../../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, TAIL_FILE, writeSortedFiles } from "../../lib/sorted-file.ts";
 import { DB_FILE, USERS_SCHEMA } from "../../lib/sqlite.ts";
@@ -176,7 +176,7 @@ export function seed({
   seed = DEFAULT_SEED,
   progress = false,
 }: SeedOptions): void {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirDurably(dataDir);
   const steps = ["generating", "users.jsonl", "ids.txt", "sorted file and index", "users.db"];
   const bar = progress
     ? new Progress(`seeding ${count.toLocaleString("en")} users`, steps.length)
