@@ -37,6 +37,7 @@ export const NAME_MAX_CHARS = 200;
 export const EMAIL_MAX_CHARS = 254;
 
 const EXAMPLE_BODY = '{"name":"Ada Lovelace","email":"ada@example.com"}';
+const FIND_USAGE = "look users up with GET /users?email=<address>";
 
 /**
  * A string field. Lone UTF-16 surrogates are refused: they are not text, and SQLite (which
@@ -211,6 +212,23 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     return jsonText(200, text);
   }
 
+  /**
+   * GET /users?email=<address>: the users with exactly that email, as a JSON array. The
+   * query must name email once, with a value, and nothing else.
+   */
+  async function findUsers(url: string): Promise<Response> {
+    const query = new URLSearchParams(url.slice(url.indexOf("?") + 1 || url.length));
+    for (const key of new Set(query.keys()))
+      if (key !== "email")
+        throw new HttpError(400, `unknown query parameter ${JSON.stringify(key)}; ${FIND_USAGE}`);
+    const emails = query.getAll("email");
+    if (emails.length === 0) throw new HttpError(400, `email is required; ${FIND_USAGE}`);
+    if (emails.length > 1) throw new HttpError(400, `give email once; ${FIND_USAGE}`);
+    const email = emails[0] as string;
+    if (email === "") throw new HttpError(400, `email must not be empty; ${FIND_USAGE}`);
+    return jsonText(200, `[${(await store.findByEmail(email)).join(",")}]`);
+  }
+
   /** The store's order book, or a 501 that says why it has none and what to use. */
   function orderBook(): OrderBook {
     if ("unsupported" in store.orders) {
@@ -278,7 +296,8 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       return getUser(path.slice(7));
     }
     if (path === "/users") {
-      if (method !== "POST") methodNotAllowed("POST");
+      if (method === "GET") return findUsers(req.url);
+      if (method !== "POST") methodNotAllowed("GET, POST");
       return createUser(req);
     }
     if (path.startsWith("/products/") && path.indexOf("/", 10) === -1) {
@@ -299,7 +318,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     }
     throw new HttpError(
       404,
-      `no route for ${method} ${path}; try POST /users, GET /users/:id, GET /products/:id, POST /orders, GET /orders/:id or GET /health`,
+      `no route for ${method} ${path}; try POST /users, GET /users/:id, GET /users?email=, GET /products/:id, POST /orders, GET /orders/:id or GET /health`,
     );
   }
 

@@ -14,6 +14,9 @@ function brokenStore(): Store {
     insert() {
       return Promise.reject(new Error("disk on fire"));
     },
+    findByEmail() {
+      throw new Error("disk on fire");
+    },
     count: () => 0,
     orders: { unsupported: "test store" },
     close() {},
@@ -31,6 +34,7 @@ describe("app: server errors", () => {
         headers: { "content-type": "application/json" },
         body: '{"name":"Ada","email":"a@b.c"}',
       }),
+      new Request("http://x/users?email=a%40b.c"),
     ];
     for (const req of requests) {
       const res = await fetch(req);
@@ -41,7 +45,7 @@ describe("app: server errors", () => {
       });
       assert.doesNotMatch(text, /disk on fire|at |\.ts/);
     }
-    assert.equal(logged.length, 2);
+    assert.equal(logged.length, 3);
     assert.match(logged[0] ?? "", /GET \/users\/.* failed: Error: disk on fire\n\s+at /);
   });
 });
@@ -52,6 +56,7 @@ describe("app: overload", () => {
       durability: { survives: "power-loss", claim: "test" },
       orders: { unsupported: "test store" },
       get: () => undefined,
+      findByEmail: () => [],
       insert: () =>
         Promise.reject(
           new OverloadedError(

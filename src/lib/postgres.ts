@@ -41,6 +41,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     )`,
   },
   { version: 2, name: "products and orders", sql: ORDERS_MIGRATION },
+  {
+    version: 3,
+    name: "users by email",
+    sql: "CREATE INDEX IF NOT EXISTS users_by_email ON users (email)",
+  },
 ];
 
 /** SQLSTATEs of a race between two processes creating the same table at once. */

@@ -46,7 +46,11 @@ export const USERS_SCHEMA = `
     name TEXT NOT NULL,
     email TEXT NOT NULL,
     created_at TEXT NOT NULL
-  )`;
+  );
+  CREATE INDEX IF NOT EXISTS users_by_email ON users (email)`;
+
+/** What GET /health says of how SQLite finds users by email. */
+export const EMAIL_LOOKUP = "CREATE INDEX users_by_email ON users (email)";
 
 const SQLITE_BUSY = 5;
 /** Between attempts at a busy start-up step. */
@@ -78,6 +82,7 @@ export class UsersDb {
   private readonly findStmt: StatementSync;
   private readonly insertStmt: StatementSync;
   private readonly countStmt: StatementSync;
+  private readonly byEmailStmt: StatementSync;
   /** SQLITE_BUSY answers absorbed by waiting and trying again, since the database was opened. */
   busy = 0;
 
@@ -103,6 +108,10 @@ export class UsersDb {
       "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
     );
     this.countStmt = db.prepare("SELECT count(*) AS n FROM users");
+    // The index answers the WHERE; rowid order is insertion order, oldest first.
+    this.byEmailStmt = db.prepare(
+      "SELECT json_object('id', id, 'name', name, 'email', email, 'created_at', created_at) AS json FROM users WHERE email = ? ORDER BY rowid",
+    );
   }
 
   /** Applies more schema (idempotent statements), waiting out another process doing the same. */
@@ -116,6 +125,13 @@ export class UsersDb {
    */
   find(id: string): string | undefined | Promise<string | undefined> {
     return this.whenFree(() => (this.findStmt.get(id) as { json: string } | undefined)?.json);
+  }
+
+  /** The users with exactly this email, as JSON texts, oldest first. */
+  findByEmail(email: string): string[] | Promise<string[]> {
+    return this.whenFree(() =>
+      (this.byEmailStmt.all(email) as { json: string }[]).map((r) => r.json),
+    );
   }
 
   count(): number | Promise<number> {

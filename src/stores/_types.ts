@@ -31,6 +31,12 @@ export interface Store {
    * caller). Resolves once the record is as durable as `durability` claims.
    */
   insert(user: User, json: string): void | Promise<void>;
+  /**
+   * The users whose email is exactly `email`, as JSON texts, oldest first. How is each
+   * store's own (a scan, an index kept in step, or CREATE INDEX); it says which in its
+   * `details.email_lookup`, which GET /health shows.
+   */
+  findByEmail(email: string): readonly string[] | Promise<readonly string[]>;
   count(): number | Promise<number>;
   /**
    * Products and orders, or why this store cannot take orders all-or-nothing (the routes

@@ -7,8 +7,10 @@
 // unsorted tail file, users.tail.jsonl, which is kept in memory and checked first.
 
 import { join } from "node:path";
+import { scanForEmail } from "../lib/email-lookup.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/sorted-file.ts";
+import type { User } from "../lib/user.ts";
 import { openUserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -31,7 +33,19 @@ export const open: OpenStore = ({ dataDir, log }) => {
       survives: "process-crash",
       claim: "Survives a process crash, not a power loss: tail appends are never fsynced.",
     },
+    details: {
+      email_lookup:
+        "a scan of users.sorted.jsonl (sorted by id, so no help), then the tail in memory",
+    },
     get: (id) => tail.get(id) ?? sorted?.find(id),
+    // The files are sorted by id; an email could be anywhere. Keeping a second sorted index
+    // in step with every write is what the LSM store's levels are for; binary scans.
+    async findByEmail(email) {
+      const found = await scanForEmail(join(dataDir, SORTED_FILE), email);
+      for (const json of tail.values())
+        if ((JSON.parse(json) as User).email === email) found.push(json);
+      return found;
+    },
     insert(user, json) {
       tailFile.append(json);
       tail.set(user.id, json);

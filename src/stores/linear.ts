@@ -3,6 +3,7 @@
 // example of the approach that falls off a cliff as the data grows.
 
 import { join } from "node:path";
+import { scanForEmail } from "../lib/email-lookup.ts";
 import { scanLinesAsync } from "../lib/jsonl.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
@@ -29,6 +30,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
       survives: "process-crash",
       claim: "Survives a process crash, not a power loss: appends are never fsynced.",
     },
+    details: { email_lookup: "a scan of users.jsonl, every line" },
 
     async get(id) {
       const wanted = Buffer.from(`${ID_PREFIX.toString()}${id}"`);
@@ -51,6 +53,9 @@ export const open: OpenStore = ({ dataDir, log }) => {
       file.append(json);
       records++;
     },
+
+    // No index: like a read by id, a lookup by email walks the whole file.
+    findByEmail: (email) => scanForEmail(file.path, email),
 
     count: () => records,
     orders: {

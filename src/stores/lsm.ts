@@ -21,6 +21,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AtomicFile, mkdirDurably } from "../lib/durable-fs.ts";
+import { EmailIndex, indexFileByEmail } from "../lib/email-lookup.ts";
 import { type GroupCommit, OverloadedError } from "../lib/group-commit.ts";
 import { Segment, SegmentWorker, segmentFiles } from "../lib/lsm-segment.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
@@ -114,11 +115,19 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   let segments = manifest.segments.map((s) => new Segment(s, segmentFiles(dir, s)));
   const worker = new SegmentWorker();
 
+  // Lookups by email: sorted files keyed by id cannot answer them, so the store keeps a
+  // second index in memory, email -> ids, built from every level at start and added to at
+  // every write. It maps to ids, not to places in files, so flushes and compactions, which
+  // move records between files, leave it right.
+  const byEmail = new EmailIndex();
+  for (const level of [base, ...segments]) indexFileByEmail(level.files.data, byEmail);
+
   function startGeneration(seq: number): Generation {
     const records = new Map<string, string>();
-    const wal = openUserLog(join(dir, logName(seq)), log, (user, json) =>
-      records.set(user.id, json),
-    );
+    const wal = openUserLog(join(dir, logName(seq)), log, (user, json) => {
+      records.set(user.id, json);
+      byEmail.add(user.email, user.id);
+    });
     const appender = wal.durableAppender({ maxBatch: LOG_MAX_BATCH, maxQueue: LOG_MAX_QUEUE });
     return { seq, log: wal, appender, records };
   }
@@ -206,6 +215,21 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     schedule(flushOldest);
   }
 
+  /** The newest version of a record: memtable, frozen memtables, segments, then the base. */
+  function find(id: string): string | undefined {
+    const hit = active.records.get(id);
+    if (hit !== undefined) return hit;
+    for (let i = frozen.length - 1; i >= 0; i--) {
+      const json = (frozen[i] as Generation).records.get(id);
+      if (json !== undefined) return json;
+    }
+    for (const segment of segments) {
+      const json = segment.find(id);
+      if (json !== undefined) return json;
+    }
+    return base.find(id);
+  }
+
   if (!existsSync(manifestPath)) saveManifest(manifest);
   for (let i = 0; i < frozen.length; i++) schedule(flushOldest);
   freezeIfFull();
@@ -216,20 +240,17 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       claim:
         "Survives a power loss: a write is acknowledged after an fsync of the log covers it, and segments are durable before the manifest names them.",
     },
-    details: { memtable_max_records: memtableMax, max_segments: MAX_SEGMENTS },
-    get(id) {
-      const hit = active.records.get(id);
-      if (hit !== undefined) return hit;
-      for (let i = frozen.length - 1; i >= 0; i--) {
-        const json = (frozen[i] as Generation).records.get(id);
-        if (json !== undefined) return json;
-      }
-      for (const segment of segments) {
-        const json = segment.find(id);
-        if (json !== undefined) return json;
-      }
-      return base.find(id);
+    details: {
+      memtable_max_records: memtableMax,
+      max_segments: MAX_SEGMENTS,
+      email_lookup: "a second index in memory (email -> ids), built at start from every level",
     },
+    findByEmail(email) {
+      // A record replayed from a log may also be in the segment its flush wrote: once each.
+      const ids = [...new Set(byEmail.find(email))];
+      return ids.flatMap((id) => find(id) ?? []);
+    },
+    get: find,
     async insert(user, json) {
       if (frozen.length >= MAX_FROZEN) {
         throw new OverloadedError(
@@ -243,6 +264,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       const gen = active;
       await gen.appender.submit(json);
       gen.records.set(user.id, json);
+      byEmail.add(user.email, user.id);
       if (gen === active) freezeIfFull();
     },
     count: () =>

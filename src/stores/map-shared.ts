@@ -9,6 +9,7 @@
 // anywhere is found everywhere from then on. The count catches up first as well.
 
 import { join } from "node:path";
+import { EmailIndex } from "../lib/email-lookup.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { SharedUserLog } from "../lib/shared-log.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
@@ -23,9 +24,14 @@ export const files = [USERS_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {
   const users = new Map<string, string>();
-  const file = new SharedUserLog(join(dataDir, USERS_FILE), log, (user, json) =>
-    users.set(user.id, json),
-  );
+  const byEmail = new EmailIndex();
+  // Every record this process learns of joins both indexes once. Catching up reads this
+  // process's own appends again; those are in already.
+  const file = new SharedUserLog(join(dataDir, USERS_FILE), log, (user, json) => {
+    if (users.has(user.id)) return;
+    users.set(user.id, json);
+    byEmail.add(user.email, json);
+  });
   let catchUps = 0;
 
   return {
@@ -44,6 +50,13 @@ export const open: OpenStore = ({ dataDir, log }) => {
     insert(user, json) {
       file.append(json);
       users.set(user.id, json);
+      byEmail.add(user.email, json);
+    },
+    // Any answer could be missing a user another process just created, so every lookup
+    // by email catches up first (one fstat when nothing is new).
+    findByEmail(email) {
+      file.catchUp();
+      return byEmail.find(email);
     },
     count() {
       file.catchUp();
@@ -52,6 +65,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
     orders: {
       unsupported: `map-shared runs in several processes, and checking stock then taking it is two steps that another process can come between (an oversell); it has no lock across processes. ${ORDERS_ALTERNATIVES}`,
     },
+    details: { email_lookup: "a second in-memory index, caught up on the shared file first" },
     stats: () => ({ catch_ups: catchUps }),
     close: () => file.close(),
   };

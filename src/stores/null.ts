@@ -17,7 +17,10 @@ export const files = [];
 
 export const open: OpenStore = () => ({
   durability: { survives: "nothing", claim: "Stores nothing: it is the HTTP ceiling." },
+  details: { email_lookup: "none: every email answers the one fixed user" },
   get: () => FIXED,
+  // As for reads by id, one fixed user, so the ceiling serialises an answer of the usual size.
+  findByEmail: () => [FIXED],
   insert() {},
   count: () => 0,
   orders: { unsupported: `null stores nothing; ${ORDERS_ALTERNATIVES}` },

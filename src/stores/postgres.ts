@@ -42,6 +42,12 @@ export const service: StoreModule["service"] = async ({ dataDir, env, log }) => 
   return { env: { DATABASE_URL: url }, stop: async () => embedded?.stop() };
 };
 
+type UserRow = { id: string; name: string; email: string; created_at: string };
+
+/** Built in the API's field order, so the text matches what the 201 sent. */
+const userJson = (u: UserRow) =>
+  JSON.stringify({ id: u.id, name: u.name, email: u.email, created_at: u.created_at });
+
 export const open: OpenStore = async ({ env, log }) => {
   const url = env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set and no embedded PostgreSQL was started");
@@ -70,23 +76,23 @@ export const open: OpenStore = async ({ env, log }) => {
       server_version: setting.server_version ?? "unknown",
       synchronous_commit: setting.synchronous_commit ?? "unknown",
       pool_max: pool.options.max ?? 0,
+      email_lookup: "CREATE INDEX users_by_email ON users (email) (migration 3)",
     },
     async get(id) {
-      const { rows } = await pool.query<{
-        id: string;
-        name: string;
-        email: string;
-        created_at: string;
-      }>({
+      const { rows } = await pool.query<UserRow>({
         name: "find-user",
         text: "SELECT id, name, email, created_at FROM users WHERE id = $1",
         values: [id],
       });
-      // Built in the API's field order, so the text matches what the 201 sent.
-      const u = rows[0];
-      return (
-        u && JSON.stringify({ id: u.id, name: u.name, email: u.email, created_at: u.created_at })
-      );
+      return rows[0] && userJson(rows[0]);
+    },
+    async findByEmail(email) {
+      const { rows } = await pool.query<UserRow>({
+        name: "find-users-by-email",
+        text: "SELECT id, name, email, created_at FROM users WHERE email = $1 ORDER BY created_at, id",
+        values: [email],
+      });
+      return rows.map(userJson);
     },
     async insert(user) {
       await pool.query({

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -63,6 +63,18 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       synchronous: users.synchronous,
       flush_size: FLUSH_SIZE,
       flush_interval_ms: FLUSH_INTERVAL_MS,
+      email_lookup: `${EMAIL_LOOKUP}, then the rows not yet flushed`,
+    },
+    // Rows acknowledged but not yet in SQLite must be found too, or a user would be missing
+    // for up to a flush interval after its 201. They are taken first: a flush that lands
+    // while SQLite is queried then finds them in both places, and they are kept once.
+    async findByEmail(email) {
+      const unflushed = [...flushing.keys(), pending].flatMap((batch) =>
+        [...batch.values()].filter((u) => u.email === email),
+      );
+      const stored = await users.findByEmail(email);
+      const seen = new Set(stored.map((json) => (JSON.parse(json) as User).id));
+      return [...stored, ...unflushed.filter((u) => !seen.has(u.id)).map((u) => JSON.stringify(u))];
     },
     get(id) {
       const user = waiting(id);

@@ -14,7 +14,7 @@
 // a worker only competes with the main thread for the other, so it does not pay off here.
 import { join } from "node:path";
 import { GroupCommit } from "../lib/group-commit.ts";
-import { DB_FILE, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
 import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
@@ -48,9 +48,11 @@ export const open: OpenStore = ({ dataDir, env }) => {
     details: {
       synchronous: users.synchronous,
       journal_mode: "WAL",
+      email_lookup: EMAIL_LOOKUP,
       max_batch_rows: MAX_BATCH_ROWS,
     },
     get: (id) => users.find(id),
+    findByEmail: (email) => users.findByEmail(email),
     insert: (user) => committer.submit(user),
     count: () => users.count(),
     stats: () => ({ ...committer.report(), sqlite_busy: users.busy }),

@@ -3,7 +3,13 @@
 // it wait (without blocking other requests) rather than fail; GET /health counts the waits.
 // Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
 import { join } from "node:path";
-import { DB_FILE, type Synchronous, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import {
+  DB_FILE,
+  EMAIL_LOOKUP,
+  type Synchronous,
+  synchronousFrom,
+  UsersDb,
+} from "../lib/sqlite.ts";
 import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
 import type { Durability, OpenStore } from "./_types.ts";
 
@@ -31,8 +37,9 @@ export const open: OpenStore = ({ dataDir, env }) => {
   const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
   return {
     durability: sqliteDurability(users.synchronous),
-    details: { synchronous: users.synchronous, journal_mode: "WAL" },
+    details: { synchronous: users.synchronous, journal_mode: "WAL", email_lookup: EMAIL_LOOKUP },
     get: (id) => users.find(id),
+    findByEmail: (email) => users.findByEmail(email),
     insert: (user) => users.insertAll([user]),
     count: () => users.count(),
     stats: () => ({ sqlite_busy: users.busy }),

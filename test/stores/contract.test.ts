@@ -162,14 +162,57 @@ for (const approach of APPROACHES) {
       }
     });
 
+    it("finds users by email: seeded, created a moment ago, exact match only", {
+      skip: !stores && "null stores nothing",
+    }, async () => {
+      const find = async (email: string) => {
+        const res = await getText(`${server.url}/users?email=${encodeURIComponent(email)}`);
+        assert.equal(res.status, 200, res.text);
+        assert.match(res.text, /^\[/);
+        return JSON.parse(res.text) as { id: string; email: string }[];
+      };
+      const seeded = (await getText(`${server.url}/users/${seededIds[7]}`)).text;
+      const { email } = JSON.parse(seeded) as { email: string };
+      assert.deepEqual(await find(email), [JSON.parse(seeded)]);
+      assert.deepEqual(await find(email.toUpperCase()), [], "exact match: case counts");
+      assert.deepEqual(await find("nobody@example.com"), []);
+      const twin = "twin+lookup@example.com";
+      const made = [];
+      for (const name of ["First twin", "Second twin"]) {
+        const res = await postJson(server.url, JSON.stringify({ name, email: twin }));
+        assert.equal(res.status, 201, res.text);
+        made.push(JSON.parse(res.text) as { id: string });
+        created.set(made.at(-1)?.id as string, res.text);
+      }
+      const found = await find(twin);
+      assert.deepEqual(found.map((u) => u.id).sort(), made.map((u) => u.id).sort());
+      assert.deepEqual(await find("Twin+lookup@example.com"), []);
+    });
+
+    it("refuses a lookup by email that does not name exactly one email, with a 400 that says so", async () => {
+      const cases: [string, RegExp][] = [
+        ["", /email is required/],
+        ["?email=", /email must not be empty/],
+        ["?email=a@b.c&email=d@e.f", /give email once/],
+        ["?email=a@b.c&name=Ada", /unknown query parameter "name"/],
+        ["?name=Ada", /unknown query parameter "name"/],
+      ];
+      for (const [query, says] of cases) {
+        const res = await getText(`${server.url}/users${query}`);
+        assert.equal(res.status, 400, `${query}: ${res.text}`);
+        assert.match(JSON.parse(res.text).error, says, query);
+        assert.match(JSON.parse(res.text).error, /GET \/users\?email=/, "says how to ask");
+      }
+    });
+
     it("routes: 404 for unknown paths, 405 with Allow for the wrong method", async () => {
       const missing = await getText(`${server.url}/nowhere`);
       assert.equal(missing.status, 404);
       assert.match(JSON.parse(missing.text).error, /no route/);
       const cases: [string, string, string][] = [
         ["PUT", "/users/00000000-0000-4000-8000-000000000000", "GET"],
-        ["GET", "/users", "POST"],
-        ["DELETE", "/users", "POST"],
+        ["PUT", "/users", "GET, POST"],
+        ["DELETE", "/users", "GET, POST"],
         ["POST", "/health", "GET"],
       ];
       for (const [method, path, allow] of cases) {

@@ -9,8 +9,8 @@ import { IDS_FILE, seed } from "./seed.ts";
 const COMPLETE_MARKER = ".complete";
 
 export function datasetDir(workDir: string, records: number, seedValue: number): string {
-  // v2: datasets also hold the products. A dataset cached before them is seeded again.
-  return join(workDir, "datasets", `${records}-seed${seedValue}-v2`);
+  // v3: users.db also holds the index on email. A dataset cached before it is seeded again.
+  return join(workDir, "datasets", `${records}-seed${seedValue}-v3`);
 }
 
 /** The ids.txt that random_ids.lua draws from. */
