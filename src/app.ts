@@ -38,6 +38,7 @@ export const EMAIL_MAX_CHARS = 254;
 
 const EXAMPLE_BODY = '{"name":"Ada Lovelace","email":"ada@example.com"}';
 const FIND_USAGE = "look users up with GET /users?email=<address>";
+const USER_ORDERS = "/orders";
 
 /**
  * A string field. Lone UTF-16 surrogates are refused: they are not text, and SQLite (which
@@ -240,6 +241,15 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     return store.orders;
   }
 
+  /** GET /users/:id/orders: the user with their orders, newest first (the join). */
+  async function getUserOrders(id: string): Promise<Response> {
+    const book = orderBook();
+    const user = isId(id) ? await store.get(id) : undefined;
+    if (user === undefined) throw new HttpError(404, `no user with id ${JSON.stringify(id)}`);
+    const orders = await book.ordersOf(id);
+    return jsonText(200, `{"user":${user},"orders":${JSON.stringify(orders)}}`);
+  }
+
   async function getProduct(id: string): Promise<Response> {
     const book = orderBook();
     const text = isId(id) ? await book.product(id) : undefined;
@@ -295,6 +305,14 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       // A real id is plain hex and dashes, so the raw path segment needs no decoding.
       return getUser(path.slice(7));
     }
+    if (
+      path.startsWith("/users/") &&
+      path.endsWith(USER_ORDERS) &&
+      path.indexOf("/", 7) === path.length - USER_ORDERS.length
+    ) {
+      if (method !== "GET") methodNotAllowed("GET");
+      return getUserOrders(path.slice(7, -USER_ORDERS.length));
+    }
     if (path === "/users") {
       if (method === "GET") return findUsers(req.url);
       if (method !== "POST") methodNotAllowed("GET, POST");
@@ -318,7 +336,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     }
     throw new HttpError(
       404,
-      `no route for ${method} ${path}; try POST /users, GET /users/:id, GET /users?email=, GET /products/:id, POST /orders, GET /orders/:id or GET /health`,
+      `no route for ${method} ${path}; try POST /users, GET /users/:id, GET /users?email=, GET /users/:id/orders, GET /products/:id, POST /orders, GET /orders/:id or GET /health`,
     );
   }
 

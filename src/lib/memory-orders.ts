@@ -69,7 +69,16 @@ export function openMemoryOrderBook(
   const products = new Map<string, Product>();
   loadJsonl(`${dataDir}/${PRODUCTS_FILE}`, isProduct, (p) => products.set(p.id, p), log);
   const orders = new Map<string, string>();
+  // The join, kept in step: each user's orders, oldest first, added once each is durable.
+  const byUser = new Map<string, Order[]>();
   let units = 0;
+
+  function remember(order: Order, json: string): void {
+    orders.set(order.id, json);
+    const list = byUser.get(order.user_id);
+    if (list) list.push(order);
+    else byUser.set(order.user_id, [order]);
+  }
 
   function apply(order: Order, sign: 1 | -1): void {
     for (const item of order.items) {
@@ -84,7 +93,7 @@ export function openMemoryOrderBook(
       `${dataDir}/${ORDERS_FILE}`,
       unframeOrder,
       (order, line) => {
-        orders.set(order.id, line.slice(FRAME_PREFIX_CHARS));
+        remember(order, line.slice(FRAME_PREFIX_CHARS));
         apply(order, 1);
       },
       log,
@@ -110,9 +119,17 @@ export function openMemoryOrderBook(
         apply(plan.order, -1);
         throw err;
       }
-      orders.set(plan.order.id, line.slice(FRAME_PREFIX_CHARS));
+      remember(plan.order, line.slice(FRAME_PREFIX_CHARS));
       return plan;
     },
+    ordersOf: (userId) =>
+      (byUser.get(userId) ?? []).toReversed().map((o) => ({
+        ...{ id: o.id, created_at: o.created_at, total_cents: o.total_cents },
+        items: o.items.map((i) => ({
+          ...{ product_id: i.product_id, name: products.get(i.product_id)?.name ?? "" },
+          ...{ quantity: i.quantity, price_cents: i.price_cents },
+        })),
+      })),
     totals: (): OrderTotals => ({ orders: orders.size, units }),
     async close() {
       await appender?.drain();

@@ -42,12 +42,59 @@ export type PlaceResult =
   | { ok: true; order: Order }
   | { ok: false; status: 404 | 409; error: string };
 
+/** An item of a user's order as GET /users/:id/orders shows it: with its product's name. */
+export interface UserOrderItem {
+  product_id: string;
+  name: string;
+  quantity: number;
+  price_cents: number;
+}
+
+/** One of a user's orders, as GET /users/:id/orders shows it. */
+export interface UserOrder {
+  id: string;
+  created_at: string;
+  total_cents: number;
+  items: UserOrderItem[];
+}
+
+/** One row of the join of orders, their items and the products. */
+export interface UserOrderRow extends UserOrderItem {
+  id: string;
+  created_at: string;
+  total_cents: number;
+}
+
+/** Rows of the join, an order's rows together and in order, folded into orders. */
+export function foldUserOrders(rows: readonly UserOrderRow[]): UserOrder[] {
+  const orders: UserOrder[] = [];
+  for (const r of rows) {
+    let last = orders.at(-1);
+    if (last?.id !== r.id) {
+      last = { id: r.id, created_at: r.created_at, total_cents: r.total_cents, items: [] };
+      orders.push(last);
+    }
+    last.items.push({
+      product_id: r.product_id,
+      name: r.name,
+      quantity: r.quantity,
+      price_cents: r.price_cents,
+    });
+  }
+  return orders;
+}
+
 /** What a store that takes orders offers the routes. Reads answer with JSON text. */
 export interface OrderBook {
   product(id: string): string | undefined | Promise<string | undefined>;
   order(id: string): string | undefined | Promise<string | undefined>;
   /** Checks and writes the order and its stock changes, all or nothing. */
   place(request: OrderRequest): PlaceResult | Promise<PlaceResult>;
+  /**
+   * The user's orders, newest first, each item (in the order placed) with its product's
+   * name: the join. The route checks that the user exists first.
+   */
+  ordersOf(userId: string): UserOrder[] | Promise<UserOrder[]>;
   /** Orders held, and units across their items: the lab checks these against the stock. */
   totals(): OrderTotals | Promise<OrderTotals>;
 }

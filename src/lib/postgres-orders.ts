@@ -4,6 +4,7 @@
 // it or none, and the row locks keep any other server from selling the same units.
 import type pg from "pg";
 import {
+  foldUserOrders,
   noUser,
   type Order,
   type OrderBook,
@@ -11,6 +12,8 @@ import {
   type OrderTotals,
   type PlaceResult,
   planOrder,
+  type UserOrder,
+  type UserOrderRow,
 } from "./order.ts";
 
 /** Migration 2: products, orders and their items, in the same portable subset as users. */
@@ -82,6 +85,19 @@ export class PostgresOrderBook implements OrderBook {
       created_at: o.created_at,
     };
     return JSON.stringify(result);
+  }
+
+  /** The join: orders_by_user (migration 4) finds the user's orders; newest first. */
+  async ordersOf(userId: string): Promise<UserOrder[]> {
+    const { rows } = await this.pool.query<UserOrderRow>({
+      name: "orders-of-user",
+      text: `SELECT o.id, o.created_at, o.total_cents::int AS total_cents, i.product_id, p.name,
+               i.quantity::int AS quantity, i.price_cents::int AS price_cents
+             FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id
+             WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id DESC, i.line`,
+      values: [userId],
+    });
+    return foldUserOrders(rows);
   }
 
   async place(request: OrderRequest): Promise<PlaceResult> {

@@ -46,6 +46,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: "users by email",
     sql: "CREATE INDEX IF NOT EXISTS users_by_email ON users (email)",
   },
+  {
+    version: 4,
+    name: "orders by user",
+    sql: "CREATE INDEX IF NOT EXISTS orders_by_user ON orders (user_id)",
+  },
 ];
 
 /** SQLSTATEs of a race between two processes creating the same table at once. */

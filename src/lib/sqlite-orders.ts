@@ -4,12 +4,15 @@
 // the check and the take. The CHECK (stock >= 0) would refuse an oversell even so.
 import type { StatementSync } from "node:sqlite";
 import {
+  foldUserOrders,
   type Order,
   type OrderBook,
   type OrderRequest,
   type OrderTotals,
   type PlaceResult,
   planOrder,
+  type UserOrder,
+  type UserOrderRow,
 } from "./order.ts";
 import type { UsersDb } from "./sqlite.ts";
 
@@ -32,7 +35,8 @@ export const ORDERS_SCHEMA = `
     quantity INTEGER NOT NULL CHECK (quantity > 0),
     price_cents INTEGER NOT NULL,
     PRIMARY KEY (order_id, product_id)
-  )`;
+  );
+  CREATE INDEX IF NOT EXISTS orders_by_user ON orders (user_id)`;
 
 export class SqliteOrderBook implements OrderBook {
   private readonly users: UsersDb;
@@ -44,6 +48,7 @@ export class SqliteOrderBook implements OrderBook {
   private readonly findOrderStmt: StatementSync;
   private readonly findItemsStmt: StatementSync;
   private readonly totalsStmt: StatementSync;
+  private readonly ordersOfStmt: StatementSync;
 
   constructor(users: UsersDb) {
     this.users = users;
@@ -63,6 +68,13 @@ export class SqliteOrderBook implements OrderBook {
     );
     this.findItemsStmt = db.prepare(
       "SELECT product_id, quantity, price_cents FROM order_items WHERE order_id = ? ORDER BY rowid",
+    );
+    // The join: orders_by_user finds the user's orders, the primary keys their items and
+    // products. Newest first; an order's items in the order they were placed (rowid).
+    this.ordersOfStmt = db.prepare(
+      `SELECT o.id, o.created_at, o.total_cents, i.product_id, p.name, i.quantity, i.price_cents
+       FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id
+       WHERE o.user_id = ? ORDER BY o.created_at DESC, o.rowid DESC, i.rowid`,
     );
     this.totalsStmt = db.prepare(
       "SELECT (SELECT count(*) FROM orders) AS orders, (SELECT coalesce(sum(quantity), 0) FROM order_items) AS units",
@@ -86,6 +98,10 @@ export class SqliteOrderBook implements OrderBook {
       total_cents,
       created_at,
     });
+  }
+
+  ordersOf(userId: string): UserOrder[] {
+    return foldUserOrders(this.ordersOfStmt.all(userId) as unknown as UserOrderRow[]);
   }
 
   place(request: OrderRequest): PlaceResult | Promise<PlaceResult> {

@@ -63,7 +63,8 @@ for (const approach of APPROACHES) {
         });
         const product = await getText(`${server.url}/products/${products[0]}`);
         const got = await getText(`${server.url}/orders/${UNKNOWN}`);
-        for (const r of [order, product, got]) {
+        const joined = await getText(`${server.url}/users/${users[0]}/orders`);
+        for (const r of [order, product, got, joined]) {
           assert.equal(r.status, 501, r.text);
           const error = JSON.parse(r.text).error as string;
           assert.ok(error.startsWith(`APPROACH=${approach} does not take orders: `), error);
@@ -222,11 +223,55 @@ for (const approach of APPROACHES) {
       assert.equal(await stock(target), 0);
     });
 
+    it("lists a user's orders newest first, each item with its product's name (the join)", async () => {
+      const user = users[44] as string; // the race above ordered for users 0 to 39
+      const placed = [];
+      for (const items of [
+        [{ product_id: products[0], quantity: 1 }],
+        [
+          { product_id: products[1], quantity: 2 },
+          { product_id: products[0], quantity: 1 },
+        ],
+      ]) {
+        const r = await post(server.url, { user_id: user, items });
+        assert.equal(r.status, 201, r.text);
+        placed.push(JSON.parse(r.text));
+      }
+      const res = await getText(`${server.url}/users/${user}/orders`);
+      assert.equal(res.status, 200, res.text);
+      const body = JSON.parse(res.text);
+      assert.deepEqual(body.user, JSON.parse((await getText(`${server.url}/users/${user}`)).text));
+      const names = new Map<string, string>();
+      for (const id of products)
+        names.set(id, JSON.parse((await getText(`${server.url}/products/${id}`)).text).name);
+      const expected = placed.reverse().map((o) => ({
+        id: o.id,
+        created_at: o.created_at,
+        total_cents: o.total_cents,
+        items: o.items.map((i: { product_id: string; quantity: number; price_cents: number }) => ({
+          product_id: i.product_id,
+          name: names.get(i.product_id),
+          quantity: i.quantity,
+          price_cents: i.price_cents,
+        })),
+      }));
+      assert.deepEqual(body.orders, expected);
+      const none = JSON.parse((await getText(`${server.url}/users/${users[47]}/orders`)).text);
+      assert.deepEqual(none.orders, [], "a user with no orders has an empty list");
+      for (const id of [UNKNOWN, "nope"]) {
+        const missing = await getText(`${server.url}/users/${id}/orders`);
+        assert.equal(missing.status, 404, missing.text);
+        assert.match(JSON.parse(missing.text).error, /no user with id/);
+      }
+    });
+
     it("keeps orders and stock across a restart, and stock plus units ordered equals what was seeded", async () => {
       const beforeStock = await Promise.all(products.map(stock));
       const beforeHealth = await health();
+      const joined = (await getText(`${server.url}/users/${users[44]}/orders`)).text;
       assert.equal(await server.stop(), 0, server.stderr());
       server = await startServer({ approach, dataDir });
+      assert.equal((await getText(`${server.url}/users/${users[44]}/orders`)).text, joined);
       assert.deepEqual(await Promise.all(products.map(stock)), beforeStock);
       const after = await health();
       assert.deepEqual(
