@@ -8,7 +8,7 @@ const command = defineCommand({
   meta: {
     name: "npm run seed --",
     description:
-      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db (with the products), products.jsonl, and ids.txt for the wrk scripts. Existing data files there are replaced.",
+      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db (with the products and orders), products.jsonl, orders.jsonl, and ids.txt for the wrk scripts. Existing data files there are replaced.",
   },
   args: {
     count: { type: "string", description: "how many users", default: "1000", valueHint: "N" },
@@ -16,6 +16,12 @@ const command = defineCommand({
       type: "string",
       description: `how many products, each with ${PRODUCT_STOCK} in stock`,
       default: String(DEFAULT_PRODUCTS),
+      valueHint: "N",
+    },
+    orders: {
+      type: "string",
+      description: "how many orders over the seeded users and products (each takes stock)",
+      default: "0",
       valueHint: "N",
     },
     seed: {
@@ -34,6 +40,7 @@ const command = defineCommand({
       dataDir: resolve(args["data-dir"] ?? process.env.DATA_DIR ?? "data"),
       count: wholeArg(args.count, 1000, "--count", 0),
       products: wholeArg(args.products, DEFAULT_PRODUCTS, "--products", 0),
+      orders: wholeArg(args.orders, 0, "--orders", 0),
       seed: wholeArg(args.seed, DEFAULT_SEED, "--seed", 0),
       progress: true,
     });

@@ -2,7 +2,10 @@
 // in id order so that two orders never wait on each other in a circle), checks the user and
 // the stock, takes the stock and writes the order with its items. PostgreSQL commits all of
 // it or none, and the row locks keep any other server from selling the same units.
+import { existsSync } from "node:fs";
 import type pg from "pg";
+import { loadRecords } from "./jsonl.ts";
+import { unframeOrder } from "./memory-orders.ts";
 import {
   foldUserOrders,
   noUser,
@@ -156,5 +159,63 @@ export class PostgresOrderBook implements OrderBook {
       "SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT coalesce(sum(quantity), 0) FROM order_items)::int AS units",
     );
     return { orders: rows[0].orders, units: rows[0].units };
+  }
+}
+
+/**
+ * Loads the orders `npm run seed` wrote (orders.jsonl, framed as the map stores keep them)
+ * into empty orders tables, and takes their units from the stock the products were loaded
+ * with: PostgreSQL keeps the stock as it is now. One transaction, with the orders table
+ * locked, so two processes starting at once load them once.
+ */
+export async function importSeededOrders(
+  pool: pg.Pool,
+  path: string,
+  log: (message: string) => void,
+): Promise<void> {
+  if (!existsSync(path)) return;
+  const orders: Order[] = [];
+  loadRecords(path, unframeOrder, (o) => orders.push(o), log);
+  if (orders.length === 0) return;
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("LOCK TABLE orders IN EXCLUSIVE MODE");
+    if ((await client.query("SELECT 1 FROM orders LIMIT 1")).rowCount) {
+      await client.query("ROLLBACK");
+      return;
+    }
+    const items = orders.flatMap((o) =>
+      o.items.map((item, line) => ({ ...item, line, order_id: o.id })),
+    );
+    await client.query(
+      "INSERT INTO orders (id, user_id, total_cents, created_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])",
+      [
+        orders.map((o) => o.id),
+        orders.map((o) => o.user_id),
+        orders.map((o) => o.total_cents),
+        orders.map((o) => o.created_at),
+      ],
+    );
+    await client.query(
+      "INSERT INTO order_items (order_id, product_id, line, quantity, price_cents) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[])",
+      [
+        items.map((i) => i.order_id),
+        items.map((i) => i.product_id),
+        items.map((i) => i.line),
+        items.map((i) => i.quantity),
+        items.map((i) => i.price_cents),
+      ],
+    );
+    await client.query(
+      "UPDATE products p SET stock = p.stock - t.units FROM (SELECT product_id, sum(quantity) AS units FROM order_items GROUP BY product_id) t WHERE p.id = t.product_id",
+    );
+    await client.query("COMMIT");
+    log(`postgres: loaded ${orders.length.toLocaleString("en")} seeded orders from ${path}`);
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
   }
 }

@@ -7,8 +7,9 @@ import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { loadJsonl } from "./jsonl.ts";
+import { ORDERS_FILE } from "./memory-orders.ts";
 import { isProduct, PRODUCTS_FILE, type Product } from "./order.ts";
-import { ORDERS_MIGRATION } from "./postgres-orders.ts";
+import { importSeededOrders, ORDERS_MIGRATION } from "./postgres-orders.ts";
 import { isUser, type User } from "./user.ts";
 import { USERS_FILE } from "./user-log.ts";
 
@@ -138,7 +139,7 @@ const SEED_TABLES = [
 ];
 
 /**
- * Loads what `npm run seed` wrote in `dataDir` (users.jsonl, products.jsonl) into tables
+ * Loads what `npm run seed` wrote in `dataDir` (users.jsonl, products.jsonl, orders.jsonl) into tables
  * that are still empty, so that seeding prepares PostgreSQL as it prepares every other
  * store. ON CONFLICT makes two processes loading at once harmless. The records are read
  * into memory first (about 400 MB at a million users).
@@ -149,6 +150,7 @@ export async function importSeed(
   log: (message: string) => void,
 ): Promise<void> {
   for (const spec of SEED_TABLES) await importTable(pool, dataDir, spec as SeedTable<unknown>, log);
+  await importSeededOrders(pool, join(dataDir, ORDERS_FILE), log);
 }
 
 async function importTable<T>(

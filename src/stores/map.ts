@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { EmailIndex } from "../lib/email-lookup.ts";
 import type { GroupCommitLimits } from "../lib/group-commit.ts";
-import { openMemoryOrderBook } from "../lib/memory-orders.ts";
+import { ORDERS_FILE, openMemoryOrderBook } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
@@ -67,7 +67,7 @@ export const processes = {
   why: "each process would keep its own in-memory copy, so a user created through one process would be missing from the others",
 };
 
-export const files = [USERS_FILE, PRODUCTS_FILE];
+export const files = [USERS_FILE, PRODUCTS_FILE, ORDERS_FILE];
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

@@ -1,3 +1,4 @@
+import { ORDERS_FILE } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import {
   describeUrl,
@@ -15,8 +16,8 @@ export const processes = {
   why: "every process is a client of the same PostgreSQL server, which orders all writes",
 };
 
-/** A seeded users.jsonl and products.jsonl are loaded into empty tables at start. */
-export const files = [USERS_FILE, PRODUCTS_FILE];
+/** A seeded users.jsonl, products.jsonl and orders.jsonl are loaded into empty tables at start. */
+export const files = [USERS_FILE, PRODUCTS_FILE, ORDERS_FILE];
 
 export const service: StoreModule["service"] = async ({ dataDir, env, log }) => {
   if (env.DATABASE_URL !== undefined && !URL.canParse(env.DATABASE_URL)) {

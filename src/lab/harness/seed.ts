@@ -5,7 +5,8 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/durable-fs.ts";
-import { PRODUCTS_FILE, type Product } from "../../lib/order.ts";
+import { frameOrder, ORDERS_FILE } from "../../lib/memory-orders.ts";
+import { type Order, PRODUCTS_FILE, type Product } from "../../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, TAIL_FILE, writeSortedFiles } from "../../lib/sorted-file.ts";
 import { DB_FILE, USERS_SCHEMA } from "../../lib/sqlite.ts";
 import { ORDERS_SCHEMA } from "../../lib/sqlite-orders.ts";
@@ -13,6 +14,7 @@ import type { User } from "../../lib/user.ts";
 import { toLine, USERS_FILE } from "../../lib/user-log.ts";
 import { createRandom, randomUuid } from "./prng.ts";
 import { Progress } from "./progress.ts";
+import { generateOrders, stockAfter } from "./seed-orders.ts";
 
 export const IDS_FILE = "ids.txt";
 export const DEFAULT_SEED = 42;
@@ -133,7 +135,12 @@ function writeLines<T>(path: string, users: T[], toText: (u: T) => string): void
 }
 
 /** Builds users.db beside its final name, then swaps it in with its old WAL removed. */
-function writeDatabase(dataDir: string, sorted: User[], products: Product[]): void {
+function writeDatabase(
+  dataDir: string,
+  sorted: User[],
+  products: Product[],
+  orders: readonly Order[],
+): void {
   const path = join(dataDir, DB_FILE);
   const temp = `${path}.tmp-${process.pid}`;
   rmSync(temp, { force: true });
@@ -149,7 +156,18 @@ function writeDatabase(dataDir: string, sorted: User[], products: Product[]): vo
   const product = db.prepare(
     "INSERT INTO products (id, name, price_cents, stock) VALUES (?, ?, ?, ?)",
   );
-  for (const p of products) product.run(p.id, p.name, p.price_cents, p.stock);
+  // SQLite keeps the stock as it is now: what the seeded orders took is taken already.
+  for (const p of stockAfter(products, orders)) product.run(p.id, p.name, p.price_cents, p.stock);
+  const order = db.prepare(
+    "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES (?, ?, ?, ?)",
+  );
+  const item = db.prepare(
+    "INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES (?, ?, ?, ?)",
+  );
+  for (const o of orders) {
+    order.run(o.id, o.user_id, o.total_cents, o.created_at);
+    for (const i of o.items) item.run(o.id, i.product_id, i.quantity, i.price_cents);
+  }
   db.exec("COMMIT");
   db.exec("PRAGMA journal_mode = WAL"); // persistent: the stores open it in WAL mode
   db.close();
@@ -163,6 +181,8 @@ export interface SeedOptions {
   count: number;
   /** Products, each with PRODUCT_STOCK units (default DEFAULT_PRODUCTS). */
   products?: number;
+  /** Orders over the seeded users and products (default 0). */
+  orders?: number;
   seed?: number;
   /** Show progress on stderr. */
   progress?: boolean;
@@ -173,6 +193,7 @@ export function seed({
   dataDir,
   count,
   products: productCount = DEFAULT_PRODUCTS,
+  orders: orderCount = 0,
   seed = DEFAULT_SEED,
   progress = false,
 }: SeedOptions): void {
@@ -195,8 +216,12 @@ export function seed({
   // The binary store's unsorted tail belonged to the old dataset.
   if (existsSync(join(dataDir, TAIL_FILE))) rmSync(join(dataDir, TAIL_FILE));
   const products = generateProducts(productCount, seed);
+  // products.jsonl keeps the stock before any order; the map stores replay orders.jsonl
+  // over it. Written even when empty: orders left from an older dataset must not survive.
   writeLines(join(dataDir, PRODUCTS_FILE), products, (p) => `${JSON.stringify(p)}\n`);
+  const orders = generateOrders(orderCount, users, products, seed);
+  writeLines(join(dataDir, ORDERS_FILE), orders, (o) => `${frameOrder(o)}\n`);
   step(4);
-  writeDatabase(dataDir, sorted, products);
+  writeDatabase(dataDir, sorted, products, orders);
   bar?.finish(`in ${dataDir}`);
 }
