@@ -55,6 +55,25 @@ for (const approach of APPROACHES) {
     });
     after(() => server?.stop());
 
+    if (approach === "null") {
+      it("answers every order route with fixed data and stores nothing (the ceiling)", async () => {
+        const placed = await post(server.url, {
+          user_id: users[0],
+          items: [{ product_id: products[0], quantity: 1 }],
+        });
+        assert.equal(placed.status, 201, placed.text);
+        assert.equal(
+          (await getText(`${server.url}/orders/${JSON.parse(placed.text).id}`)).status,
+          404,
+        );
+        assert.equal((await getText(`${server.url}/products/${products[0]}`)).status, 200);
+        const joined = JSON.parse((await getText(`${server.url}/users/${users[0]}/orders`)).text);
+        assert.equal(joined.orders.length, 1);
+        assert.deepEqual(await health(), { ...(await health()), orders: 0, units_ordered: 0 });
+      });
+      return;
+    }
+
     if (!TAKES_ORDERS.has(approach)) {
       it("answers 501 on every order route, saying why and what to use", async () => {
         const order = await post(server.url, {

@@ -1,18 +1,19 @@
 // The benchmark: every approach × workload × dataset size, each cell in a fresh server on a
 // fresh copy of a seeded dataset, with a warm-up and a measured phase, repeated (YCSB's
 // workload × binding × measurement). It returns results.json's data; reports are elsewhere.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Approach } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
-import { health } from "../harness/client.ts";
+import { get, health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "../harness/machine.ts";
 import { cpuCores, sampleProcess } from "../harness/proc.ts";
-import { startServer } from "../harness/server-process.ts";
+import { ORDERED_IDS_FILE } from "../harness/seed.ts";
+import { type ServerProcess, startServer } from "../harness/server-process.ts";
 import { insertUsers } from "../load/autocannon.ts";
 import { describeLoad, type LoadSpec, runLoad } from "../load/load.ts";
-import type { Results, Sample } from "../results/bench.ts";
+import type { Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
 import { cellKey, summarise } from "../results/summary.ts";
@@ -98,18 +99,69 @@ function loadBase(o: BenchOptions): LoadBase {
   };
 }
 
+/** What one cell gave: its sample, or why the store cannot run its workload; and its facts. */
+interface CellOutcome {
+  sample?: Sample;
+  skipped?: string;
+  claim: string;
+  emailLookup?: string;
+}
+
+/** Why the server cannot run this workload (it answers 501, as for orders), or undefined. */
+async function unsupported(url: string, workload: Workload, dataset: string) {
+  if (workload !== "user-orders") return undefined;
+  const [id] = readFileSync(join(dataset, ORDERED_IDS_FILE), "utf8").split("\n", 1);
+  const answer = await get(url, `/users/${id}/orders`);
+  return answer.status === 501 ? (JSON.parse(answer.text) as { error: string }).error : undefined;
+}
+
+/** The warm-up, then the measured phase, with the server's CPU, memory and writes around it. */
+async function measureLoad(
+  server: ServerProcess,
+  cell: Cell,
+  spec: LoadSpec,
+  o: BenchOptions,
+): Promise<Sample> {
+  if (o.inserts > 0) await insertUsers(server.url, o.inserts, spec.signal);
+  if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
+  const before = sampleProcess(server.pid);
+  const result = await runLoad(spec);
+  const after = sampleProcess(server.pid);
+  const stats = await health(server.url);
+  const { p50, p90, p99, p999 } = result.latency_ms;
+  return {
+    ...cell,
+    ...{ rps: result.rps, requests: result.requests, duration_s: result.duration_s },
+    latency_ms: { p50, p90, p99, p999 },
+    ...{ non2xx: result.non2xx, errors: result.errors },
+    peak_rss_bytes: after?.peak_rss_bytes ?? 0,
+    cpu_cores: before && after ? cpuCores(before, after) : 0,
+    write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
+    ...{ startup_ms: server.startup_ms, inserted: o.inserts },
+    ...(stats.avg_batch !== undefined
+      ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
+      : {}),
+  };
+}
+
 /** One cell: a fresh server on a fresh copy, warm-up, then the measured phase. */
 async function measureCell(
   cell: Cell,
   dataset: string,
   o: BenchOptions,
   signal: AbortSignal,
-): Promise<{ sample: Sample; claim: string }> {
+): Promise<CellOutcome> {
   const where = { approach: cell.approach, dataset, dir: join(o.workDir, "cell"), log: o.log };
   return withCell(where, async ({ dir, env }) => {
     const server = await startServer({ approach: cell.approach, dataDir: dir, env });
     try {
-      const claim = (await health(server.url)).durability.survives;
+      const h = await health(server.url);
+      const facts = {
+        claim: h.durability.survives,
+        emailLookup: h.email_lookup as string | undefined,
+      };
+      const skipped = await unsupported(server.url, cell.workload, dataset);
+      if (skipped) return { skipped, ...facts };
       const spec: LoadSpec = {
         ...loadBase(o),
         url: server.url,
@@ -117,31 +169,7 @@ async function measureCell(
         dataset,
         signal,
       };
-      if (o.inserts > 0) await insertUsers(server.url, o.inserts, signal);
-      if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
-      const before = sampleProcess(server.pid);
-      const result = await runLoad(spec);
-      const after = sampleProcess(server.pid);
-      const stats = await health(server.url);
-      const sample: Sample = {
-        ...cell,
-        ...{ rps: result.rps, requests: result.requests, duration_s: result.duration_s },
-        latency_ms: {
-          p50: result.latency_ms.p50,
-          p90: result.latency_ms.p90,
-          p99: result.latency_ms.p99,
-          p999: result.latency_ms.p999,
-        },
-        ...{ non2xx: result.non2xx, errors: result.errors },
-        peak_rss_bytes: after?.peak_rss_bytes ?? 0,
-        cpu_cores: before && after ? cpuCores(before, after) : 0,
-        write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
-        ...{ startup_ms: server.startup_ms, inserted: o.inserts },
-        ...(stats.avg_batch !== undefined
-          ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
-          : {}),
-      };
-      return { sample, claim };
+      return { sample: await measureLoad(server, cell, spec, o), ...facts };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${server.stderr()}`);
     } finally {
@@ -152,9 +180,23 @@ async function measureCell(
 
 interface Progress {
   samples: Sample[];
+  skipped: Map<string, SkippedCell>;
   claims: Map<string, string>;
+  emailLookups: Map<string, string>;
   done: number;
   error?: string;
+}
+
+/** Takes what a cell gave into the run's progress. */
+function record(p: Progress, cell: Cell, outcome: CellOutcome): void {
+  if (outcome.sample) p.samples.push(outcome.sample);
+  if (outcome.skipped) {
+    const { approach, workload, records } = cell;
+    p.skipped.set(cellKey(cell), { approach, workload, records, reason: outcome.skipped });
+  }
+  p.claims.set(cell.approach, outcome.claim);
+  if (outcome.emailLookup) p.emailLookups.set(cell.approach, outcome.emailLookup);
+  p.done++;
 }
 
 /** Every cell in turn, until finished, failed or interrupted. */
@@ -164,7 +206,9 @@ async function measureCells(
   o: BenchOptions,
   signal: AbortSignal,
 ): Promise<Progress> {
-  const p: Progress = { samples: [], claims: new Map(), done: 0 };
+  const p: Progress = {
+    ...{ samples: [], skipped: new Map(), claims: new Map(), emailLookups: new Map(), done: 0 },
+  };
   const tookS = new Map<string, number[]>();
   for (const [i, cell] of cells.entries()) {
     if (signal.aborted) break;
@@ -176,15 +220,7 @@ async function measureCells(
     );
     const started = performance.now();
     try {
-      const { sample, claim } = await measureCell(
-        cell,
-        datasets.get(cell.records) as string,
-        o,
-        signal,
-      );
-      p.samples.push(sample);
-      p.claims.set(cell.approach, claim);
-      p.done++;
+      record(p, cell, await measureCell(cell, datasets.get(cell.records) as string, o, signal));
       const key = cellKey(cell);
       tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - started) / 1000]);
     } catch (err) {
@@ -243,5 +279,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     assumptions: o.assumptions,
     runs: summarise(p.samples, o.tool, p.claims, fsyncCeiling),
     samples: p.samples,
+    ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
+    email_lookup: Object.fromEntries(p.emailLookups),
   };
 }

@@ -5,11 +5,18 @@ import { join } from "node:path";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { IDS_FILE, seed } from "./seed.ts";
 
+/**
+ * Orders seeded in every lab dataset, for the join (user-orders) workload: one for each
+ * user up to this many, which the default 100 products' stock holds with room to spare.
+ */
+export const MAX_DATASET_ORDERS = 20_000;
+
 /** Written last: a dataset directory without it was interrupted and is seeded again. */
 const COMPLETE_MARKER = ".complete";
 
 export function datasetDir(workDir: string, records: number, seedValue: number): string {
-  // v3: users.db also holds the index on email. A dataset cached before it is seeded again.
+  // v3: users.db also holds the index on email, and datasets hold orders and emails.txt.
+  // A dataset cached before them is seeded again.
   return join(workDir, "datasets", `${records}-seed${seedValue}-v3`);
 }
 
@@ -28,7 +35,8 @@ export function ensureDataset(
   if (existsSync(join(dir, COMPLETE_MARKER))) return { dir, seeded: false };
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  seed({ dataDir: building, count: records, seed: seedValue, progress: true });
+  const orders = Math.min(records, MAX_DATASET_ORDERS);
+  seed({ dataDir: building, count: records, orders, seed: seedValue, progress: true });
   writeFileSync(join(building, COMPLETE_MARKER), "");
   rmSync(dir, { recursive: true, force: true });
   renameSync(building, dir);

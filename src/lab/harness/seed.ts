@@ -17,6 +17,9 @@ import { Progress } from "./progress.ts";
 import { generateOrders, stockAfter } from "./seed-orders.ts";
 
 export const IDS_FILE = "ids.txt";
+/** For the load generators: every seeded user's email, and the users that have orders. */
+export const EMAILS_FILE = "emails.txt";
+export const ORDERED_IDS_FILE = "ordered-ids.txt";
 export const DEFAULT_SEED = 42;
 
 const FIRST_NAMES = [
@@ -210,6 +213,7 @@ export function seed({
   writeLines(join(dataDir, USERS_FILE), users, toLine);
   step(2);
   writeLines(join(dataDir, IDS_FILE), users, (u) => `${u.id}\n`);
+  writeLines(join(dataDir, EMAILS_FILE), users, (u) => `${u.email}\n`);
   step(3);
   const sorted = users.slice().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   writeSortedFiles(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE), sorted);
@@ -221,6 +225,8 @@ export function seed({
   writeLines(join(dataDir, PRODUCTS_FILE), products, (p) => `${JSON.stringify(p)}\n`);
   const orders = generateOrders(orderCount, users, products, seed);
   writeLines(join(dataDir, ORDERS_FILE), orders, (o) => `${frameOrder(o)}\n`);
+  const ordered = users.slice(0, Math.min(users.length, orders.length));
+  writeLines(join(dataDir, ORDERED_IDS_FILE), ordered, (u) => `${u.id}\n`);
   step(4);
   writeDatabase(dataDir, sorted, products, orders);
   bar?.finish(`in ${dataDir}`);

@@ -1,8 +1,9 @@
 // autocannon, in this process: the load generator when wrk is not installed or a fixed
 // arrival rate is wanted, and the bulk inserter behind bench's --inserts.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import autocannon from "autocannon";
-import { idsFile } from "../harness/datasets.ts";
+import { EMAILS_FILE, IDS_FILE, ORDERED_IDS_FILE } from "../harness/seed.ts";
 import type { LoadResult } from "../results/load.ts";
 import type { LoadSpec } from "./spec.ts";
 
@@ -74,28 +75,38 @@ export async function insertUsers(url: string, count: number, signal: AbortSigna
   }
 }
 
-const idsCache = new Map<string, string[]>();
+const linesCache = new Map<string, string[]>();
 
-function readIds(dataset: string): string[] {
-  let ids = idsCache.get(dataset);
-  if (!ids) {
-    ids = readFileSync(idsFile(dataset), "utf8").split("\n").filter(Boolean);
-    idsCache.set(dataset, ids);
+/** The lines of a seeded dataset's file (ids.txt, emails.txt, ordered-ids.txt), read once. */
+function readLines(dataset: string, file: string): string[] {
+  const path = join(dataset, file);
+  let lines = linesCache.get(path);
+  if (!lines) {
+    lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+    if (lines.length === 0) throw new Error(`${path} holds nothing to look up; seed it again`);
+    linesCache.set(path, lines);
   }
-  return ids;
+  return lines;
+}
+
+const pick = (xs: readonly string[]) => xs[Math.floor(Math.random() * xs.length)] as string;
+
+/** A GET of `path(random line of file)`. */
+function getter(dataset: string, file: string, path: (key: string) => string) {
+  const keys = readLines(dataset, file);
+  return (req: autocannon.Request) => {
+    req.method = "GET";
+    req.path = path(pick(keys));
+    req.body = undefined;
+    return req;
+  };
 }
 
 /** The request builder for a workload: random seeded ids to read, unique users to write. */
 function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocannon.Request {
-  const ids = readIds(spec.dataset);
   const run = Date.now();
   let sent = 0;
-  const read = (req: autocannon.Request) => {
-    req.method = "GET";
-    req.path = `/users/${ids[Math.floor(Math.random() * ids.length)]}`;
-    req.body = undefined;
-    return req;
-  };
+  const read = getter(spec.dataset, IDS_FILE, (id) => `/users/${id}`);
   const write = (req: autocannon.Request) => {
     const tag = `${run}-${++sent}`;
     req.method = "POST";
@@ -106,6 +117,10 @@ function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocan
   };
   if (spec.workload === "read") return read;
   if (spec.workload === "write") return write;
+  if (spec.workload === "by-email")
+    return getter(spec.dataset, EMAILS_FILE, (e) => `/users?email=${encodeURIComponent(e)}`);
+  if (spec.workload === "user-orders")
+    return getter(spec.dataset, ORDERED_IDS_FILE, (id) => `/users/${id}/orders`);
   return (req) => (Math.random() < spec.writeShare ? write(req) : read(req));
 }
 

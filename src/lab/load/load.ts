@@ -14,6 +14,8 @@ const WRK_SCRIPTS: Record<Workload, string> = {
   read: "random_ids.lua",
   write: "post_users.lua",
   mixed: "src/lab/load/mixed.lua",
+  "by-email": "src/lab/load/lookups.lua",
+  "user-orders": "src/lab/load/lookups.lua",
 };
 
 export function chooseTool(requested: string | undefined, rate: number | undefined): Tool {
@@ -47,7 +49,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         durationS: spec.durationS,
         timeoutS: spec.timeoutS,
         dataDir: spec.dataset,
-        env: { NEEDADB_WRITE_SHARE: String(spec.writeShare) },
+        env: { NEEDADB_WRITE_SHARE: String(spec.writeShare), NEEDADB_LOOKUP: spec.workload },
         signal: spec.signal,
       })
     : runAutocannon(spec);

@@ -88,6 +88,35 @@ function writesSection(a: Analysis, r: Results, c: ReturnType<typeof benchCharts
   ]);
 }
 
+function lookupsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section | undefined {
+  if (!a.lookups.length) return undefined;
+  const sizes = a.sizes.map((s) => `${int(s)} records`);
+  return section("Lookups by another field, and the join", [
+    ...charts(c.lookups ? [c.lookups] : []),
+    text(
+      "`by-email`: GET /users?email= for random seeded emails. `user-orders`: GET /users/:id/orders for random seeded users with orders (each with its items and their products' names). Requests per second; how each store finds an email is its own, from its /health.",
+    ),
+    table(
+      [
+        "approach",
+        "finds an email by",
+        ...sizes.map((s) => `by-email, ${s}`),
+        "by-email × null",
+        ...sizes.map((s) => `user-orders, ${s}`),
+        "user-orders × null",
+      ],
+      a.lookups.map((l) => [
+        code(l.approach),
+        l.method,
+        ...l.by_email_rps.map(int),
+        times(l.by_email_to_null),
+        ...(l.no_join ? a.sizes.map(() => "501") : l.user_orders_rps.map(int)),
+        l.no_join ? "no orders" : times(l.user_orders_to_null),
+      ]),
+    ),
+  ]);
+}
+
 /** The other labs' sections, for those whose results this run carries. */
 function labSections(r: Results): Section[] {
   return [
@@ -166,6 +195,7 @@ export function benchReport(results: Results, a: Analysis): Report {
     sections: [
       readsSection(a, c),
       writesSection(a, results, c),
+      ...[lookupsSection(a, c)].flatMap((x) => (x ? [x] : [])),
       ...labSections(results),
       ...readingSections(a),
       everyCell(results.runs),

@@ -96,6 +96,19 @@ export interface WritePathRow {
   course_durability: string;
 }
 
+/** A store's lookups by email and its join, at each size; `skipped` when it has no orders. */
+export interface LookupRow {
+  approach: string;
+  /** How it finds users by email, from its /health. */
+  method: string;
+  by_email_rps: (number | null)[];
+  by_email_to_null: number | null;
+  user_orders_rps: (number | null)[];
+  user_orders_to_null: number | null;
+  /** Why it answers the join with 501, when it does. */
+  no_join?: string;
+}
+
 export interface DauRow {
   approach: string;
   durability: string;
@@ -108,6 +121,7 @@ export interface Analysis {
   largest: number;
   reads: ReadRow[];
   writePaths: WritePathRow[];
+  lookups: LookupRow[];
   dau: DauRow[];
   assumptions: DauAssumptions;
   targetDau: number;
@@ -195,6 +209,7 @@ export function analyse(results: Results, targetDau: number): Analysis {
     }))
     .filter((p) => p.run || COURSE_WRITE_PATHS.some((c) => c.approach === p.approach));
 
+  const lookups = lookupRows(results, approaches, sizes, largest);
   const a = results.assumptions;
   const dau: DauRow[] = approaches
     .filter((x) => x !== "null")
@@ -220,6 +235,7 @@ export function analyse(results: Results, targetDau: number): Analysis {
     largest,
     reads,
     writePaths,
+    lookups,
     dau,
     assumptions: a,
     targetDau,
@@ -227,6 +243,34 @@ export function analyse(results: Results, targetDau: number): Analysis {
     criteria,
     recommendation,
   };
+}
+
+function lookupRows(
+  results: Results,
+  approaches: readonly string[],
+  sizes: readonly number[],
+  largest: number,
+): LookupRow[] {
+  const rps = (approach: string, workload: string) =>
+    sizes.map((s) => find(results.runs, approach, workload, s)?.rps ?? null);
+  const ratio = (approach: string, workload: string) =>
+    find(results.runs, approach, workload, largest)?.ratio_to_null ?? null;
+  return approaches.flatMap((approach) => {
+    const noJoin = results.skipped?.find(
+      (c) => c.approach === approach && c.workload === "user-orders",
+    )?.reason;
+    const row: LookupRow = {
+      approach,
+      method: results.email_lookup?.[approach] ?? "",
+      by_email_rps: rps(approach, "by-email"),
+      by_email_to_null: ratio(approach, "by-email"),
+      user_orders_rps: rps(approach, "user-orders"),
+      user_orders_to_null: ratio(approach, "user-orders"),
+      ...(noJoin ? { no_join: noJoin } : {}),
+    };
+    const measured = [...row.by_email_rps, ...row.user_orders_rps].some((x) => x !== null);
+    return measured || noJoin ? [row] : [];
+  });
 }
 
 /** "process crash: lost 0 of 1,234; power cut: lost 56 of 789", or "not measured". */
@@ -240,6 +284,44 @@ function measuredDurability(results: Results, approach: string): string {
         `${name[r.fault]}: lost ${fmt(r.lost_acked)} of ${fmt(r.acked)}${r.corrupt ? `, ${r.corrupt} corrupt` : ""}`,
     )
     .join("; ");
+}
+
+/** What the by-email cells measured: how a scan compares with an index. */
+function emailFinding(results: Results, largest: number): string {
+  const cells = results.runs.filter((r) => r.workload === "by-email" && r.records === largest);
+  if (!cells.length) {
+    return "Not measured in this run: run the bench with the `by-email` workload. Each new lookup field in a flat file means another index you build and keep in step yourself; SQLite gives you CREATE INDEX.";
+  }
+  const how = (a: string) => results.email_lookup?.[a] ?? "";
+  const scans = cells.filter((r) => /scan/.test(how(r.approach)));
+  const indexed = cells.filter((r) => r.approach !== "null" && !/scan/.test(how(r.approach)));
+  const list = (rs: readonly Run[]) =>
+    rs.map((r) => `\`${r.approach}\` ${fmt(r.rps)}/s`).join(", ") || "none";
+  return (
+    `GET /users?email= at ${fmt(largest)} records: stores that scan answered ${list(scans)}; ` +
+    `stores with a second index (kept in step by hand, or CREATE INDEX) answered ${list(indexed)}. ` +
+    "A flat file needs that second index built and kept through every write, as the map stores and `lsm` do; SQLite and PostgreSQL have it from one CREATE INDEX."
+  );
+}
+
+/** What the user-orders cells measured: which stores answer the join, and how fast. */
+function joinFinding(results: Results, largest: number): string {
+  const cells = results.runs.filter(
+    (r) => r.workload === "user-orders" && r.records === largest && r.approach !== "null",
+  );
+  const without = [
+    ...new Set(
+      (results.skipped ?? []).filter((c) => c.workload === "user-orders").map((c) => c.approach),
+    ),
+  ];
+  if (!cells.length && !without.length) {
+    return "Not measured in this run: run the bench with the `user-orders` workload (GET /users/:id/orders, a user with their orders and each product's name).";
+  }
+  return (
+    `GET /users/:id/orders at ${fmt(largest)} records: ${cells.map((r) => `\`${r.approach}\` ${fmt(r.rps)}/s (${r.ratio_to_null?.toFixed(2) ?? "-"}× null)`).join(", ") || "no store answered"}. ` +
+    "SQLite and PostgreSQL answer with one JOIN through an index on the orders' user; the map stores keep a per-user list in step by hand. " +
+    (without.length ? `No join at all (501): ${without.map((a) => `\`${a}\``).join(", ")}.` : "")
+  );
 }
 
 /** What `npm run orders-check` measured about orders, which change several records at once. */
@@ -327,16 +409,8 @@ function databaseCriteria(results: Results, largest: number): { name: string; fi
   }
   return [
     { name: "Your data does not fit in RAM", finding: ramFinding },
-    {
-      name: "You query by fields other than the id",
-      finding:
-        "Not measured here: this API only looks users up by id. Each new lookup field in a flat file means another index you build and keep in step yourself; SQLite gives you CREATE INDEX.",
-    },
-    {
-      name: "You need joins",
-      finding:
-        "Not measured yet: the API stores users, products and orders, but no route reads across them. `npm run orders-check` measures the writes that span several records (below).",
-    },
+    { name: "You query by fields other than the id", finding: emailFinding(results, largest) },
+    { name: "You need joins", finding: joinFinding(results, largest) },
     { name: "Several processes or servers write", finding: severalWritersFinding(results) },
     { name: "You need atomic writes across several records", finding: atomicFinding(results) },
   ];

@@ -34,6 +34,14 @@ export interface Sample {
   max_batch?: number;
 }
 
+/** A cell the store could not run: it answers the workload's route with 501. */
+export interface SkippedCell {
+  approach: string;
+  workload: Workload;
+  records: number;
+  reason: string;
+}
+
 /** A cell's repeats, summarised by their medians. */
 export interface Run {
   approach: string;
@@ -103,6 +111,10 @@ export interface Results {
   assumptions: DauAssumptions;
   runs: Run[];
   samples: Sample[];
+  /** Cells whose store answers the workload's route with 501, such as user-orders without orders. */
+  skipped?: SkippedCell[];
+  /** How each store looks users up by email, from its /health. */
+  email_lookup?: Record<string, string>;
   /** The durability lab's results this report shows beside the claims, if any. */
   durability?: { file: string; runs: DurabilityRun[] };
   /** `npm run contention`'s newest results, shown in the report, if any. */

@@ -1,7 +1,7 @@
 // What a load generator measured, and the names of the workloads: the vocabulary every
 // results file shares.
 
-export const WORKLOADS = ["read", "write", "mixed"] as const;
+export const WORKLOADS = ["read", "write", "mixed", "by-email", "user-orders"] as const;
 export type Workload = (typeof WORKLOADS)[number];
 export type Tool = "wrk" | "autocannon";
 

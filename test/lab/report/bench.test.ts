@@ -31,7 +31,7 @@ function sample(
 }
 
 const samples = ["null", "map", "sqlite", "sqlite-batched"].flatMap((a, i) =>
-  (["read", "write", "mixed"] as const).flatMap((w) =>
+  (["read", "write", "mixed", "by-email", "user-orders"] as const).flatMap((w) =>
     [1_000, 100_000].map((n) => sample(a, w, n, 40_000 / (i + 1) - n / 100)),
   ),
 );
@@ -53,7 +53,13 @@ const results: Results = {
   load: {
     ...{ tool: "wrk", model: "closed", rate: null, connections: 50, threads: 1 },
     ...{ warmup_s: 1, duration_s: 1, timeout_s: 10 },
-    commands: { read: "wrk r", write: "wrk w", mixed: "wrk m" },
+    commands: {
+      read: "wrk r",
+      write: "wrk w",
+      mixed: "wrk m",
+      "by-email": "wrk e",
+      "user-orders": "wrk o",
+    },
   },
   settings: {
     ...{
@@ -65,6 +71,10 @@ const results: Results = {
   assumptions: { requestsPerUserPerDay: 50, peakFactor: 4, writeShare: 0.1 },
   runs: summarise(samples, "wrk", new Map([["map", "process-crash"]]), 2_000),
   samples,
+  skipped: [
+    { approach: "sqlite-batched", workload: "user-orders", records: 100_000, reason: "no" },
+  ],
+  email_lookup: { map: "a second in-memory index", sqlite: "CREATE INDEX users_by_email" },
   durability: {
     file: "crash-results/x/durability.json",
     runs: [
