@@ -302,6 +302,12 @@ describe("the autocannon load generator", () => {
       assert.equal(r.non2xx, 0);
       assert.equal(r.errors, 0);
       assert.ok(r.latency_ms.p999 >= r.latency_ms.p50);
+      assert.ok(r.latency_ms.p50 > 0, "a fast answer still has a latency above zero");
+      const { p50, p90, p99, p999 } = r.latency_ms;
+      assert.ok(
+        [p50, p90, p99, p999].some((ms) => !Number.isInteger(ms)),
+        `latencies below the millisecond: ${[p50, p90, p99, p999].join(", ")}`,
+      );
       const now = (await (await fetch(`${server.url}/health`)).json()) as { records: number };
       if (workload === "write" || workload === "mixed")
         assert.ok(now.records > before.records, "writes created users");

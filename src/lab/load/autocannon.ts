@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import * as hdr from "hdr-histogram-js";
 import { EMAILS_FILE, IDS_FILE, ORDERED_IDS_FILE } from "../harness/seed.ts";
 import type { LoadResult } from "../results/load.ts";
 import type { LoadSpec } from "./spec.ts";
@@ -36,14 +37,53 @@ export function parseAutocannon(r: AutocannonResult): LoadResult {
   };
 }
 
+/** Latencies above this are recorded as this (a request times out long before). */
+const LATENCY_MAX_US = 120_000_000;
+
+/**
+ * The latencies of 2xx answers in microseconds. autocannon measures each response with
+ * process.hrtime but records it in whole milliseconds, so on a fast server its p50 reads
+ * 0 or 1; this keeps what it measured, to three significant digits.
+ */
+function microsecondLatencies() {
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: LATENCY_MAX_US,
+    numberOfSignificantValueDigits: 3,
+  });
+  return {
+    onResponse(_client: unknown, status: number, _bytes: number, ms: number) {
+      if (status >= 200 && status < 300)
+        histogram.recordValue(Math.min(LATENCY_MAX_US, Math.max(1, Math.round(ms * 1000))));
+    },
+    /** The percentiles in milliseconds, or undefined when nothing was recorded. */
+    percentilesMs() {
+      if (histogram.totalCount === 0) return undefined;
+      const at = (p: number) => histogram.getValueAtPercentile(p) / 1000;
+      return {
+        p50: at(50),
+        p90: at(90),
+        p99: at(99),
+        p999: at(99.9),
+        max: histogram.maxValue / 1000,
+      };
+    },
+  };
+}
+
 /** Runs one autocannon instance until it ends or `signal` aborts it. */
-async function run(options: autocannon.Options, signal: AbortSignal): Promise<autocannon.Result> {
+async function run(
+  options: autocannon.Options,
+  signal: AbortSignal,
+  onResponse?: (client: unknown, status: number, bytes: number, ms: number) => void,
+): Promise<autocannon.Result> {
   let instance: autocannon.Instance | undefined;
   const onAbort = () => instance?.stop();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     return await new Promise<autocannon.Result>((resolve, reject) => {
       instance = autocannon(options, (err, r) => (err ? reject(err) : resolve(r)));
+      if (onResponse) instance.on("response", onResponse);
     });
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -124,7 +164,13 @@ function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocan
   return (req) => (Math.random() < spec.writeShare ? write(req) : read(req));
 }
 
+/**
+ * Runs a workload. In the closed model the latencies are this process's own, to the
+ * microsecond; in the open model (a fixed rate) they are autocannon's, whole milliseconds,
+ * because only autocannon corrects them for coordinated omission.
+ */
 export async function runAutocannon(spec: AutocannonSpec): Promise<LoadResult> {
+  const own = spec.rate ? undefined : microsecondLatencies();
   const result = await run(
     {
       url: spec.url,
@@ -135,6 +181,9 @@ export async function runAutocannon(spec: AutocannonSpec): Promise<LoadResult> {
       requests: [{ setupRequest: requestsFor(spec) }],
     },
     spec.signal,
+    own?.onResponse,
   );
-  return parseAutocannon(result as unknown as AutocannonResult);
+  const parsed = parseAutocannon(result as unknown as AutocannonResult);
+  const latency = own?.percentilesMs();
+  return latency ? { ...parsed, latency_ms: latency } : parsed;
 }
