@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureDataset } from "../../src/lab/harness/datasets.ts";
+import { isHidden } from "../../src/lab/harness/hidden-tools.ts";
 import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
 import { seed } from "../../src/lab/harness/seed.ts";
 import { startServer } from "../../src/lab/harness/server-process.ts";
@@ -123,7 +124,9 @@ describe("npm run bench, end to end", () => {
   });
 
   it("draws its charts in headless Chromium", {
-    skip: !existsSync(CHROMIUM) && "Chromium is not installed (Debian: apt-get install chromium)",
+    skip:
+      (isHidden("chromium") || !existsSync(CHROMIUM)) &&
+      "Chromium is not installed (Debian: apt-get install chromium)",
   }, async () => {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({

@@ -4,10 +4,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isHidden } from "../harness/hidden-tools.ts";
 import { PROJECT_ROOT } from "../harness/paths.ts";
 import type { LoadResult } from "../results/load.ts";
 
 export function hasWrk(): boolean {
+  if (isHidden("wrk")) return false;
   return spawnSync("wrk", ["--version"], { stdio: "ignore" }).error === undefined;
 }
 

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isHidden } from "../../harness/hidden-tools.ts";
 
 const LAZYFS = fileURLToPath(new URL("./lazyfs.py", import.meta.url));
 /** Debian's python3-fusepy is installed for the system Python, not for pyenv's. */
@@ -12,6 +13,7 @@ const UNMOUNT_TIMEOUT_MS = 20_000;
 
 /** Why power cuts cannot run here, or undefined if they can. */
 export function powerCutUnavailable(): string | undefined {
+  if (isHidden("fuse")) return "FUSE is hidden by NEEDADB_HIDE_TOOLS";
   if (process.platform !== "linux") return "power cuts need Linux FUSE";
   if (!existsSync("/dev/fuse")) return "there is no /dev/fuse on this machine";
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
