@@ -85,6 +85,11 @@ describe("npm run bench, end to end", () => {
       assert.equal(typeof run.ratio_to_null, "number");
       assert.equal(run.tool, results.load.tool);
     }
+    for (const run of results.runs) {
+      assert.ok(["server", "load-generator", "unknown"].includes(run.bottleneck), run.bottleneck);
+      assert.ok((run.generator_cpu_cores ?? 0) > 0, "the load generator's CPU was read");
+    }
+    assert.match((results.warnings ?? []).join("\n"), /One repeat per cell/);
     const mapWrite = results.runs.find((r) => r.approach === "map" && r.workload === "write");
     assert.ok((mapWrite?.bytes_written_per_request ?? 0) > 100, "map's writes reach its file");
     assert.equal(typeof mapWrite?.ratio_to_fsync, "number");
@@ -93,6 +98,7 @@ describe("npm run bench, end to end", () => {
   it("writes report.md with the course's tables", () => {
     const md = readFileSync(join(out, "report.md"), "utf8");
     for (const heading of [
+      "## Can these numbers be trusted?",
       "## Reads",
       "## The four write paths",
       "## Lookups by another field, and the join",

@@ -17,6 +17,7 @@ import type { Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
 import { cellKey, summarise } from "../results/summary.ts";
+import { trustWarnings } from "../results/warnings.ts";
 
 export interface BenchOptions {
   approaches: Approach[];
@@ -138,6 +139,9 @@ async function measureLoad(
     cpu_cores: before && after ? cpuCores(before, after) : 0,
     write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
     ...{ startup_ms: server.startup_ms, inserted: o.inserts },
+    ...(result.generator_cpu_cores !== undefined
+      ? { generator_cpu_cores: result.generator_cpu_cores }
+      : {}),
     ...(stats.avg_batch !== undefined
       ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
       : {}),
@@ -252,6 +256,8 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       `with a core busy: ${fsyncLoadedUs.toFixed(0)} µs (${(1e6 / fsyncLoadedUs).toFixed(0)}/s)`,
   );
   const p = await measureCells(cells, datasets, o, signal);
+  const threads = o.tool === "wrk" ? o.threads : 1;
+  const runs = summarise(p.samples, o.tool, p.claims, fsyncCeiling, threads);
   return {
     needadb_results: 1,
     started_at: started.toISOString(),
@@ -277,8 +283,9 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       ...{ repeat: o.repeat, seed: o.seed, inserts: o.inserts },
     },
     assumptions: o.assumptions,
-    runs: summarise(p.samples, o.tool, p.claims, fsyncCeiling),
+    runs,
     samples: p.samples,
+    warnings: trustWarnings(runs, o.tool),
     ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
     email_lookup: Object.fromEntries(p.emailLookups),
   };

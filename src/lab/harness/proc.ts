@@ -46,3 +46,40 @@ export function cpuCores(from: ProcSample, to: ProcSample): number {
   const wall_s = (to.at_ms - from.at_ms) / 1000;
   return wall_s > 0 ? (to.cpu_s - from.cpu_s) / wall_s : 0;
 }
+
+/** How often a watched process's CPU time is read. */
+const WATCH_EVERY_MS = 200;
+
+/**
+ * Watches another process's CPU (a load generator) until stopped: the cores it used between
+ * the first and the last reading, or undefined if it could not be read twice.
+ */
+export function watchCpu(pid: number): { stop(): number | undefined } {
+  let first = sampleProcess(pid);
+  let last = first;
+  const timer = setInterval(() => {
+    const s = sampleProcess(pid);
+    if (!s) return;
+    first ??= s;
+    last = s;
+  }, WATCH_EVERY_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return first && last && last !== first ? cpuCores(first, last) : undefined;
+    },
+  };
+}
+
+/** The same for this process (autocannon runs in it): the cores it used until stopped. */
+export function watchOwnCpu(): { stop(): number | undefined } {
+  const started = performance.now();
+  const before = process.cpuUsage();
+  return {
+    stop() {
+      const wall_s = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(before);
+      return wall_s > 0 ? (used.user + used.system) / 1e6 / wall_s : undefined;
+    },
+  };
+}

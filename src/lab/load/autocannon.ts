@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
+import { watchOwnCpu } from "../harness/proc.ts";
 import { EMAILS_FILE, IDS_FILE, ORDERED_IDS_FILE } from "../harness/seed.ts";
 import type { LoadResult } from "../results/load.ts";
 import type { LoadSpec } from "./spec.ts";
@@ -171,6 +172,7 @@ function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocan
  */
 export async function runAutocannon(spec: AutocannonSpec): Promise<LoadResult> {
   const own = spec.rate ? undefined : microsecondLatencies();
+  const cpu = watchOwnCpu();
   const result = await run(
     {
       url: spec.url,
@@ -183,7 +185,12 @@ export async function runAutocannon(spec: AutocannonSpec): Promise<LoadResult> {
     spec.signal,
     own?.onResponse,
   );
+  const cores = cpu.stop();
   const parsed = parseAutocannon(result as unknown as AutocannonResult);
   const latency = own?.percentilesMs();
-  return latency ? { ...parsed, latency_ms: latency } : parsed;
+  return {
+    ...parsed,
+    ...(latency ? { latency_ms: latency } : {}),
+    ...(cores === undefined ? {} : { generator_cpu_cores: cores }),
+  };
 }

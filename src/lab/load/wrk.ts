@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isHidden } from "../harness/hidden-tools.ts";
 import { PROJECT_ROOT } from "../harness/paths.ts";
+import { watchCpu } from "../harness/proc.ts";
 import type { LoadResult } from "../results/load.ts";
 
 export function hasWrk(): boolean {
@@ -85,12 +86,20 @@ export async function runWrk(o: WrkOptions): Promise<LoadResult> {
     });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const code = await new Promise<number | null>((res, rej) => {
-      child.on("error", rej);
-      child.on("exit", res);
-    });
+    const cpu = child.pid ? watchCpu(child.pid) : undefined;
+    let cores: number | undefined;
+    let code: number | null;
+    try {
+      code = await new Promise<number | null>((res, rej) => {
+        child.on("error", rej);
+        child.on("exit", res);
+      });
+    } finally {
+      cores = cpu?.stop();
+    }
     if (code !== 0) throw new Error(`wrk exited with code ${code}: ${stderr.trim()}`);
-    return parseWrkJson(readFileSync(out, "utf8"));
+    const result = parseWrkJson(readFileSync(out, "utf8"));
+    return cores === undefined ? result : { ...result, generator_cpu_cores: cores };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // results.json (and the other labs' results it carries).
 import { type Analysis, analyse, describeRun } from "../results/analysis.ts";
 import type { Results, Run } from "../results/bench.ts";
+import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
 import { contentionSection } from "./contention.ts";
 import { durabilitySection } from "./durability.ts";
@@ -153,6 +154,17 @@ function readingSections(a: Analysis): Section[] {
   ];
 }
 
+function trustSection(r: Results): Section {
+  const warnings = r.warnings ?? trustWarnings(r.runs, r.load.tool);
+  return section("Can these numbers be trusted?", [
+    warnings.length
+      ? list(warnings)
+      : text(
+          "No warnings: every cell's repeats agreed within 20%, no store measured above `null`, and the server, not the load generator, set the pace where that could be told.",
+        ),
+  ]);
+}
+
 function everyCell(runs: readonly Run[]): Section {
   const sorted = [...runs].sort(
     (p, q) =>
@@ -166,6 +178,7 @@ function everyCell(runs: readonly Run[]): Section {
         ...["workload", "records", "approach", "req/s", "× null", "× fsync"],
         ...["p50", "p90", "p99", "p99.9 ms", "non-2xx", "errors", "peak RSS MB", "CPU cores"],
         ...["bytes written/req", "records per fsync (max)", "start-up ms"],
+        ...["spread", "load generator CPU", "bottleneck"],
       ],
       sorted.map((r) => [
         r.workload,
@@ -182,6 +195,9 @@ function everyCell(runs: readonly Run[]): Section {
         int(r.bytes_written_per_request),
         r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
         int(r.startup_ms),
+        r.spread == null ? "-" : `${Math.round(r.spread * 100)}%`,
+        r.generator_cpu_cores == null ? "-" : r.generator_cpu_cores.toFixed(2),
+        r.bottleneck ?? "unknown",
       ]),
     ),
   ]);
@@ -193,6 +209,7 @@ export function benchReport(results: Results, a: Analysis): Report {
     title: "needadb benchmark report: do you need a database yet?",
     intro: fromLines(describeRun(results)),
     sections: [
+      trustSection(results),
       readsSection(a, c),
       writesSection(a, results, c),
       ...[lookupsSection(a, c)].flatMap((x) => (x ? [x] : [])),

@@ -32,7 +32,12 @@ export interface Sample {
   /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
   avg_batch?: number;
   max_batch?: number;
+  /** CPU the load generator used during the measured phase, in cores. */
+  generator_cpu_cores?: number;
 }
+
+/** Which side set the pace of a cell, from the CPU each used. */
+export type Bottleneck = "server" | "load-generator" | "unknown";
 
 /** A cell the store could not run: it answers the workload's route with 501. */
 export interface SkippedCell {
@@ -68,6 +73,11 @@ export interface Run {
   max_batch: number | null;
   /** rps / null's rps for the same workload and size. */
   ratio_to_null: number | null;
+  /** (max - min) / median of the repeats' req/s; null with one repeat. */
+  spread: number | null;
+  /** The load generator's CPU, in cores (median over repeats); null if it was not read. */
+  generator_cpu_cores: number | null;
+  bottleneck: Bottleneck;
   /** Write rows only: rps / the fsync ceiling. */
   ratio_to_fsync: number | null;
 }
@@ -113,6 +123,8 @@ export interface Results {
   samples: Sample[];
   /** Cells whose store answers the workload's route with 501, such as user-orders without orders. */
   skipped?: SkippedCell[];
+  /** What makes numbers in this run weak: noise, ratios above the ceiling, a saturated load generator. */
+  warnings?: string[];
   /** How each store looks users up by email, from its /health. */
   email_lookup?: Record<string, string>;
   /** The durability lab's results this report shows beside the claims, if any. */

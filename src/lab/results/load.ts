@@ -21,4 +21,6 @@ export interface LoadResult {
   /** connect, read, write and timeout errors. */
   errors: number;
   latency_ms: Latency & { max: number };
+  /** CPU the load generator used while it ran, in cores (it has one per thread). */
+  generator_cpu_cores?: number;
 }

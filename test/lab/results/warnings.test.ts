@@ -1,0 +1,64 @@
+// The run's own warnings: which side set the pace, how much repeats varied, and ratios that
+// cannot be right. Judged here from made-up cells, so each rule is checked on its edge.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Run } from "../../../src/lab/results/bench.ts";
+import { bottleneckOf, spreadOf } from "../../../src/lab/results/summary.ts";
+import { trustWarnings } from "../../../src/lab/results/warnings.ts";
+
+function run(approach: string, o: Partial<Run> = {}): Run {
+  return {
+    ...{ approach, workload: "read", records: 1000, tool: "wrk", durability: "nothing" },
+    ...{ repeats: 3, rps: 10_000, rps_samples: [10_000], non2xx: 0, errors: 0, rss_mb: 50 },
+    latency_ms: { p50: 1, p90: 1, p99: 1, p999: 1 },
+    ...{ cpu_cores: 0.5, bytes_written_per_request: 0, startup_ms: 100, inserted: 0 },
+    ...{ avg_batch: null, max_batch: null, ratio_to_null: 1, ratio_to_fsync: null },
+    ...{ spread: 0.05, generator_cpu_cores: 0.5, bottleneck: "unknown" },
+    ...o,
+  };
+}
+
+describe("which side set the pace", () => {
+  it("is the side that was saturated while the other was not", () => {
+    assert.equal(bottleneckOf(0.4, 0.97, 1), "load-generator");
+    assert.equal(bottleneckOf(1.0, 0.5, 1), "server");
+    assert.equal(bottleneckOf(1.0, 0.95, 1), "unknown", "both busy: the machine");
+    assert.equal(bottleneckOf(0.2, 0.2, 1), "unknown", "neither: waiting on the disk or network");
+    assert.equal(bottleneckOf(0.4, 0.97, 2), "unknown", "two wrk threads have two cores");
+    assert.equal(bottleneckOf(0.4, null, 1), "unknown");
+  });
+
+  it("measures spread as (max - min) / median, unknown with one repeat", () => {
+    assert.equal(spreadOf([90, 100, 110]), 0.2);
+    assert.equal(spreadOf([100]), null);
+  });
+});
+
+describe("the run's warnings", () => {
+  it("say nothing about a quiet, well-paced run with repeats", () => {
+    assert.deepEqual(trustWarnings([run("null"), run("map", { ratio_to_null: 0.8 })], "wrk"), []);
+  });
+
+  it("name noisy cells, stores above the ceiling and cells the load generator paced", () => {
+    const warnings = trustWarnings(
+      [
+        run("null", { spread: 0.05 }),
+        run("map", { ratio_to_null: 5.4, spread: 0.3 }),
+        run("sqlite", { ratio_to_null: 1.1, spread: 0.05 }),
+        run("jsonl-group", { bottleneck: "load-generator", generator_cpu_cores: 0.98 }),
+      ],
+      "wrk",
+    );
+    assert.equal(warnings.length, 3, warnings.join("\n"));
+    assert.match(warnings[0] ?? "", /Noisy: `map` read at 1,000 \(varied 30%\)/);
+    assert.match(warnings[1] ?? "", /Above the ceiling: `map` read at 1,000 \(5\.40× null\)/);
+    assert.doesNotMatch(warnings[1] ?? "", /sqlite/, "1.1× is within spread and margin");
+    assert.match(warnings[2] ?? "", /load generator set the pace.*`jsonl-group`.*wrk 0\.98 cores/);
+  });
+
+  it("say when there was one repeat, and when autocannon was the load generator", () => {
+    const warnings = trustWarnings([run("map", { repeats: 1, spread: null })], "autocannon");
+    assert.match(warnings.join("\n"), /One repeat per cell/);
+    assert.match(warnings.join("\n"), /autocannon .* floors, not ceilings/);
+  });
+});
