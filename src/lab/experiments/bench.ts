@@ -3,7 +3,7 @@
 // workload × binding × measurement). It returns results.json's data; reports are elsewhere.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Approach } from "../../stores/index.ts";
+import { type Approach, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
 import { get, health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
@@ -239,6 +239,19 @@ async function measureCells(
   return p;
 }
 
+/** What each approach's store module declares, for the decision. */
+export async function declarations(
+  approaches: readonly Approach[],
+): Promise<Record<string, { service: boolean; many: boolean }>> {
+  const entries = await Promise.all(
+    approaches.map(async (a) => {
+      const store = await loadStore(a);
+      return [a, { service: Boolean(store.service), many: store.processes.many }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
 export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Results> {
   const started = new Date();
   mkdirSync(o.workDir, { recursive: true });
@@ -288,5 +301,6 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     warnings: trustWarnings(runs, o.tool),
     ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
     email_lookup: Object.fromEntries(p.emailLookups),
+    declared: await declarations(o.approaches),
   };
 }

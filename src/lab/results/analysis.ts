@@ -4,6 +4,8 @@
 
 import type { Results, Run } from "./bench.ts";
 import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
+import { decide } from "./decision.ts";
+import type { Profile } from "./profile.ts";
 
 /** The course's write table (Append Throughput lesson), its estimates on its own machine. */
 export const COURSE_WRITE_PATHS = [
@@ -57,18 +59,6 @@ export const GROUP_COMMIT_PATHS = [
 
 /** The only read figure the course gives: the in-memory map, on its mac mini. */
 export const COURSE_READ_RPS: Record<string, string> = { map: "~72,000 (all sizes)" };
-
-/** The course's order, simplest first; the recommendation prefers the simpler of equals. */
-const SIMPLEST_FIRST = [
-  "linear",
-  "map",
-  "binary",
-  "jsonl-fsync",
-  "jsonl-group",
-  "sqlite",
-  "sqlite-group",
-  "sqlite-batched",
-];
 
 /** At the largest size, an approach keeping this share of its smallest-size reads is "flat". */
 const FLAT_SHARE = 0.7;
@@ -229,7 +219,7 @@ export function analyse(results: Results, targetDau: number): Analysis {
 
   const targetPeakRps = peakRpsFor(targetDau, a);
   const criteria = databaseCriteria(results, largest);
-  const recommendation = recommend(dau, targetDau, targetPeakRps, largest, results);
+  const recommendation = recommend(dau, targetDau, largest, results);
   return {
     sizes,
     largest,
@@ -416,60 +406,38 @@ function databaseCriteria(results: Results, largest: number): { name: string; fi
   ];
 }
 
-function recommend(
-  dau: DauRow[],
-  targetDau: number,
-  targetPeakRps: number,
-  largest: number,
-  results: Results,
-): string[] {
+/**
+ * The bench's recommendation is the decision `npm run advise` makes, for an app of the
+ * bench's assumptions: one process, one server, reads and writes by id, and acknowledged
+ * writes that must survive a power loss.
+ */
+function recommend(dau: DauRow[], targetDau: number, largest: number, results: Results): string[] {
   if (dau.length === 0)
     return ["No mixed-workload cells were measured, so there is nothing to recommend from."];
   const a = results.assumptions;
-  const lines = [
+  const profile: Profile = {
+    ...{ name: `${fmt(targetDau)} daily active users`, daily_active_users: targetDau },
+    ...{ requests_per_user: a.requestsPerUserPerDay, peak_factor: a.peakFactor },
+    ...{ write_share: a.writeShare, records: largest, processes: 1, servers: 1 },
+    ...{ needs: [], survive: "power-loss" },
+  };
+  const d = decide(profile, {
+    bench: results,
+    durability: results.durability?.runs,
+    contention: results.contention?.results,
+    topology: results.topology?.results,
+    orders: results.orders?.results,
+    declared: results.declared ?? {},
+  });
+  return [
     `For ${fmt(targetDau)} daily active users at ${a.requestsPerUserPerDay} requests each and peaks ${a.peakFactor}× the average, ` +
-      `the server must sustain about ${targetPeakRps < 10 ? targetPeakRps.toFixed(1) : fmt(targetPeakRps)} requests/s at peak ` +
-      `(${Math.round(a.writeShare * 100)}% writes). Measured here on ${fmt(largest)} records:`,
+      `the server must sustain about ${d.required_rps < 10 ? d.required_rps.toFixed(1) : fmt(d.required_rps)} requests/s at peak ` +
+      `(${Math.round(a.writeShare * 100)}% writes), on one process and one server, keeping acknowledged writes through a power loss. Measured here on ${fmt(largest)} records:`,
+    `- ${d.recommended ? `**Use \`${d.recommended}\`.** ` : ""}${d.reason}`,
+    ...d.ruled_out.map(
+      (r) =>
+        `- Not \`${r.approach}\`: it does not ${r.requirement.replace(/^(\w+)s /, "$1 ")}. ${r.evidence}.`,
+    ),
+    "- The same decision for your own app, with its processes, servers, lookups, orders and what it must survive: `npm run advise` (see the README).",
   ];
-  const enough = dau.filter((d) => d.capacity_rps >= targetPeakRps);
-  const short = dau.filter((d) => d.capacity_rps < targetPeakRps);
-  if (enough.length) {
-    lines.push(
-      `- Enough: ${enough.map((d) => `\`${d.approach}\` (${fmt(d.capacity_rps)}/s, ${fmt(d.dau)} DAU)`).join(", ")}.`,
-    );
-  }
-  if (short.length) {
-    lines.push(
-      `- Not enough: ${short.map((d) => `\`${d.approach}\` (${fmt(d.capacity_rps)}/s)`).join(", ")}.`,
-    );
-  }
-  const order = (x: DauRow) =>
-    SIMPLEST_FIRST.indexOf(x.approach) + (SIMPLEST_FIRST.includes(x.approach) ? 0 : 100);
-  const durable = enough
-    .filter((d) => d.durability === "power-loss")
-    .sort((x, y) => order(x) - order(y));
-  const anyEnough = [...enough].sort((x, y) => order(x) - order(y));
-  if (durable[0]) {
-    const cuts = results.durability?.runs.find(
-      (r) => r.approach === durable[0]?.approach && r.fault === "powercut",
-    );
-    const evidence = cuts
-      ? `In the durability lab it lost ${fmt(cuts.lost_acked)} of ${fmt(cuts.acked)} acknowledged writes over ${cuts.trials} power cuts.`
-      : "That is its claim: run `npm run crash` to measure it.";
-    lines.push(
-      `- The simplest that is enough and claims to keep acknowledged writes through a power cut is \`${durable[0].approach}\`. ${evidence}`,
-    );
-  } else if (anyEnough[0]) {
-    lines.push(
-      `- None that is enough claims to survive a power cut; the simplest that is enough is \`${anyEnough[0].approach}\`.`,
-    );
-  } else {
-    lines.push(
-      "- No approach measured here carries that load on this machine: that is the point to reach for more than one server.",
-    );
-  }
-  lines.push(
-    "- Before choosing a flat file, check the criteria above: any one of them is a reason for a database that throughput alone does not show.",
-  );
-  return lines;
 }

@@ -125,6 +125,8 @@ export interface Results {
   skipped?: SkippedCell[];
   /** What makes numbers in this run weak: noise, ratios above the ceiling, a saturated load generator. */
   warnings?: string[];
+  /** What each store declares that no lab measures: a service of its own, its process rule. */
+  declared?: Record<string, { service: boolean; many: boolean }>;
   /** How each store looks users up by email, from its /health. */
   email_lookup?: Record<string, string>;
   /** The durability lab's results this report shows beside the claims, if any. */

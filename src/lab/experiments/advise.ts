@@ -1,0 +1,204 @@
+// npm run advise's experiment: run only what the decision for one app needs, reuse what an
+// earlier run in the same output directory already measured for the same profile, commit
+// and machine, and decide. Each step is an existing lab, run as its own tool would.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { APPROACHES } from "../../stores/index.ts";
+import { availableFaults } from "../faults/faults.ts";
+import { describeMachine } from "../harness/machine.ts";
+import { DEFAULT_SEED } from "../harness/seed.ts";
+import type { Results } from "../results/bench.ts";
+import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
+import { type Decision, decide, type Evidence } from "../results/decision.ts";
+import type { DurabilityResults, Fault } from "../results/durability.ts";
+import type { Tool, Workload } from "../results/load.ts";
+import type { Profile } from "../results/profile.ts";
+import { declarations, runBench } from "./bench.ts";
+import { runContention } from "./contention.ts";
+import { crashTargets, runDurability } from "./durability.ts";
+import { runOrdersCheck } from "./orders.ts";
+import { runTopology } from "./topology.ts";
+
+export interface AdviseOptions {
+  profile: Profile;
+  quick: boolean;
+  /** Measure again even where matching results are in `outDir`. */
+  fresh: boolean;
+  outDir: string;
+  workDir: string;
+  tool: Tool;
+  log: (m: string) => void;
+}
+
+/** The faults that test a survival level. */
+const FAULTS_FOR: Record<Profile["survive"], Fault[]> = {
+  "power-loss": ["sigkill", "powercut"],
+  "process-crash": ["sigkill"],
+  nothing: [],
+};
+
+/** Every approach but the ceiling is a candidate; the ceiling runs for the ratios. */
+const CANDIDATES = APPROACHES.filter((a) => a !== "null");
+
+interface Step<T> {
+  name: string;
+  /** What the results depend on besides the commit and the machine. */
+  settings: unknown;
+  run(signal: AbortSignal): Promise<T>;
+}
+
+/** A step's stamp: equal stamps mean equal inputs, so its results may be reused. */
+function stamp(o: AdviseOptions, settings: unknown): string {
+  const m = describeMachine(o.workDir);
+  const facts = {
+    commit: m.commit,
+    cpus: m.cpus,
+    cpu: m.cpu_model,
+    mem: m.mem,
+    fs: m.fs,
+    settings,
+  };
+  return createHash("sha256").update(JSON.stringify(facts)).digest("hex").slice(0, 16);
+}
+
+/** Runs a step, or reads its results back when an earlier run had the same stamp. */
+async function step<T>(o: AdviseOptions, s: Step<T>, n: string, signal: AbortSignal): Promise<T> {
+  const file = join(o.outDir, `${s.name}.json`);
+  const want = stamp(o, s.settings);
+  if (!o.fresh && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { stamp: string; results: T };
+    if (saved.stamp === want) {
+      o.log(
+        `${n} ${s.name}: reusing ${file} (same profile, commit and machine; --fresh to measure again)`,
+      );
+      return saved.results;
+    }
+  }
+  o.log(`${n} ${s.name}`);
+  const results = await s.run(signal);
+  if (!signal.aborted)
+    writeFileSync(file, `${JSON.stringify({ stamp: want, results }, null, 2)}\n`);
+  return results;
+}
+
+/** The workloads the profile's traffic is made of: its mix, and each lookup it needs. */
+function workloadsFor(p: Profile): Workload[] {
+  return ["mixed", ...p.needs.filter((n): n is "by-email" | "user-orders" => n !== "orders")];
+}
+
+function benchStep(o: AdviseOptions): Step<Results> {
+  const settings = {
+    ...{ records: o.profile.records, write_share: o.profile.write_share, quick: o.quick },
+    ...{ workloads: workloadsFor(o.profile), tool: o.tool },
+  };
+  return {
+    name: "bench",
+    settings,
+    run: (signal) =>
+      runBench(
+        {
+          ...{ approaches: ["null", ...CANDIDATES], workloads: settings.workloads },
+          ...{ records: [o.profile.records], repeat: o.quick ? 1 : 3, warmupS: 1 },
+          ...{ durationS: o.quick ? 1 : 2, timeoutS: 10, connections: 50, threads: 1 },
+          ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },
+          assumptions: { ...DEFAULT_ASSUMPTIONS, writeShare: o.profile.write_share },
+        },
+        signal,
+      ),
+  };
+}
+
+function crashStep(o: AdviseOptions, faults: Fault[]): Step<DurabilityResults> {
+  const trials = o.quick ? 2 : 5;
+  return {
+    name: "crash",
+    settings: { faults, trials },
+    async run(signal) {
+      const targets = (await crashTargets()).filter((t) => t.name === t.approach);
+      const o2 = { targets, faults, trials, records: 1_000, workDir: o.workDir, log: o.log };
+      return (await runDurability(o2, signal)).results;
+    },
+  };
+}
+
+/** The steps this profile needs, in order. */
+function plan(o: AdviseOptions) {
+  const p = o.profile;
+  const faults = availableFaults(undefined, o.log).filter((f) => FAULTS_FOR[p.survive].includes(f));
+  const pair = { records: o.quick ? 1_000 : 10_000, durationS: o.quick ? 2 : 5, connections: 32 };
+  const common = { tool: o.tool, workDir: o.workDir, log: o.log };
+  return {
+    bench: benchStep(o),
+    crash: faults.length ? crashStep(o, faults) : undefined,
+    contention:
+      p.processes > 1 && p.servers <= 1
+        ? {
+            name: "contention",
+            settings: pair,
+            run: (signal: AbortSignal) =>
+              runContention({ ...pair, ...common, approaches: CANDIDATES, ports: [0, 0] }, signal),
+          }
+        : undefined,
+    topology:
+      p.servers > 1
+        ? {
+            name: "topology",
+            settings: pair,
+            run: (signal: AbortSignal) => runTopology({ ...pair, ...common }, signal),
+          }
+        : undefined,
+    orders: p.needs.includes("orders")
+      ? {
+          name: "orders",
+          settings: { faults, quick: o.quick },
+          run: (signal: AbortSignal) =>
+            runOrdersCheck(
+              {
+                approaches: CANDIDATES,
+                trials: o.quick ? 2 : 5,
+                raceS: o.quick ? 2 : 4,
+                faults,
+                ...common,
+              },
+              signal,
+            ),
+        }
+      : undefined,
+  };
+}
+
+export interface Advice extends Decision {
+  /** Which labs ran (or were reused), and where their results are. */
+  sources: Record<string, string>;
+}
+
+export async function runAdvise(o: AdviseOptions, signal: AbortSignal): Promise<Advice> {
+  mkdirSync(o.outDir, { recursive: true });
+  const steps = plan(o);
+  const chosen = Object.values(steps).filter((s) => s !== undefined);
+  const at = (name: string) => `[${chosen.findIndex((s) => s.name === name) + 1}/${chosen.length}]`;
+  o.log(`needadb advise: ${o.profile.name}: ${chosen.map((s) => s.name).join(", ")}`);
+  const bench = await step(o, steps.bench, at("bench"), signal);
+  const crash =
+    steps.crash && !signal.aborted ? await step(o, steps.crash, at("crash"), signal) : undefined;
+  const contention =
+    steps.contention && !signal.aborted
+      ? await step(o, steps.contention, at("contention"), signal)
+      : undefined;
+  const topology =
+    steps.topology && !signal.aborted
+      ? await step(o, steps.topology, at("topology"), signal)
+      : undefined;
+  const orders =
+    steps.orders && !signal.aborted ? await step(o, steps.orders, at("orders"), signal) : undefined;
+  const evidence: Evidence = {
+    ...{ bench, durability: crash?.runs, contention, topology, orders },
+    declared: bench.declared ?? (await declarations(APPROACHES)),
+  };
+  const decision = decide(o.profile, evidence);
+  if (signal.aborted)
+    decision.warnings.unshift("Interrupted: the decision reads only what finished.");
+  const sources = Object.fromEntries(chosen.map((s) => [s.name, join(o.outDir, `${s.name}.json`)]));
+  return { ...decision, sources };
+}

@@ -1,0 +1,95 @@
+// The decision for one app, as decision.md and decision.html: the answer first, then each
+// approach ruled out with its measured reason, then what would change the answer.
+import type { Decision } from "../results/decision.ts";
+import { code, int } from "./format.ts";
+import {
+  type Chart,
+  charts,
+  list,
+  type Report,
+  type Section,
+  section,
+  table,
+  text,
+} from "./model.ts";
+
+const rate = (n: number) => (n < 10 ? n.toFixed(1) : int(n));
+
+function capacityChart(d: Decision): Chart | undefined {
+  if (!d.passing.length) return undefined;
+  const labels = d.passing.map((p) => p.approach);
+  return {
+    id: "chart-capacity",
+    kind: "bar",
+    title: "Measured capacity of the approaches that pass, against the peak the app needs",
+    description: "Requests per second each passing approach carries, and the required peak",
+    axis: "requests/s (log scale)",
+    labels,
+    series: [
+      { label: "measured capacity", data: d.passing.map((p) => p.capacity_rps), color: "#2563eb" },
+      {
+        label: "needed at peak",
+        data: labels.map(() => d.required_rps),
+        color: "#111827",
+        line: true,
+        dash: [6, 4],
+      },
+    ],
+  };
+}
+
+function profileLine(d: Decision): string {
+  const p = d.profile;
+  return (
+    `${int(p.daily_active_users)} daily active users × ${p.requests_per_user} requests, peaks ${p.peak_factor}× the average: ${rate(d.required_rps)} requests/s at peak, ${Math.round(p.write_share * 100)}% writes; ` +
+    `${int(p.records)} records; ${p.processes} process${p.processes > 1 ? "es" : ""} on ${p.servers} server${p.servers > 1 ? "s" : ""}; ` +
+    `needs ${p.needs.length ? p.needs.map(code).join(", ") : "reads and writes by id only"}; must survive ${p.survive}.`
+  );
+}
+
+function answer(d: Decision): Section {
+  const head = d.recommended
+    ? `**Use \`${d.recommended}\`**, with ${d.headroom?.toFixed(1)}× headroom.`
+    : "**Nothing measured on this machine is enough.**";
+  return section("The answer", [text(head), text(d.reason)]);
+}
+
+export function decisionReport(d: Decision & { sources?: Record<string, string> }): Report {
+  const sections: Section[] = [
+    answer(d),
+    section("Ruled out, and the measurement that ruled each out", [
+      d.ruled_out.length
+        ? table(
+            ["approach", "fails", "measured"],
+            d.ruled_out.map((r) => [code(r.approach), r.requirement, r.evidence]),
+          )
+        : text("No approach was ruled out."),
+    ]),
+    section(
+      "What would change the answer",
+      d.what_would_change.length ? [list(d.what_would_change)] : [text("-")],
+    ),
+    section("How the approaches that pass are ranked", [
+      text(d.rule),
+      ...charts([capacityChart(d)].flatMap((c) => (c ? [c] : []))),
+      table(
+        ["approach", "measured capacity, req/s", "headroom"],
+        d.passing.map((p) => [code(p.approach), rate(p.capacity_rps), `${p.headroom.toFixed(1)}×`]),
+      ),
+    ]),
+    section("Can these numbers be trusted?", [
+      d.warnings.length ? list(d.warnings) : text("No warnings."),
+    ]),
+  ];
+  if (d.sources)
+    sections.push(
+      section("What was measured", [
+        list(Object.entries(d.sources).map(([name, file]) => `${name}: \`${file}\``)),
+      ]),
+    );
+  return {
+    title: `needadb: the answer for ${d.profile.name}`,
+    intro: [text(profileLine(d))],
+    sections,
+  };
+}
