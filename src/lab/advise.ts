@@ -1,7 +1,8 @@
 // npm run advise: a profile of the app in, a measured decision out. It runs only the labs
 // the profile needs, reuses what an earlier run in the same directory measured, and writes
 // decision.json, decision.md and decision.html.
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
+import { runCli } from "./cli/main.ts";
 import { PROFILE_FLAGS, readProfile } from "./cli/profile.ts";
 import {
   interruptSignal,
@@ -64,4 +65,4 @@ const command = defineCommand({
   },
 });
 
-if (import.meta.main) await runMain(command);
+if (import.meta.main) await runCli(command);

@@ -1,8 +1,9 @@
 // npm run bench: every approach × workload × dataset size on this machine, then
 // results.json, report.md and report.html from what was measured.
 import { readFileSync } from "node:fs";
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
 import { type Args, BENCH_ARGS, benchOptions, str } from "./cli/bench-flags.ts";
+import { runCli } from "./cli/main.ts";
 import { interruptSignal, log, outDir, readLabFile, writeFiles } from "./cli/run.ts";
 import { runBench } from "./experiments/bench.ts";
 import { benchFiles } from "./report/bench.ts";
@@ -74,4 +75,4 @@ const command = defineCommand({
   },
 });
 
-if (import.meta.main) await runMain(command);
+if (import.meta.main) await runCli(command);

@@ -1,7 +1,8 @@
 // npm run seed: writes a deterministic dataset into DATA_DIR in every form the stores read.
 import { resolve } from "node:path";
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
 import { wholeArg } from "./cli/flags.ts";
+import { runCli } from "./cli/main.ts";
 import { DEFAULT_PRODUCTS, DEFAULT_SEED, PRODUCT_STOCK, seed } from "./harness/seed.ts";
 
 const command = defineCommand({
@@ -47,4 +48,4 @@ const command = defineCommand({
   },
 });
 
-if (import.meta.main) await runMain(command);
+if (import.meta.main) await runCli(command);

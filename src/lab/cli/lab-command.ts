@@ -1,9 +1,10 @@
 // The shape every lab tool but bench shares: its flags plus --out and --work-dir, Ctrl-C
 // that stops the experiment and still writes what finished, and <name>.json with
 // <name>.md from one report, then an exit code that says whether anything broke.
-import { type ArgsDef, defineCommand, type ParsedArgs, runMain } from "citty";
+import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
 import { renderMarkdown } from "../report/markdown.ts";
 import type { Report } from "../report/model.ts";
+import { runCli } from "./main.ts";
 import {
   interruptSignal,
   log,
@@ -61,5 +62,5 @@ export async function runLabTool<A extends ArgsDef>(tool: LabTool<A>, main: bool
       process.exitCode = outcome.exitCode;
     },
   });
-  if (main) await runMain(command);
+  if (main) await runCli(command);
 }
