@@ -1,0 +1,90 @@
+// The decision, judged from result files the labs recorded on this machine (test/fixtures:
+// a bench at 1,000 records, crash trials with power cuts, contention, topology and
+// orders-check, each from a --quick run). The profiles differ; the evidence does not.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { Results } from "../../../src/lab/results/bench.ts";
+import type { ContentionResults } from "../../../src/lab/results/contention.ts";
+import { decide, type Evidence } from "../../../src/lab/results/decision.ts";
+import type { DurabilityResults } from "../../../src/lab/results/durability.ts";
+import type { OrdersResults } from "../../../src/lab/results/orders.ts";
+import type { Profile } from "../../../src/lab/results/profile.ts";
+import type { TopologyResults } from "../../../src/lab/results/topology.ts";
+import { APPROACHES, loadStore } from "../../../src/stores/index.ts";
+
+const FIXTURES = join(import.meta.dirname, "../../fixtures/decision");
+const read = <T>(name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
+
+const declared = Object.fromEntries(
+  await Promise.all(
+    APPROACHES.map(async (a) => {
+      const store = await loadStore(a);
+      return [a, { service: Boolean(store.service), many: store.processes.many }] as const;
+    }),
+  ),
+);
+
+const evidence: Evidence = {
+  bench: read<Results>("results.json"),
+  durability: read<DurabilityResults>("durability.json").runs,
+  contention: read<ContentionResults>("contention.json"),
+  topology: read<TopologyResults>("topology.json"),
+  orders: read<OrdersResults>("orders.json"),
+  declared,
+};
+
+const base: Profile = {
+  ...{ name: "test", daily_active_users: 1_000, requests_per_user: 20, peak_factor: 3 },
+  ...{ write_share: 0.1, records: 1_000, processes: 1, servers: 1, needs: [] },
+  survive: "nothing",
+};
+
+const ruledOut = (d: ReturnType<typeof decide>, approach: string) =>
+  d.ruled_out.find((r) => r.approach === approach) ?? assert.fail(`${approach} was not ruled out`);
+
+describe("the decision, from recorded results", () => {
+  it("gives an app on several servers postgres, and rules out every store of files beside one server", () => {
+    const d = decide({ ...base, servers: 3 }, evidence);
+    assert.equal(d.recommended, "postgres", d.reason);
+    for (const a of ["map", "sqlite", "jsonl-group", "lsm"]) {
+      const r = ruledOut(d, a);
+      assert.match(r.requirement, /3 servers/);
+      assert.match(r.evidence, /stale .*npm run topology/);
+    }
+    assert.ok(d.headroom && d.headroom >= 1);
+  });
+
+  it("rules out the flat files for orders on several processes by the oversell measured", () => {
+    const d = decide({ ...base, processes: 2, needs: ["orders"] }, evidence);
+    for (const a of ["map", "jsonl-fsync", "jsonl-group"]) {
+      const r = ruledOut(d, a);
+      assert.match(r.evidence, /oversold [\d,]+ units \(npm run orders-check\)/, `${a}: ${r.evidence}`);
+    }
+    assert.match(ruledOut(d, "linear").evidence, /answers 501 to orders/);
+    assert.ok(["sqlite", "sqlite-group", "postgres"].includes(d.recommended ?? ""), d.reason);
+  });
+
+  it("rules out map for power-loss survival by the acknowledged writes it lost to power cuts", () => {
+    const d = decide({ ...base, survive: "power-loss" }, evidence);
+    const map = ruledOut(d, "map");
+    assert.match(map.evidence, /^lost ([\d,]+) of \1 acknowledged writes over \d+ power cuts \(npm run crash\)$/);
+    assert.notEqual(d.recommended, "map");
+    assert.match(d.reason, /simplest/);
+  });
+
+  it("recommends nothing, and says why, when no approach carries the peak", () => {
+    const d = decide({ ...base, daily_active_users: 10_000_000_000 }, evidence);
+    assert.equal(d.recommended, null);
+    assert.equal(d.headroom, null);
+    assert.match(d.reason, /No approach measured on this machine meets every requirement/);
+    assert.ok(d.ruled_out.every((r) => /requests\/s against/.test(r.evidence)));
+  });
+
+  it("passes, for a small app, the simplest approach that is enough, and says when its choice runs out", () => {
+    const d = decide(base, evidence);
+    assert.equal(d.recommended, "linear", d.reason);
+    assert.match(d.what_would_change[0] ?? "", /carries up to [\d,]+ daily active users/);
+  });
+});
