@@ -114,12 +114,19 @@ export function capacityOf(
   return { rps: slowest.rps, workload: slowest.workload };
 }
 
+/** A store's 501 reason, without the route's preamble and the list of alternatives. */
+const why501 = (reason: string | undefined) =>
+  (reason ?? "")
+    .replace(/^APPROACH=\S+ does not take orders: /, "")
+    .replace(/[;.] for orders, use .*$/, "");
+
 const takesOrders: Requirement = {
   name: () => "takes orders (all or nothing)",
   applies: (p) => p.needs.includes("orders") || p.needs.includes("user-orders"),
   fails(approach, c) {
     const run = c.ev.orders?.runs.find((r) => r.approach === approach);
-    if (run && !run.takes_orders) return `answers 501 to orders (npm run orders-check): ${run.why}`;
+    if (run && !run.takes_orders)
+      return `answers 501 to orders (npm run orders-check): ${why501(run.why)}`;
     const skipped = c.ev.bench.skipped?.find(
       (s) => s.approach === approach && s.workload === "user-orders",
     );

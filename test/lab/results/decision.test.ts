@@ -60,7 +60,11 @@ describe("the decision, from recorded results", () => {
     const d = decide({ ...base, processes: 2, needs: ["orders"] }, evidence);
     for (const a of ["map", "jsonl-fsync", "jsonl-group"]) {
       const r = ruledOut(d, a);
-      assert.match(r.evidence, /oversold [\d,]+ units \(npm run orders-check\)/, `${a}: ${r.evidence}`);
+      assert.match(
+        r.evidence,
+        /oversold [\d,]+ units \(npm run orders-check\)/,
+        `${a}: ${r.evidence}`,
+      );
     }
     assert.match(ruledOut(d, "linear").evidence, /answers 501 to orders/);
     assert.ok(["sqlite", "sqlite-group", "postgres"].includes(d.recommended ?? ""), d.reason);
@@ -69,7 +73,10 @@ describe("the decision, from recorded results", () => {
   it("rules out map for power-loss survival by the acknowledged writes it lost to power cuts", () => {
     const d = decide({ ...base, survive: "power-loss" }, evidence);
     const map = ruledOut(d, "map");
-    assert.match(map.evidence, /^lost ([\d,]+) of \1 acknowledged writes over \d+ power cuts \(npm run crash\)$/);
+    assert.match(
+      map.evidence,
+      /^lost ([\d,]+) of \1 acknowledged writes over \d+ power cuts \(npm run crash\)$/,
+    );
     assert.notEqual(d.recommended, "map");
     assert.match(d.reason, /simplest/);
   });
