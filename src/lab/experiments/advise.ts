@@ -98,7 +98,7 @@ function benchStep(o: AdviseOptions): Step<Results> {
     run: (signal) =>
       runBench(
         {
-          ...{ approaches: ["null", ...CANDIDATES], workloads: settings.workloads },
+          ...{ approaches: APPROACHES, workloads: settings.workloads },
           ...{ records: [o.profile.records], repeat: o.quick ? 1 : 3, warmupS: 1 },
           ...{ durationS: o.quick ? 1 : 2, timeoutS: 10, connections: 50, threads: 1 },
           ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },

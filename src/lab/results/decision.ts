@@ -318,7 +318,7 @@ function reasonFor(best: Decision["passing"][number], c: Ctx, passingCount: numb
   const p = c.profile;
   const met = REQUIREMENTS.filter((r) => r.applies(p)).map((r) => r.name(p));
   return (
-    `\`${best.approach}\` is the simplest of the ${passingCount} approaches that meet every requirement (${met.join("; ")}). ` +
+    `\`${best.approach}\` is ${passingCount === 1 ? "the only approach that meets" : `the simplest of the ${passingCount} approaches that meet`} every requirement (${met.join("; ")}). ` +
     `Measured here at ${fmt(c.records)} records it carries ${rate(best.capacity_rps)} requests/s against the ${rate(requiredPeakRps(p))} the app needs at peak: ${best.headroom.toFixed(1)}× headroom.`
   );
 }
