@@ -172,18 +172,18 @@ export async function importSeededOrders(
   pool: pg.Pool,
   path: string,
   log: (message: string) => void,
-): Promise<void> {
-  if (!existsSync(path)) return;
+): Promise<boolean> {
+  if (!existsSync(path)) return false;
   const orders: Order[] = [];
   loadRecords(path, unframeOrder, (o) => orders.push(o), log);
-  if (orders.length === 0) return;
+  if (orders.length === 0) return false;
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("LOCK TABLE orders IN EXCLUSIVE MODE");
     if ((await client.query("SELECT 1 FROM orders LIMIT 1")).rowCount) {
       await client.query("ROLLBACK");
-      return;
+      return false;
     }
     const items = orders.flatMap((o) =>
       o.items.map((item, line) => ({ ...item, line, order_id: o.id })),
@@ -212,6 +212,7 @@ export async function importSeededOrders(
     );
     await client.query("COMMIT");
     log(`postgres: loaded ${orders.length.toLocaleString("en")} seeded orders from ${path}`);
+    return true;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;

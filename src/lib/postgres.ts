@@ -149,8 +149,13 @@ export async function importSeed(
   dataDir: string,
   log: (message: string) => void,
 ): Promise<void> {
-  for (const spec of SEED_TABLES) await importTable(pool, dataDir, spec as SeedTable<unknown>, log);
-  await importSeededOrders(pool, join(dataDir, ORDERS_FILE), log);
+  let loaded = false;
+  for (const spec of SEED_TABLES)
+    loaded = (await importTable(pool, dataDir, spec as SeedTable<unknown>, log)) || loaded;
+  loaded = (await importSeededOrders(pool, join(dataDir, ORDERS_FILE), log)) || loaded;
+  // Fresh statistics, or the planner, knowing nothing of the rows just loaded, may scan
+  // order_items whole for every join instead of using its primary key.
+  if (loaded) await pool.query("ANALYZE");
 }
 
 async function importTable<T>(
@@ -158,10 +163,10 @@ async function importTable<T>(
   dataDir: string,
   { file, table, isRecord, columns }: SeedTable<T>,
   log: (message: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const path = join(dataDir, file);
-  if (!existsSync(path)) return;
-  if ((await pool.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) return;
+  if (!existsSync(path)) return false;
+  if ((await pool.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) return false;
   const records: T[] = [];
   loadJsonl(path, isRecord, (r) => records.push(r), log);
   const names = columns.map(([name]) => name).join(", ");
@@ -174,6 +179,7 @@ async function importTable<T>(
     );
   }
   log(`postgres: loaded ${records.length.toLocaleString("en")} seeded ${table} from ${path}`);
+  return records.length > 0;
 }
 
 /** A PostgreSQL server this process started, or found and took over; `stop` ends it. */
