@@ -34,6 +34,11 @@ export function trustWarnings(runs: readonly Run[], tool: Tool): string[] {
     warnings.push(
       "One repeat per cell: no cell's spread is known, so this run cannot tell noise from a difference. Run with `--repeat 3` (the default without `--quick`) before trusting close ratios.",
     );
+  const stalled = runs.filter((r) => r.rps === 0 && r.non2xx === 0);
+  if (stalled.length)
+    warnings.push(
+      `No request finished in the measured phase: ${named(stalled, (r) => `${r.latency_ms.p50 ? `p50 ${r.latency_ms.p50.toFixed(0)} ms` : "none answered"}`)}. Each request there takes longer than the phase with every connection waiting at once: read their 0 as "under one request per phase", not as a failure.`,
+    );
   const noisy = runs.filter((r) => r.spread !== null && r.spread > NOISY_SPREAD);
   if (noisy.length)
     warnings.push(

@@ -56,6 +56,17 @@ describe("the run's warnings", () => {
     assert.match(warnings[2] ?? "", /load generator set the pace.*`jsonl-group`.*wrk 0\.98 cores/);
   });
 
+  it("say when no request finished in a cell's measured phase", () => {
+    const warnings = trustWarnings(
+      [run("linear", { rps: 0, latency_ms: { p50: 0, p90: 0, p99: 0, p999: 0 } })],
+      "wrk",
+    );
+    assert.match(
+      warnings.join("\n"),
+      /No request finished in the measured phase: `linear` read at 1,000 \(none answered\)/,
+    );
+  });
+
   it("say when there was one repeat, and when autocannon was the load generator", () => {
     const warnings = trustWarnings([run("map", { repeats: 1, spread: null })], "autocannon");
     assert.match(warnings.join("\n"), /One repeat per cell/);
