@@ -36,8 +36,16 @@ const MEMTABLE_MAX_RECORDS = 50_000;
 const MEMTABLE_RECORDS_RANGE = [10, 1_000_000] as const;
 /** Live segments (besides the seeded base) before they are merged into one. */
 const MAX_SEGMENTS = 4;
-/** Frozen memtables waiting for their flush; past this, writes get 503 until one lands. */
+/** Frozen memtables waiting for their flush; past this, writes wait for one to land. */
 const MAX_FROZEN = 2;
+/**
+ * How long a write waits for a flush to land when MAX_FROZEN memtables are waiting, before
+ * it gets 503. Real LSM engines stall writers like this, for a bounded time, rather than
+ * fail them: a burst of writes outruns the flusher for a moment, not for good.
+ */
+const STALL_MS_MAX = 5_000;
+/** Writes waiting at once; past this, a write gets 503 without waiting. */
+const MAX_STALLED_WRITES = 10_000;
 /** Group commit on the log, as in jsonl-group. */
 const LOG_MAX_BATCH = 1024;
 const LOG_MAX_QUEUE = 16_384;
@@ -147,7 +155,34 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   // Flushes and compactions run one at a time, in order, on this chain.
   let work: Promise<void> = Promise.resolve();
   let failed: Error | undefined;
-  const stats = { flushes: 0, compactions: 0, flush_ms_max: 0, compaction_ms_max: 0 };
+  const stats = { flushes: 0, compactions: 0, flush_ms_max: 0, compaction_ms_max: 0, stalls: 0 };
+  // Writes waiting for a flush to land, woken when one does (or when flushing fails).
+  const stalled: (() => void)[] = [];
+  const wakeStalled = () => {
+    for (const wake of stalled.splice(0)) wake();
+  };
+
+  /** Waits until fewer than MAX_FROZEN memtables wait for a flush, up to STALL_MS_MAX. */
+  async function waitForRoom(): Promise<void> {
+    const deadline = performance.now() + STALL_MS_MAX;
+    if (frozen.length >= MAX_FROZEN) stats.stalls++;
+    while (frozen.length >= MAX_FROZEN) {
+      const left = deadline - performance.now();
+      if (failed || left <= 0 || stalled.length >= MAX_STALLED_WRITES) {
+        throw new OverloadedError(
+          `${frozen.length} memtables are waiting to be written to disk${failed ? " (flushing failed; see the server log)" : ""}; retry shortly`,
+          1,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        stalled.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
 
   function schedule(job: () => Promise<void>): void {
     work = work.then(async () => {
@@ -156,9 +191,11 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
         await job();
       } catch (err) {
         // The records are still in their logs and memtables, so nothing is lost; but the
-        // store stops flushing, and writes are refused once MAX_FROZEN memtables wait.
+        // store stops flushing, and writes are refused once MAX_FROZEN memtables wait
+        // (the writes waiting now are woken to be refused at once).
         failed = err as Error;
         log(`lsm: background work failed, no more flushes: ${failed.stack ?? failed.message}`);
+        wakeStalled();
       }
     });
   }
@@ -178,6 +215,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     });
     segments = [new Segment(name, segmentFiles(dir, name)), ...segments];
     frozen.shift();
+    wakeStalled();
     gen.log.close();
     rmSync(gen.log.path, { force: true });
     stats.flushes++;
@@ -252,12 +290,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     },
     get: find,
     async insert(user, json) {
-      if (frozen.length >= MAX_FROZEN) {
-        throw new OverloadedError(
-          `${frozen.length} memtables are waiting to be written to disk${failed ? " (flushing failed; see the server log)" : ""}; retry shortly`,
-          1,
-        );
-      }
+      if (frozen.length >= MAX_FROZEN) await waitForRoom();
       // The record joins the memtable of the log it was written to, even if that memtable
       // was frozen meanwhile: its flush first drains the log, and this line runs before
       // the drain resolves (both are promise callbacks, queued in that order).
