@@ -17,6 +17,7 @@ interface Health {
   flushes: number;
   compactions: number;
   segments: number;
+  frozen_memtables: number;
 }
 
 describe("lsm: flush, compaction and restart", () => {
@@ -40,9 +41,12 @@ describe("lsm: flush, compaction and restart", () => {
           created.set(JSON.parse(r.text).id, r.text);
         }
       }
-      // Flushes run in the background; give the last ones a moment.
+      // Flushes and compactions run in the background: wait until they have settled (no
+      // memtable waiting, the segments merged), for up to 10 s on a busy machine.
+      const settled = (h: Health) =>
+        h.flushes >= WRITES / MEMTABLE - 2 && h.frozen_memtables === 0 && h.segments <= 5;
       let health = JSON.parse((await getText(`${server.url}/health`)).text) as Health;
-      for (let i = 0; i < 50 && health.flushes < WRITES / MEMTABLE - 2; i++) {
+      for (let i = 0; i < 100 && !settled(health); i++) {
         await new Promise((r) => setTimeout(r, 100));
         health = JSON.parse((await getText(`${server.url}/health`)).text) as Health;
       }
