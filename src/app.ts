@@ -149,6 +149,9 @@ function pathOf(url: string): string {
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
 
+/** Refuses bytes that are not UTF-8 (overlong forms, encoded surrogates, stray bytes). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 async function readJsonObject(req: Request, example: string): Promise<Record<string, unknown>> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {
@@ -159,15 +162,23 @@ async function readJsonObject(req: Request, example: string): Promise<Record<str
   }
   const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
   if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  let text: string;
+  let bytes: ArrayBuffer;
   try {
-    text = await req.text();
+    bytes = await req.arrayBuffer();
   } catch (err) {
     // srvx aborts the read at maxRequestBodySize when the length was not announced.
     if ((err as { status?: number }).status === 413) throw tooLarge();
     throw err;
   }
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    // Decoding leniently would store U+FFFD in place of the bad bytes, and answer 201 for
+    // a record that is not what was sent.
+    throw new HttpError(400, "request body is not valid UTF-8; send the JSON as UTF-8 text");
+  }
   if (text.trim() === "") {
     throw new HttpError(400, `request body is empty; send a JSON object such as ${example}`);
   }
@@ -299,9 +310,10 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
 
   async function route(req: Request): Promise<Response> {
     const path = pathOf(req.url);
-    const method = req.method;
+    // HEAD is GET without the body (RFC 9110): routed as GET, and Node sends no body for it.
+    const method = req.method === "HEAD" ? "GET" : req.method;
     if (path.startsWith("/users/") && path.indexOf("/", 7) === -1) {
-      if (method !== "GET") methodNotAllowed("GET");
+      if (method !== "GET") methodNotAllowed("GET, HEAD");
       // A real id is plain hex and dashes, so the raw path segment needs no decoding.
       return getUser(path.slice(7));
     }
@@ -310,20 +322,20 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       path.endsWith(USER_ORDERS) &&
       path.indexOf("/", 7) === path.length - USER_ORDERS.length
     ) {
-      if (method !== "GET") methodNotAllowed("GET");
+      if (method !== "GET") methodNotAllowed("GET, HEAD");
       return getUserOrders(path.slice(7, -USER_ORDERS.length));
     }
     if (path === "/users") {
       if (method === "GET") return findUsers(req.url);
-      if (method !== "POST") methodNotAllowed("GET, POST");
+      if (method !== "POST") methodNotAllowed("GET, HEAD, POST");
       return createUser(req);
     }
     if (path.startsWith("/products/") && path.indexOf("/", 10) === -1) {
-      if (method !== "GET") methodNotAllowed("GET");
+      if (method !== "GET") methodNotAllowed("GET, HEAD");
       return getProduct(path.slice(10));
     }
     if (path.startsWith("/orders/") && path.indexOf("/", 8) === -1) {
-      if (method !== "GET") methodNotAllowed("GET");
+      if (method !== "GET") methodNotAllowed("GET, HEAD");
       return getOrder(path.slice(8));
     }
     if (path === "/orders") {
@@ -331,7 +343,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       return createOrder(req);
     }
     if (path === "/health") {
-      if (method !== "GET") methodNotAllowed("GET");
+      if (method !== "GET") methodNotAllowed("GET, HEAD");
       return health();
     }
     throw new HttpError(

@@ -205,15 +205,31 @@ for (const approach of APPROACHES) {
       }
     });
 
+    it("answers HEAD wherever it answers GET: the same status and headers, no body", async () => {
+      for (const path of [
+        `/users/${seededIds[0]}`,
+        "/health",
+        "/users?email=a%40b.c",
+        "/nowhere",
+      ]) {
+        const get = await fetch(`${server.url}${path}`);
+        await get.arrayBuffer();
+        const head = await fetch(`${server.url}${path}`, { method: "HEAD" });
+        assert.equal(head.status, get.status, path);
+        assert.equal(head.headers.get("content-type"), get.headers.get("content-type"), path);
+        assert.equal((await head.arrayBuffer()).byteLength, 0, path);
+      }
+    });
+
     it("routes: 404 for unknown paths, 405 with Allow for the wrong method", async () => {
       const missing = await getText(`${server.url}/nowhere`);
       assert.equal(missing.status, 404);
       assert.match(JSON.parse(missing.text).error, /no route/);
       const cases: [string, string, string][] = [
-        ["PUT", "/users/00000000-0000-4000-8000-000000000000", "GET"],
-        ["PUT", "/users", "GET, POST"],
-        ["DELETE", "/users", "GET, POST"],
-        ["POST", "/health", "GET"],
+        ["PUT", "/users/00000000-0000-4000-8000-000000000000", "GET, HEAD"],
+        ["PUT", "/users", "GET, HEAD, POST"],
+        ["DELETE", "/users", "GET, HEAD, POST"],
+        ["POST", "/health", "GET, HEAD"],
       ];
       for (const [method, path, allow] of cases) {
         const res = await fetch(`${server.url}${path}`, { method });
@@ -249,6 +265,28 @@ for (const approach of APPROACHES) {
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(snapshot(dataDir), before, "no file in the data directory changed");
       assert.equal(await records(), recordsBefore, "the store holds no new record");
+    });
+
+    it("refuses a body that is not UTF-8 with 400, and writes nothing", async () => {
+      const records = async () => JSON.parse((await getText(`${server.url}/health`)).text).records;
+      const before = await records();
+      // A stray byte, a cut-off sequence, an encoded surrogate, an overlong "/".
+      for (const bad of ["ff", "e282", "eda080", "c0af"]) {
+        const body = Buffer.concat([
+          Buffer.from('{"name":"Ada '),
+          Buffer.from(bad, "hex"),
+          Buffer.from('","email":"a@b.c"}'),
+        ]);
+        const res = await fetch(`${server.url}/users`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const text = await res.text();
+        assert.equal(res.status, 400, `${bad}: ${text}`);
+        assert.match(JSON.parse(text).error, /not valid UTF-8/);
+      }
+      assert.equal(await records(), before);
     });
 
     it("round-trips awkward names exactly", async () => {
