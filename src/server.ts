@@ -67,12 +67,30 @@ const dataDir = resolve(env.DATA_DIR ?? "data");
 if (cluster.isPrimary && workers > 1) await runPrimary(approach, workers);
 else await runServer(approach);
 
+/** Creates DATA_DIR if it is missing, or says in one line why it cannot be used. */
+function makeDataDir(): void {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "it, or a folder above it, is a file"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "it cannot be created there (no permission, or a read-only filesystem)"
+          : (err as Error).message;
+    fail(
+      `DATA_DIR ${dataDir} cannot be used: ${why}. Set DATA_DIR to a directory this user can write.`,
+    );
+  }
+}
+
 /**
  * Starts what the store needs running first (PostgreSQL for `postgres`), once, and passes
  * its settings on through the environment, which cluster workers inherit.
  */
 async function startService(approach: Approach): Promise<Service | undefined> {
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir();
   const { service } = await loadStore(approach);
   if (!service) return undefined;
   try {

@@ -55,6 +55,20 @@ describe("server start-up", () => {
     for (const a of APPROACHES) assert.ok(run.stderr.includes(a), `lists ${a}`);
   });
 
+  it("refuses a DATA_DIR that is a file, or below one, in one line that says what to set", () => {
+    const file = join(tempDir("datadir-file"), "not-a-dir");
+    writeFileSync(file, "x");
+    for (const dataDir of [file, join(file, "below")]) {
+      const run = runServer({ APPROACH: "map", DATA_DIR: dataDir });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(
+        run.stderr,
+        /DATA_DIR .* cannot be used: it, or a folder above it, is a file\. Set DATA_DIR/,
+      );
+      assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+    }
+  });
+
   it("refuses a PORT that is not a port", () => {
     const run = runServer({ APPROACH: "null", PORT: "eighty", DATA_DIR: tempDir("port") });
     assert.equal(run.status, 1);

@@ -78,6 +78,25 @@ export const processes = {
 /** The seeded sorted pair is the oldest level; nothing else is needed at start. */
 export const files = [SORTED_FILE, INDEX_FILE];
 
+/**
+ * The manifest, or an error that names it. It is only ever replaced whole (write, fsync,
+ * rename), so a crash cannot leave it half written: a bad one is damage from outside.
+ */
+function readManifest(path: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    value = undefined;
+  }
+  const m = value as Partial<Manifest> | undefined;
+  if (m?.needadb_lsm !== 1 || !Array.isArray(m.segments) || !Number.isInteger(m.first_log))
+    throw new Error(
+      `${path} is damaged (not the manifest needadb writes). A crash cannot cause this, since it is replaced whole; restore it from a backup, or move lsm/ away to start again from the seeded files.`,
+    );
+  return m as Manifest;
+}
+
 function memtableLimit(env: Record<string, string | undefined>): number {
   if (env.LSM_MEMTABLE_RECORDS === undefined) return MEMTABLE_MAX_RECORDS;
   const n = Number(env.LSM_MEMTABLE_RECORDS);
@@ -96,7 +115,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   mkdirDurably(dir);
   const manifestPath = join(dir, MANIFEST);
   let manifest: Manifest = existsSync(manifestPath)
-    ? (JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest)
+    ? readManifest(manifestPath)
     : { needadb_lsm: 1, segments: [], first_log: 1, next_segment: 1 };
 
   // Whatever the manifest does not name is a crash's leftover: a segment that was never

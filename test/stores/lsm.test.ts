@@ -1,7 +1,7 @@
 // The LSM store's own mechanics, through the real server: flushes, compactions, restarts and
 // the clean-up of a crash's leftovers. A tiny memtable makes every step happen in a second.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { IDS_FILE, seed } from "../../src/lab/harness/seed.ts";
@@ -84,5 +84,17 @@ describe("lsm: flush, compaction and restart", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("refuses a damaged manifest in one message that names it, without its bytes", async () => {
+    const dir = tempDir("lsm-damaged");
+    seed({ dataDir: dir, count: 10 });
+    mkdirSync(join(dir, "lsm"));
+    writeFileSync(join(dir, "lsm", "MANIFEST.json"), Buffer.from([0, 1, 2, 0xff, 0x7b]));
+    await assert.rejects(startServer({ approach: "lsm", dataDir: dir }), (err: Error) => {
+      assert.match(err.message, /lsm\/MANIFEST\.json is damaged .*restore it from a backup/);
+      assert.ok(!err.message.includes("\0") && !err.message.includes("\ufffd"), "no bytes of it");
+      return true;
+    });
   });
 });
