@@ -10,10 +10,10 @@ import { describeMachine } from "../harness/machine.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import type { Results } from "../results/bench.ts";
 import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
-import { type Decision, decide, type Evidence } from "../results/decision.ts";
+import { type Decision, decide, type Evidence, workloadsOf } from "../results/decision.ts";
 import type { DurabilityResults, Fault } from "../results/durability.ts";
-import type { Tool, Workload } from "../results/load.ts";
-import type { Profile } from "../results/profile.ts";
+import type { Tool } from "../results/load.ts";
+import { type Profile, SURVIVE_FAULTS } from "../results/profile.ts";
 import { declarations, runBench } from "./bench.ts";
 import { runContention } from "./contention.ts";
 import { crashTargets, runDurability } from "./durability.ts";
@@ -30,13 +30,6 @@ export interface AdviseOptions {
   tool: Tool;
   log: (m: string) => void;
 }
-
-/** The faults that test a survival level. */
-const FAULTS_FOR: Record<Profile["survive"], Fault[]> = {
-  "power-loss": ["sigkill", "powercut"],
-  "process-crash": ["sigkill"],
-  nothing: [],
-};
 
 /** Every approach but the ceiling is a candidate; the ceiling runs for the ratios. */
 const CANDIDATES = APPROACHES.filter((a) => a !== "null");
@@ -62,13 +55,22 @@ function stamp(o: AdviseOptions, settings: unknown): string {
   return createHash("sha256").update(JSON.stringify(facts)).digest("hex").slice(0, 16);
 }
 
+/** A step's saved results, or undefined if the file cannot be read whole (then it runs again). */
+function readSaved<T>(file: string): { stamp: string; results: T } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { stamp: string; results: T };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs a step, or reads its results back when an earlier run had the same stamp. */
 async function step<T>(o: AdviseOptions, s: Step<T>, n: string, signal: AbortSignal): Promise<T> {
   const file = join(o.outDir, `${s.name}.json`);
   const want = stamp(o, s.settings);
   if (!o.fresh && existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { stamp: string; results: T };
-    if (saved.stamp === want) {
+    const saved = readSaved<T>(file);
+    if (saved?.stamp === want) {
       o.log(
         `${n} ${s.name}: reusing ${file} (same profile, commit and machine; --fresh to measure again)`,
       );
@@ -82,15 +84,10 @@ async function step<T>(o: AdviseOptions, s: Step<T>, n: string, signal: AbortSig
   return results;
 }
 
-/** The workloads the profile's traffic is made of: its mix, and each lookup it needs. */
-function workloadsFor(p: Profile): Workload[] {
-  return ["mixed", ...p.needs.filter((n): n is "by-email" | "user-orders" => n !== "orders")];
-}
-
 function benchStep(o: AdviseOptions): Step<Results> {
   const settings = {
     ...{ records: o.profile.records, write_share: o.profile.write_share, quick: o.quick },
-    ...{ workloads: workloadsFor(o.profile), tool: o.tool },
+    ...{ workloads: workloadsOf(o.profile), tool: o.tool },
   };
   return {
     name: "bench",
@@ -125,7 +122,9 @@ function crashStep(o: AdviseOptions, faults: Fault[]): Step<DurabilityResults> {
 /** The steps this profile needs, in order. */
 function plan(o: AdviseOptions) {
   const p = o.profile;
-  const faults = availableFaults(undefined, o.log).filter((f) => FAULTS_FOR[p.survive].includes(f));
+  const faults = availableFaults(undefined, o.log).filter((f) =>
+    SURVIVE_FAULTS[p.survive].includes(f),
+  );
   const pair = { records: o.quick ? 1_000 : 10_000, durationS: o.quick ? 2 : 5, connections: 32 };
   const common = { tool: o.tool, workDir: o.workDir, log: o.log };
   return {

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Approach } from "../../stores/index.ts";
 import { mountLazyFs } from "../faults/powercut/mount.ts";
-import { get, type Health, health, post, userBody } from "../harness/client.ts";
+import { createdId, get, type Health, health, post, userBody } from "../harness/client.ts";
 import { prepareCellDir } from "../harness/datasets.ts";
 import { forEachInParallel } from "../harness/parallel.ts";
 import { type ServerProcess, startServer } from "../harness/server-process.ts";
@@ -45,16 +45,16 @@ export interface TrialWorkload {
 
 export const USER_WRITES: TrialWorkload = {
   request: (tag) => ({ path: "/users", body: userBody("Crash", tag) }),
-  location: (created) => `/users/${(JSON.parse(created) as { id: string }).id}`,
+  location: (created) => `/users/${createdId(created)}`,
 };
 
-/** Drives POSTs from WRITERS loops until `stop` aborts; returns path -> acknowledged body. */
+/** Drives POSTs from WRITERS loops until `stop` aborts, recording path -> acknowledged body. */
 async function driveWrites(
   url: string,
   stop: AbortSignal,
   workload: TrialWorkload,
-): Promise<Map<string, string>> {
-  const acked = new Map<string, string>();
+  acked: Map<string, string>,
+): Promise<void> {
   const run = Date.now();
   let n = 0;
   const writer = async (w: number) => {
@@ -70,7 +70,17 @@ async function driveWrites(
     }
   };
   await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
-  return acked;
+}
+
+/** How often, and for how long at most, a trial waits for its minimum of acknowledged writes. */
+const MIN_ACKED_POLL_MS = 20;
+const MIN_ACKED_WAIT_MS_MAX = 30_000;
+
+/** Waits until `acked` holds `min` writes, or MIN_ACKED_WAIT_MS_MAX passes. */
+async function untilAcked(acked: Map<string, string>, min: number): Promise<void> {
+  const deadline = performance.now() + MIN_ACKED_WAIT_MS_MAX;
+  while (acked.size < min && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, MIN_ACKED_POLL_MS));
 }
 
 /** Checks each acknowledged record on the restarted server. */
@@ -124,6 +134,11 @@ export async function runTrial(
   dataset: string,
   workDir: string,
   workload: TrialWorkload = USER_WRITES,
+  /**
+   * Acknowledged writes to wait for before the fault, beyond its random moment: on a busy
+   * machine a short load may not reach the store's background work (an lsm flush).
+   */
+  minAcked = 0,
 ): Promise<Trial> {
   const backing = join(workDir, "backing");
   const mnt = join(workDir, "mnt");
@@ -143,11 +158,13 @@ export async function runTrial(
     const window = flushWindow(h);
     if (window) result.flush_window = window;
     const stop = new AbortController();
-    const writes = driveWrites(server.url, stop.signal, workload);
+    const acked = new Map<string, string>();
+    const writes = driveWrites(server.url, stop.signal, workload, acked);
     await new Promise((r) => setTimeout(r, faultAfterMs));
+    await untilAcked(acked, minAcked);
     await server.kill(); // SIGKILL: no flush, no goodbye
     stop.abort();
-    const acked = await writes;
+    await writes;
     result.acked = acked.size;
     if (mount) {
       result.cut = await mount.cut();

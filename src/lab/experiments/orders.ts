@@ -10,7 +10,7 @@ import { PRODUCTS_FILE, type Product } from "../../lib/order.ts";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { faultSkips } from "../faults/faults.ts";
 import { withCell, withServer, withServers } from "../harness/cell.ts";
-import { get, health, post } from "../harness/client.ts";
+import { createdId, get, health, post } from "../harness/client.ts";
 import { ensureDataset, idsFile } from "../harness/datasets.ts";
 import { DEFAULT_SEED, PRODUCT_STOCK } from "../harness/seed.ts";
 import type { Fault, Trial } from "../results/durability.ts";
@@ -85,7 +85,7 @@ function orderWrites(d: Dataset): TrialWorkload {
       const items = [...chosen].map((product_id) => ({ product_id, quantity: upTo(3) }));
       return { path: "/orders", body: JSON.stringify({ user_id: pick(d.users), items }) };
     },
-    location: (created) => `/orders/${(JSON.parse(created) as { id: string }).id}`,
+    location: (created) => `/orders/${createdId(created)}`,
     invariant: async (url) => (await conservation(url, d.products)).describe,
   };
 }

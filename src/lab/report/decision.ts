@@ -1,7 +1,7 @@
 // The decision for one app, as decision.md and decision.html: the answer first, then each
 // approach ruled out with its measured reason, then what would change the answer.
 import type { Decision } from "../results/decision.ts";
-import { code, int } from "./format.ts";
+import { code, int, rate } from "./format.ts";
 import {
   type Chart,
   charts,
@@ -12,8 +12,6 @@ import {
   table,
   text,
 } from "./model.ts";
-
-const rate = (n: number) => (n < 10 ? n.toFixed(1) : int(n));
 
 function capacityChart(d: Decision): Chart | undefined {
   if (!d.passing.length) return undefined;

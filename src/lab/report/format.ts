@@ -4,6 +4,8 @@
 type Maybe = number | null | undefined;
 
 export const int = (n: Maybe) => (n == null ? "-" : Math.round(n).toLocaleString("en"));
+/** A rate: one decimal below 10, whole numbers above. */
+export const rate = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString("en"));
 export const ms = (n: Maybe) => (n == null ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(0));
 export const times = (n: Maybe) => (n == null ? "-" : `${n.toFixed(2)}×`);
 export const code = (s: string) => `\`${s}\``;

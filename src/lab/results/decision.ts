@@ -4,8 +4,9 @@
 import type { Results, Run } from "./bench.ts";
 import type { ContentionResults } from "./contention.ts";
 import type { DurabilityRun, Fault } from "./durability.ts";
+import type { Workload } from "./load.ts";
 import type { OrdersResults } from "./orders.ts";
-import { dauAt, type Profile, requiredPeakRps } from "./profile.ts";
+import { dauAt, type Profile, requiredPeakRps, SURVIVE_FAULTS } from "./profile.ts";
 import type { TopologyResults } from "./topology.ts";
 
 /** What the stores declare, for what no lab measures (a store's service, its process rule). */
@@ -99,8 +100,8 @@ function cell(c: Ctx, approach: string, workload: string): Run | undefined {
 }
 
 /** The workloads the profile's traffic is made of: the mix, and each lookup it needs. */
-function workloadsOf(p: Profile): string[] {
-  return ["mixed", ...p.needs.filter((n) => n !== "orders")];
+export function workloadsOf(p: Profile): Workload[] {
+  return ["mixed", ...p.needs.filter((n): n is "by-email" | "user-orders" => n !== "orders")];
 }
 
 /** The least of the needed workloads' measured req/s: the approach's capacity for this app. */
@@ -177,10 +178,10 @@ const severalProcesses: Requirement = {
   },
 };
 
-/** The fault that tests a survival level, and its name in evidence. */
-const FAULT_FOR: Record<string, { fault: Fault; what: string } | undefined> = {
-  "power-loss": { fault: "powercut", what: "power cuts" },
-  "process-crash": { fault: "sigkill", what: "process crashes (SIGKILL)" },
+/** How evidence names each fault's trials. */
+const FAULT_TRIALS: Record<Fault, string> = {
+  powercut: "power cuts",
+  sigkill: "process crashes (SIGKILL)",
 };
 
 const survives: Requirement = {
@@ -188,8 +189,9 @@ const survives: Requirement = {
     `keeps acknowledged writes through a ${p.survive === "power-loss" ? "power loss" : "process crash"}`,
   applies: (p) => p.survive !== "nothing",
   fails(approach, c) {
-    const level = FAULT_FOR[c.profile.survive];
-    if (!level) return undefined;
+    const fault = SURVIVE_FAULTS[c.profile.survive].at(-1);
+    if (!fault) return undefined;
+    const level = { fault, what: FAULT_TRIALS[fault] };
     const measured = c.ev.durability?.find(
       (r) => r.approach === approach && r.fault === level.fault,
     );

@@ -1,6 +1,8 @@
 // A profile of the app a team is building: how many use it, how hard, how much data, how
 // it is deployed, what it does beyond reads and writes by id, and what it must survive.
 // `npm run advise` turns one into a decision measured on this machine.
+import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
+import type { Fault } from "./durability.ts";
 
 export const NEEDS = ["by-email", "user-orders", "orders"] as const;
 export type Need = (typeof NEEDS)[number];
@@ -26,14 +28,26 @@ export interface Profile {
   survive: Survive;
 }
 
-export const SECONDS_PER_DAY = 86_400;
+/** The faults that test a survival level, weakest first: the last one is the level's test. */
+export const SURVIVE_FAULTS: Record<Survive, Fault[]> = {
+  "power-loss": ["sigkill", "powercut"],
+  "process-crash": ["sigkill"],
+  nothing: [],
+};
+
+/** The profile's habits, as the bench's DAU arithmetic takes them. */
+const habits = (p: Profile): DauAssumptions => ({
+  requestsPerUserPerDay: p.requests_per_user,
+  peakFactor: p.peak_factor,
+  writeShare: p.write_share,
+});
 
 /** The requests per second the app must sustain in its busiest second. */
 export function requiredPeakRps(p: Profile): number {
-  return (p.daily_active_users * p.requests_per_user * p.peak_factor) / SECONDS_PER_DAY;
+  return peakRpsFor(p.daily_active_users, habits(p));
 }
 
 /** The daily active users that `capacityRps` carries at the profile's habits. */
 export function dauAt(capacityRps: number, p: Profile): number {
-  return Math.floor((capacityRps * SECONDS_PER_DAY) / (p.requests_per_user * p.peak_factor));
+  return dauFor(capacityRps, habits(p));
 }
