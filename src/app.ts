@@ -2,14 +2,22 @@
 // approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
 import { FastResponse } from "srvx";
 import * as z from "zod";
-import { OverloadedError } from "./lib/group-commit.ts";
 import type { OrderBook } from "./lib/order.ts";
+import {
+  classify,
+  DiskFullError,
+  diskFullMessage,
+  FencedError,
+  OverloadedError,
+} from "./lib/storage-errors.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Durability, Store } from "./stores/_types.ts";
 
 /** The body of GET /health: the lab reads it, so its shape is part of the API. */
 export interface Health {
-  status: "ok";
+  /** "degraded": the store refuses writes until a restart; `reason` says why. */
+  status: "ok" | "degraded";
+  reason?: string;
   approach: string;
   durability: Durability;
   records: number;
@@ -199,6 +207,27 @@ function methodNotAllowed(allow: string): never {
   throw new HttpError(405, `method not allowed; this path accepts ${allow}`, { allow });
 }
 
+/**
+ * The answer to a request that threw. A client's mistake names itself; a storage failure
+ * says what the client can do (lib/storage-errors.ts); anything else is logged with its
+ * stack and answered 500 without one.
+ */
+function failureResponse(err: unknown): Response | undefined {
+  if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
+  if (err instanceof OverloadedError) {
+    return json(503, { error: err.message }, { "retry-after": String(err.retryAfterS) });
+  }
+  if (err instanceof DiskFullError) return json(507, { error: err.message });
+  if (err instanceof FencedError) return json(503, { error: err.message });
+  // An engine's own error for a full disk (SQLite's SQLITE_FULL, PostgreSQL's 53100): the
+  // engine rolled the write back, so it is a refusal like any other.
+  if (classify(err) === "full") return json(507, { error: diskFullMessage("the record") });
+  return undefined;
+}
+
+/** How often one storage failure's message is logged again while it keeps happening. */
+const STORAGE_LOG_EVERY_MS = 10_000;
+
 export interface AppOptions {
   approach: string;
   /** Where server errors go; their details never reach the client. */
@@ -295,8 +324,10 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
 
   async function health(): Promise<Response> {
     const totals = "unsupported" in store.orders ? undefined : await store.orders.totals();
+    const fenced = store.fenced?.();
     const body: Health = {
-      status: "ok",
+      status: fenced ? "degraded" : "ok",
+      ...(fenced ? { reason: `${fenced}; restart to recover` } : {}),
       approach,
       durability: store.durability,
       ...store.details,
@@ -352,16 +383,32 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
     );
   }
 
+  // A full disk fails every write: its message is logged once per STORAGE_LOG_EVERY_MS,
+  // not once per request. Overload (503 with Retry-After) is not logged at all: the
+  // client retries, and GET /health counts it where the store keeps such counters.
+  let lastStorageLog = { message: "", at: -Infinity };
+  function failure(req: Request, err: unknown): Response {
+    const known = failureResponse(err);
+    if (known) {
+      const message = (err as Error).message;
+      const now = performance.now();
+      const repeated =
+        message === lastStorageLog.message && now - lastStorageLog.at < STORAGE_LOG_EVERY_MS;
+      if (known.status >= 500 && !(err instanceof OverloadedError) && !repeated) {
+        log(`${req.method} ${pathOf(req.url)} refused: ${message}`);
+        lastStorageLog = { message, at: now };
+      }
+      return known;
+    }
+    log(`error: ${req.method} ${pathOf(req.url)} failed: ${(err as Error).stack ?? err}`);
+    return json(500, { error: "internal server error; the server log has the details" });
+  }
+
   return async function fetch(req: Request): Promise<Response> {
     try {
       return await route(req);
     } catch (err) {
-      if (err instanceof HttpError) return json(err.status, { error: err.message }, err.headers);
-      if (err instanceof OverloadedError) {
-        return json(503, { error: err.message }, { "retry-after": String(err.retryAfterS) });
-      }
-      log(`error: ${req.method} ${pathOf(req.url)} failed: ${(err as Error).stack ?? err}`);
-      return json(500, { error: "internal server error; the server log has the details" });
+      return failure(req, err);
     }
   };
 }

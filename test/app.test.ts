@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createApp } from "../src/app.ts";
-import { OverloadedError } from "../src/lib/group-commit.ts";
+import { createApp, type Health } from "../src/app.ts";
+import {
+  DiskFullError,
+  diskFullMessage,
+  FencedError,
+  OverloadedError,
+} from "../src/lib/storage-errors.ts";
 import type { Store } from "../src/stores/_types.ts";
 
 // The thing under test is the app's error handling, so the store here is one that breaks.
@@ -81,5 +86,84 @@ describe("app: overload", () => {
     assert.equal(res.status, 503);
     assert.equal(res.headers.get("retry-after"), "1");
     assert.match(((await res.json()) as { error: string }).error, /queue is full.*retry/);
+  });
+});
+
+describe("app: storage failures", () => {
+  /** A store whose every write fails with `err`, fenced with `fence` if given. */
+  function failingStore(err: unknown, fence?: string): Store {
+    return {
+      durability: { survives: "power-loss", claim: "test" },
+      orders: { unsupported: "test store" },
+      get: () => '{"id":"x"}',
+      findByEmail: () => [],
+      insert: () => Promise.reject(err),
+      count: () => 7,
+      ...(fence ? { fenced: () => fence } : {}),
+      close() {},
+    };
+  }
+  const postUser = () =>
+    new Request("http://x/users", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name":"Ada","email":"a@b.c"}',
+    });
+
+  it("answers 507 for a full disk, from the store's own error or an engine's", async () => {
+    const errors = [
+      new DiskFullError(diskFullMessage("users.jsonl")),
+      Object.assign(new Error("database or disk is full"), { errcode: 13 }),
+      Object.assign(new Error("could not extend file"), { code: "53100" }),
+      Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
+    ];
+    for (const err of errors) {
+      const logged: string[] = [];
+      const fetch = createApp(failingStore(err), { approach: "t", log: (m) => logged.push(m) });
+      const res = await fetch(postUser());
+      assert.equal(res.status, 507, String(err));
+      assert.equal(res.headers.get("retry-after"), null);
+      const { error } = (await res.json()) as { error: string };
+      assert.match(
+        error,
+        /^the disk is full: .* could not be written; nothing was stored\. Free space/,
+      );
+      assert.doesNotMatch(error, /\bat |\.ts|\//);
+      assert.equal(logged.length, 1, "logged once, without a stack");
+      assert.doesNotMatch(logged[0] ?? "", /\n\s+at /);
+    }
+  });
+
+  it("logs a full disk once, not once per refused write", async () => {
+    const logged: string[] = [];
+    const fetch = createApp(failingStore(new DiskFullError(diskFullMessage("users.db"))), {
+      approach: "t",
+      log: (m) => logged.push(m),
+    });
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(postUser())).status, 507);
+    assert.equal(logged.length, 1);
+  });
+
+  it("answers 503 without Retry-After once fenced, and /health says degraded with the reason", async () => {
+    const reason = "fsync of users.jsonl failed (EIO: i/o error, fsync)";
+    const fetch = createApp(failingStore(new FencedError(reason), reason), {
+      approach: "t",
+      log: () => {},
+    });
+    const res = await fetch(postUser());
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), null);
+    assert.match(
+      ((await res.json()) as { error: string }).error,
+      /fsync .* failed.*restart to recover/,
+    );
+    const health = (await (await fetch(new Request("http://x/health"))).json()) as Health;
+    assert.equal(health.status, "degraded");
+    assert.equal(health.reason, `${reason}; restart to recover`);
+    assert.equal(health.records, 7, "reads are still served");
+    assert.equal(
+      (await fetch(new Request("http://x/users/00000000-0000-4000-8000-000000000000"))).status,
+      200,
+    );
   });
 });

@@ -1,15 +1,4 @@
-/**
- * Thrown when a write was refused before anything was written (a full queue, a lock held
- * too long by another process): the caller answers 503 and the client retries later.
- */
-export class OverloadedError extends Error {
-  readonly retryAfterS: number;
-  constructor(message: string, retryAfterS: number) {
-    super(message);
-    this.name = "OverloadedError";
-    this.retryAfterS = retryAfterS;
-  }
-}
+import { FencedError, OverloadedError, RefusedWrite } from "./storage-errors.ts";
 
 export interface GroupCommitLimits {
   /**
@@ -45,17 +34,19 @@ interface Waiting<T> {
  * on a timer: an idle committer flushes a lone item straight away, and batches grow only
  * while the disk is busy, so they are as large as the load makes them and no larger.
  *
- * If a flush fails, the committer stops for good (unless it throws OverloadedError, which
- * says that nothing was written). After a failed fsync the kernel may have
- * dropped the dirty pages, so a retry could report success for data that is gone
- * (PostgreSQL's "fsyncgate"). Every waiting and later item is rejected.
+ * If a flush fails, the committer stops for good (it is fenced), unless the flush threw a
+ * RefusedWrite, which says that nothing of the batch is left on disk (a full queue, a full
+ * disk whose partial write was cut back): then only that batch fails, and the next may pass.
+ * After a failed fsync the kernel may have dropped the dirty pages, so a retry could report
+ * success for data that is gone (PostgreSQL's "fsyncgate"). Every waiting and later item is
+ * rejected with a FencedError, and `fenced()` says why until the process restarts.
  */
 export class GroupCommit<T> {
   private readonly flush: Flush<T>;
   private readonly limits: GroupCommitLimits;
   private queue: Waiting<T>[] = [];
   private busy = false;
-  private failed: Error | undefined;
+  private failed: FencedError | undefined;
   private idleWaiters: (() => void)[] = [];
   /** How the batches came out, for the report. */
   readonly stats = { flushes: 0, items: 0, maxBatch: 0 };
@@ -88,6 +79,11 @@ export class GroupCommit<T> {
     });
   }
 
+  /** Why the committer refuses every write until a restart, or undefined if it does not. */
+  fenced(): string | undefined {
+    return this.failed?.reason;
+  }
+
   /** The batches so far, as GET /health reports them. */
   report(): Record<string, number> {
     const { flushes, items, maxBatch } = this.stats;
@@ -112,12 +108,15 @@ export class GroupCommit<T> {
         try {
           await this.flush(batch.map((w) => w.item));
         } catch (err) {
-          // Refused before anything was written: only this batch fails, and the next may pass.
-          if (err instanceof OverloadedError) {
+          // Nothing of this batch is on disk: only it fails, and the next may pass.
+          if (err instanceof RefusedWrite) {
             for (const w of batch) w.reject(err);
             continue;
           }
-          this.failed = new Error(`writes could not be made durable: ${(err as Error).message}`);
+          this.failed =
+            err instanceof FencedError
+              ? err
+              : new FencedError(`writes could not be made durable (${(err as Error).message})`);
           for (const w of [...batch, ...this.queue.splice(0)]) w.reject(this.failed);
           return;
         }

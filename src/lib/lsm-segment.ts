@@ -218,13 +218,16 @@ export class SegmentWorker {
 
   constructor() {
     this.worker = new Worker(new URL("./segment-worker.ts", import.meta.url));
-    this.worker.on("message", (m: { id: number; entries?: number; error?: string }) => {
-      const w = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      if (m.error !== undefined) w?.reject(new Error(m.error));
-      else w?.resolve(m.entries ?? 0);
-      if (this.waiting.size === 0) this.worker.unref();
-    });
+    this.worker.on(
+      "message",
+      (m: { id: number; entries?: number; error?: string; code?: string }) => {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (m.error !== undefined) w?.reject(Object.assign(new Error(m.error), { code: m.code }));
+        else w?.resolve(m.entries ?? 0);
+        if (this.waiting.size === 0) this.worker.unref();
+      },
+    );
     this.worker.on("error", (err) => {
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();

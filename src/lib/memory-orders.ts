@@ -65,7 +65,7 @@ export function openMemoryOrderBook(
   log: (message: string) => void,
   userExists: (id: string) => boolean,
   durable: Omit<GroupCommitLimits, "start"> | undefined,
-): OrderBook & { close(): Promise<void> } {
+): OrderBook & { close(): Promise<void>; fenced(): string | undefined } {
   const products = new Map<string, Product>();
   loadJsonl(`${dataDir}/${PRODUCTS_FILE}`, isProduct, (p) => products.set(p.id, p), log);
   const orders = new Map<string, string>();
@@ -131,6 +131,7 @@ export function openMemoryOrderBook(
         })),
       })),
     totals: (): OrderTotals => ({ orders: orders.size, units }),
+    fenced: () => file.fenced(),
     async close() {
       await appender?.drain();
       file.close();

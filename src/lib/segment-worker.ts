@@ -8,6 +8,8 @@ parentPort?.on("message", ({ id, job }: { id: number; job: Parameters<typeof run
   try {
     parentPort?.postMessage({ id, entries: runJob(job) });
   } catch (err) {
-    parentPort?.postMessage({ id, error: (err as Error).message });
+    // The code (ENOSPC, EIO) goes too: the store decides from it whether to retry.
+    const { message, code } = err as NodeJS.ErrnoException;
+    parentPort?.postMessage({ id, error: message, code });
   }
 });

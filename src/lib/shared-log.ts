@@ -1,6 +1,14 @@
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
+import { basename } from "node:path";
 import { openAppend } from "./durable-fs.ts";
 import { CorruptLineError, jsonDecoder, scanLines } from "./jsonl.ts";
+import {
+  classify,
+  DiskFullError,
+  describe,
+  diskFullMessage,
+  FencedError,
+} from "./storage-errors.ts";
 import { isUser, type User } from "./user.ts";
 
 /** Every record line starts with this: toLine() writes `id` first, and inside a JSON string a quote is always escaped. */
@@ -38,6 +46,7 @@ export class SharedUserLog {
   private lineNo = 0;
   private readonly onRecord: (user: User, json: string) => void;
   private readonly log: (message: string) => void;
+  private fence: FencedError | undefined;
 
   /** Opens `path` (creating it) and reads every complete record in it. */
   constructor(
@@ -53,15 +62,30 @@ export class SharedUserLog {
     this.catchUp();
   }
 
-  /** Appends one record in one write(2); see the class comment for why it must be one. */
+  /**
+   * Appends one record in one write(2); see the class comment for why it must be one.
+   * A full disk can take part of the line. That part stays, because another process may
+   * already have appended after it; every reader drops it as torn bytes (see `take`). Any
+   * other failure fences this process's appends.
+   */
   append(json: string): void {
+    if (this.fence) throw this.fence;
     const line = Buffer.from(`${json}\n`);
-    const written = writeSync(this.appendFd, line);
-    if (written !== line.length) {
-      throw new Error(
-        `${this.path}: short append (${written} of ${line.length} bytes; is the disk full?)`,
-      );
+    let written: number;
+    try {
+      written = writeSync(this.appendFd, line);
+    } catch (err) {
+      if (classify(err) === "full") throw new DiskFullError(diskFullMessage(basename(this.path)));
+      this.fence = new FencedError(`an append to ${basename(this.path)} failed (${describe(err)})`);
+      throw this.fence;
     }
+    // A short write is what a disk that fills up halfway through the line gives.
+    if (written !== line.length) throw new DiskFullError(diskFullMessage(basename(this.path)));
+  }
+
+  /** Why appends are refused until a restart, or undefined if they are not. */
+  fenced(): string | undefined {
+    return this.fence?.reason;
   }
 
   /**

@@ -1,6 +1,13 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
-import { OverloadedError } from "./group-commit.ts";
+import {
+  classify,
+  DiskFullError,
+  describe,
+  diskFullMessage,
+  FencedError,
+  OverloadedError,
+} from "./storage-errors.ts";
 import type { User } from "./user.ts";
 
 export const DB_FILE = "users.db";
@@ -85,6 +92,7 @@ export class UsersDb {
   private readonly byEmailStmt: StatementSync;
   /** SQLITE_BUSY answers absorbed by waiting and trying again, since the database was opened. */
   busy = 0;
+  private fence: FencedError | undefined;
 
   /** Opens (or creates) the users database. */
   constructor(path: string, synchronous: Synchronous) {
@@ -148,6 +156,7 @@ export class UsersDb {
    * connection can slip in between them.
    */
   transaction<T>(fn: () => T): T | Promise<T> {
+    if (this.fence) throw this.fence;
     return this.whenFree(() => {
       this.db.exec("BEGIN IMMEDIATE");
       try {
@@ -155,10 +164,31 @@ export class UsersDb {
         this.db.exec("COMMIT");
         return result;
       } catch (err) {
-        this.db.exec("ROLLBACK");
-        throw err;
+        // SQLite rolls some failures back by itself (SQLITE_FULL does); a ROLLBACK then
+        // would fail with "no transaction is active" and hide the real cause.
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw this.storageError(err);
       }
     });
+  }
+
+  /** Why writes are refused until a restart, or undefined while they are taken. */
+  fenced(): string | undefined {
+    return this.fence?.reason;
+  }
+
+  /**
+   * A full disk is a refusal: SQLite rolled the transaction back, and the next may pass
+   * once space returns. An I/O error (a failed fsync among them) fences the database for
+   * this process: whether the commit reached the disk is unknown, and a restart, which
+   * runs SQLite's recovery, is what finds out.
+   */
+  private storageError(err: unknown): unknown {
+    const kind = classify(err);
+    if (kind === "full") return new DiskFullError(diskFullMessage(DB_FILE));
+    if (kind === "io")
+      this.fence = new FencedError(`SQLite could not write ${DB_FILE} (${describe(err)})`);
+    return this.fence ?? err;
   }
 
   /** Inserts `users` in one transaction. */

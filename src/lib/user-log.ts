@@ -1,8 +1,16 @@
-import { closeSync, fsync } from "node:fs";
+import { closeSync, fstatSync, fsync, ftruncateSync } from "node:fs";
+import { basename } from "node:path";
 import { promisify } from "node:util";
 import { openAppend, writeAll } from "./durable-fs.ts";
 import { GroupCommit, type GroupCommitLimits } from "./group-commit.ts";
 import { loadJsonl } from "./jsonl.ts";
+import {
+  classify,
+  DiskFullError,
+  describe,
+  diskFullMessage,
+  FencedError,
+} from "./storage-errors.ts";
 import { isUser, type User } from "./user.ts";
 
 const fsyncAsync = promisify(fsync);
@@ -19,14 +27,27 @@ export function toLine(user: User): string {
  * An append-only JSONL file, such as `users.jsonl`, opened once for the life of the process
  * (the course's trick: no open and close per write). Opening it first replays it, which also
  * cuts off a torn tail so that the next append starts on a fresh line.
+ *
+ * An append is all or nothing. A write cut short (the disk filled up halfway through a
+ * record) is cut back to the last whole record before the error is thrown, so the next
+ * append can never land after a torn line: left there, it would turn a later, acknowledged
+ * record into a corrupt line in the middle of the file. A full disk is a DiskFullError and
+ * the log keeps working once space returns. Any other failure, or a cut that fails, or a
+ * failed fsync, fences the log: every later append throws the same FencedError, because
+ * what is on disk is no longer known. The single-process stores use this; several
+ * processes appending to one file use SharedUserLog instead.
  */
 export class AppendLog {
   readonly path: string;
   private readonly fd: number;
+  /** Bytes of whole records in the file: where the next append starts. */
+  private size: number;
+  private fence: FencedError | undefined;
 
   private constructor(path: string, fd: number) {
     this.path = path;
     this.fd = fd;
+    this.size = fstatSync(fd).size;
   }
 
   /** Runs `replay` (which reads the file and repairs its tail), then opens it for appends. */
@@ -36,12 +57,17 @@ export class AppendLog {
   }
 
   /**
-   * One write(2) per record on an O_APPEND descriptor, so a record is never split across
-   * two writes. The bytes are in the page cache when this returns: safe from a process
-   * crash, not from a power cut. durableAppender() is what makes them durable.
+   * One record, on an O_APPEND descriptor. The bytes are in the page cache when this
+   * returns: safe from a process crash, not from a power cut. durableAppender() is what
+   * makes them durable.
    */
   append(json: string): void {
-    writeAll(this.fd, Buffer.from(`${json}\n`));
+    this.write(Buffer.from(`${json}\n`));
+  }
+
+  /** Why appends are refused until a restart, or undefined if they are not. */
+  fenced(): string | undefined {
+    return this.fence?.reason;
   }
 
   /**
@@ -54,8 +80,12 @@ export class AppendLog {
   durableAppender(limits: Omit<GroupCommitLimits, "start">): GroupCommit<string> {
     return new GroupCommit<string>(
       async (jsons) => {
-        writeAll(this.fd, Buffer.from(`${jsons.join("\n")}\n`));
-        await fsyncAsync(this.fd);
+        this.write(Buffer.from(`${jsons.join("\n")}\n`));
+        try {
+          await fsyncAsync(this.fd);
+        } catch (err) {
+          throw this.fenceWith(`fsync of ${basename(this.path)} failed (${describe(err)})`);
+        }
       },
       { ...limits, start: "now" },
     );
@@ -63,6 +93,30 @@ export class AppendLog {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  /** Appends `bytes` whole, or throws with the file as it was before. */
+  private write(bytes: Buffer): void {
+    if (this.fence) throw this.fence;
+    try {
+      writeAll(this.fd, bytes);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch (cutErr) {
+        throw this.fenceWith(
+          `an append to ${basename(this.path)} failed (${describe(err)}) and could not be cut back (${describe(cutErr)})`,
+        );
+      }
+      if (classify(err) === "full") throw new DiskFullError(diskFullMessage(basename(this.path)));
+      throw this.fenceWith(`an append to ${basename(this.path)} failed (${describe(err)})`);
+    }
+    this.size += bytes.length;
+  }
+
+  private fenceWith(reason: string): FencedError {
+    this.fence = new FencedError(reason);
+    return this.fence;
   }
 }
 

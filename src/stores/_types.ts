@@ -19,6 +19,11 @@ export interface Store {
   readonly durability: Durability;
   /** Extra facts for GET /health, such as SQLite's synchronous level. */
   readonly details?: Record<string, string | number>;
+  /**
+   * Why the store refuses writes until it is restarted (a failed fsync fenced it), or
+   * undefined while it takes writes. GET /health then answers "degraded" with this reason.
+   */
+  fenced?(): string | undefined;
   /** Live counters for GET /health, such as group commit's batch sizes. */
   stats?(): Record<string, number>;
   /**
@@ -28,7 +33,9 @@ export interface Store {
   get(id: string): string | undefined | Promise<string | undefined>;
   /**
    * Stores `user`, whose JSON text is `json` (JSON.stringify(user), computed once by the
-   * caller). Resolves once the record is as durable as `durability` claims.
+   * caller). Resolves once the record is as durable as `durability` claims. A write that
+   * fails throws one of lib/storage-errors.ts's errors where the cause is known (a full
+   * disk, a full queue, a fenced store), and is never acknowledged.
    */
   insert(user: User, json: string): void | Promise<void>;
   /**

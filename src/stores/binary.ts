@@ -51,6 +51,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
       tail.set(user.id, json);
     },
     count: () => (sorted?.entries ?? 0) + tail.size,
+    fenced: () => tailFile.fenced(),
     orders: {
       unsupported: `binary keeps no products: its files are sorted by user id and cannot take a stock change in place; ${ORDERS_ALTERNATIVES}`,
     },

@@ -58,6 +58,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
     findByEmail: (email) => scanForEmail(file.path, email),
 
     count: () => records,
+    fenced: () => file.fenced(),
     orders: {
       unsupported: `linear keeps no state to check stock against, short of scanning every order on every request; ${ORDERS_ALTERNATIVES}`,
     },

@@ -22,10 +22,17 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AtomicFile, mkdirDurably } from "../lib/durable-fs.ts";
 import { EmailIndex, indexFileByEmail } from "../lib/email-lookup.ts";
-import { type GroupCommit, OverloadedError } from "../lib/group-commit.ts";
+import type { GroupCommit } from "../lib/group-commit.ts";
 import { Segment, SegmentWorker, segmentFiles } from "../lib/lsm-segment.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE } from "../lib/sorted-file.ts";
+import {
+  classify,
+  DiskFullError,
+  diskFullMessage,
+  FencedError,
+  OverloadedError,
+} from "../lib/storage-errors.ts";
 import { type AppendLog, openUserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -46,6 +53,8 @@ const MAX_FROZEN = 2;
 const STALL_MS_MAX = 5_000;
 /** Writes waiting at once; past this, a write gets 503 without waiting. */
 const MAX_STALLED_WRITES = 10_000;
+/** After a flush or compaction fails for a full disk, it is tried again this often. */
+const FULL_RETRY_MS = 1_000;
 /** Group commit on the log, as in jsonl-group. */
 const LOG_MAX_BATCH = 1024;
 const LOG_MAX_QUEUE = 16_384;
@@ -173,7 +182,10 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
 
   // Flushes and compactions run one at a time, in order, on this chain.
   let work: Promise<void> = Promise.resolve();
-  let failed: Error | undefined;
+  // Set when background work failed in a way that is not a full disk: the store is fenced.
+  let failed: FencedError | undefined;
+  // Set while background work fails for lack of space; cleared when a job next succeeds.
+  let full: DiskFullError | undefined;
   const stats = { flushes: 0, compactions: 0, flush_ms_max: 0, compaction_ms_max: 0, stalls: 0 };
   // Writes waiting for a flush to land, woken when one does (or when flushing fails).
   const stalled: (() => void)[] = [];
@@ -187,9 +199,11 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     if (frozen.length >= MAX_FROZEN) stats.stalls++;
     while (frozen.length >= MAX_FROZEN) {
       const left = deadline - performance.now();
-      if (failed || left <= 0 || stalled.length >= MAX_STALLED_WRITES) {
+      if (failed) throw failed;
+      if (full) throw full;
+      if (left <= 0 || stalled.length >= MAX_STALLED_WRITES) {
         throw new OverloadedError(
-          `${frozen.length} memtables are waiting to be written to disk${failed ? " (flushing failed; see the server log)" : ""}; retry shortly`,
+          `${frozen.length} memtables are waiting to be written to disk; retry shortly`,
           1,
         );
       }
@@ -208,12 +222,20 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       if (failed) return;
       try {
         await job();
+        full = undefined;
       } catch (err) {
-        // The records are still in their logs and memtables, so nothing is lost; but the
-        // store stops flushing, and writes are refused once MAX_FROZEN memtables wait
-        // (the writes waiting now are woken to be refused at once).
-        failed = err as Error;
-        log(`lsm: background work failed, no more flushes: ${failed.stack ?? failed.message}`);
+        // Either way the records are still in their logs and memtables, so nothing is lost,
+        // and the writes waiting now are woken to hear why. A full disk is tried again: the
+        // job writes only temporary files until the manifest names them, and the next
+        // attempt overwrites those. Anything else fences the store.
+        if (classify(err) === "full") {
+          if (!full) log(`lsm: the disk is full; retrying flushes every ${FULL_RETRY_MS} ms`);
+          full = new DiskFullError(diskFullMessage("the lsm store's segment files"));
+          setTimeout(() => schedule(job), FULL_RETRY_MS).unref();
+        } else {
+          failed = new FencedError(`lsm background work failed (${(err as Error).message})`);
+          log(`lsm: background work failed, no more flushes: ${(err as Error).stack}`);
+        }
         wakeStalled();
       }
     });
@@ -267,8 +289,17 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
 
   function freezeIfFull(): void {
     if (active.records.size < memtableMax) return;
+    let next: Generation;
+    try {
+      next = startGeneration(active.seq + 1);
+    } catch (err) {
+      // No room for the next log (a full disk): the memtable grows past its size, and the
+      // next write tries again. Its record was acknowledged already and is in the old log.
+      log(`lsm: could not start log ${active.seq + 1}: ${(err as Error).message}`);
+      return;
+    }
     frozen.push(active);
-    active = startGeneration(active.seq + 1);
+    active = next;
     schedule(flushOldest);
   }
 
@@ -308,7 +339,9 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       return ids.flatMap((id) => find(id) ?? []);
     },
     get: find,
+    fenced: () => failed?.reason ?? [active, ...frozen].map((g) => g.log.fenced()).find(Boolean),
     async insert(user, json) {
+      if (failed) throw failed;
       if (frozen.length >= MAX_FROZEN) await waitForRoom();
       // The record joins the memtable of the log it was written to, even if that memtable
       // was frozen meanwhile: its flush first drains the log, and this line runs before

@@ -67,6 +67,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
     },
     details: { email_lookup: "a second in-memory index, caught up on the shared file first" },
     stats: () => ({ catch_ups: catchUps }),
+    fenced: () => file.fenced(),
     close: () => file.close(),
   };
 };

@@ -52,6 +52,7 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
         },
     findByEmail: (email) => byEmail.find(email),
     count: () => users.size,
+    fenced: () => file.fenced() ?? orders.fenced(),
     orders,
     ...(appender ? { stats: () => appender.report() } : {}),
     async close() {

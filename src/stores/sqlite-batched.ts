@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
+import { DiskFullError, FencedError } from "../lib/storage-errors.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -26,7 +27,18 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   // Batches taken from `pending` whose transaction waits for another process's lock.
   const flushing = new Map<Map<string, User>, Promise<void>>();
 
-  function lost(batch: Map<string, User>, err: unknown): void {
+  // Set while SQLite cannot take the buffered rows for lack of space.
+  let full: DiskFullError | undefined;
+
+  function failed(batch: Map<string, User>, err: unknown): void {
+    if (err instanceof DiskFullError) {
+      // The rows were acknowledged, so they are kept and go out with the next flush, once
+      // space returns; new writes are refused (507) meanwhile rather than piled up.
+      if (!full) log(`sqlite-batched: ${err.message}; holding ${batch.size} rows until it is`);
+      full = err;
+      pending = new Map([...batch, ...pending]);
+      return;
+    }
     // The clients were told these rows exist. All we can do is say loudly that they don't.
     log(`sqlite-batched: lost ${batch.size} acknowledged rows: ${(err as Error).message}`);
   }
@@ -37,12 +49,20 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     pending = new Map();
     try {
       const done = users.insertAll(batch.values());
-      if (!done) return;
-      const settled = done.catch((err) => lost(batch, err)).finally(() => flushing.delete(batch));
+      if (!done) {
+        full = undefined;
+        return;
+      }
+      const settled = done
+        .then(() => {
+          full = undefined;
+        })
+        .catch((err) => failed(batch, err))
+        .finally(() => flushing.delete(batch));
       flushing.set(batch, settled);
       return settled;
     } catch (err) {
-      lost(batch, err);
+      failed(batch, err);
     }
   }
 
@@ -81,6 +101,9 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       return user ? JSON.stringify(user) : users.find(id);
     },
     insert(user) {
+      if (full) throw full;
+      const fence = users.fenced();
+      if (fence) throw new FencedError(fence);
       pending.set(user.id, user);
       if (pending.size >= FLUSH_SIZE) flush();
     },
@@ -90,6 +113,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       return (await users.count()) + unflushed;
     },
     stats: () => ({ sqlite_busy: users.busy }),
+    fenced: () => users.fenced(),
     orders: {
       unsupported: `sqlite-batched acknowledges writes before they reach SQLite, so an order could not check the stock that earlier, still-buffered orders took; ${ORDERS_ALTERNATIVES}`,
     },
@@ -97,6 +121,8 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
       clearInterval(timer);
       await flush();
       await Promise.all(flushing.values());
+      if (pending.size > 0)
+        log(`sqlite-batched: lost ${pending.size} acknowledged rows at the stop: ${full?.message}`);
       users.close();
     },
   };

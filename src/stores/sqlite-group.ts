@@ -56,6 +56,7 @@ export const open: OpenStore = ({ dataDir, env }) => {
     insert: (user) => committer.submit(user),
     count: () => users.count(),
     stats: () => ({ ...committer.report(), sqlite_busy: users.busy }),
+    fenced: () => users.fenced() ?? committer.fenced(),
     // An order is one transaction of its own, not grouped: it must see the stock as every
     // earlier order left it, and group commit acknowledges only what has been committed.
     orders: new SqliteOrderBook(users),

@@ -43,6 +43,7 @@ export const open: OpenStore = ({ dataDir, env }) => {
     insert: (user) => users.insertAll([user]),
     count: () => users.count(),
     stats: () => ({ sqlite_busy: users.busy }),
+    fenced: () => users.fenced(),
     orders: new SqliteOrderBook(users),
     close: () => users.close(),
   };

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { GroupCommit, OverloadedError } from "../../src/lib/group-commit.ts";
+import { GroupCommit } from "../../src/lib/group-commit.ts";
+import { DiskFullError, FencedError, OverloadedError } from "../../src/lib/storage-errors.ts";
 import { openUserLog } from "../../src/lib/user-log.ts";
 import { tempDir } from "../_helpers.ts";
 
@@ -90,14 +91,35 @@ describe("GroupCommit", () => {
       },
       { maxBatch: 2, maxQueue: 100, start: "now" },
     );
+    assert.equal(gc.fenced(), undefined);
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => gc.submit(i)));
     assert.equal(results[0]?.status, "fulfilled");
     for (const r of results.slice(1)) {
       assert.equal(r.status, "rejected");
-      assert.match(String((r as PromiseRejectedResult).reason), /could not be made durable: EIO/);
+      const reason = (r as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof FencedError);
+      assert.match(String(reason), /could not be made durable \(EIO\).*restart to recover/);
     }
-    await assert.rejects(gc.submit(9), /could not be made durable/);
+    await assert.rejects(gc.submit(9), FencedError);
     assert.equal(calls, 2, "no flush after the failure");
+    assert.match(gc.fenced() ?? "", /could not be made durable \(EIO\)/);
+  });
+
+  it("fails only the batch that met a full disk, and takes writes again after it", async () => {
+    let full = true;
+    const { batches, flush } = recorder(1);
+    const gc = new GroupCommit(
+      async (batch: number[]) => {
+        if (full) throw new DiskFullError("the disk is full");
+        await flush(batch);
+      },
+      { maxBatch: 4, maxQueue: 100, start: "now" },
+    );
+    await assert.rejects(gc.submit(1), DiskFullError);
+    full = false;
+    await gc.submit(2);
+    assert.deepEqual(batches, [[2]]);
+    assert.equal(gc.fenced(), undefined);
   });
 });
 
