@@ -100,7 +100,10 @@ describe("a full disk", { skip: cannotMount() }, () => {
         assert.match(refusal.text, /disk is full.*Free space/);
 
         const [someId, someBody] = [...acked][0] as [string, string];
-        assert.deepEqual(await get(server.url, `/users/${someId}`), { status: 200, text: someBody });
+        assert.deepEqual(await get(server.url, `/users/${someId}`), {
+          status: 200,
+          text: someBody,
+        });
         assert.equal((await health(server.url)).status, "ok");
 
         rmSync(ballast);
