@@ -1,4 +1,12 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+} from "node:fs";
 import { open as openAsync } from "node:fs/promises";
 
 /** Files are read in chunks of this size; a longer line grows the buffer. */
@@ -165,6 +173,12 @@ export type Decoded<T> = { value: T } | { reason: string };
  * is truncated before it (a write that never finished was never acknowledged) and `log`
  * says so. A bad line anywhere else is not crash damage, and start-up stops with a
  * CorruptLineError that names the file and the line.
+ *
+ * One exception: a line holding a NUL byte. No record holds one (JSON escapes it), so it
+ * is a hole that a power cut left where pages of an unsynced write never reached the disk,
+ * while later pages did (a torn write). Synced data has no holes, and one fsync covers the
+ * whole file, so everything from the hole on was written after the last fsync: none of it
+ * was acknowledged by a store that waits for fsync. The file is cut at the hole.
  */
 export function loadJsonl<T>(
   path: string,
@@ -198,9 +212,15 @@ export function loadRecords<T>(
     let lineNo = 0;
     let records = 0;
     let bad: { lineNo: number; offset: number; reason: string } | undefined;
+    let hole: number | undefined;
     const scan = scanLines(fd, 0, (buf, begin, end, offset) => {
       lineNo++;
       if (begin === end) return; // a blank line carries nothing
+      const nul = buf.indexOf(0, begin);
+      if (nul !== -1 && nul < end) {
+        hole = bad?.offset ?? offset;
+        return true;
+      }
       if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
       const text = buf.toString("utf8", begin, end);
       let decoded: Decoded<T>;
@@ -216,12 +236,15 @@ export function loadRecords<T>(
       onRecord(decoded.value, text, offset);
       records++;
     });
-    const keep = bad ? bad.offset : scan.end;
-    const size = scan.end + scan.tail;
+    const keep = hole ?? (bad ? bad.offset : scan.end);
+    const size = hole === undefined ? scan.end + scan.tail : fstatSync(fd).size;
     if (keep < size) {
       log(
-        `${path}: dropped a torn last record (${size - keep} bytes at offset ${keep}), ` +
-          `left by a write that never finished`,
+        hole === undefined
+          ? `${path}: dropped a torn last record (${size - keep} bytes at offset ${keep}), ` +
+              "left by a write that never finished"
+          : `${path}: dropped ${size - keep} bytes from offset ${keep}: a power cut left a hole ` +
+              "of NUL bytes there (an unsynced write reached the disk only in part)",
       );
       ftruncateSync(fd, keep);
       fsyncSync(fd);

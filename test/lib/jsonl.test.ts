@@ -68,6 +68,31 @@ describe("loadJsonl", () => {
     assert.equal(readFileSync(path, "utf8"), lines(2));
   });
 
+  it("cuts at a hole of NUL bytes even when whole records follow it (a torn write)", () => {
+    // What lazyfs's torn mode leaves: part of the first unsynced write, zeros where the
+    // rest never landed, then a later write whole.
+    const path = join(dir, "hole.jsonl");
+    const prefix = toLine(user(3)).slice(0, 20);
+    writeFileSync(path, `${lines(2)}${prefix}${"\0".repeat(50)}${lines(3)}`);
+    const { ids, logs, result } = load(path);
+    assert.equal(ids.length, 2);
+    assert.equal(logs.length, 1);
+    assert.match(
+      logs[0] ?? "",
+      /hole\.jsonl: dropped \d+ bytes from offset \d+: a power cut left a hole/,
+    );
+    assert.equal(readFileSync(path, "utf8"), lines(2));
+    assert.equal(result.size, Buffer.byteLength(lines(2)));
+  });
+
+  it("cuts at a torn line followed by a hole on the next line", () => {
+    const path = join(dir, "hole-next.jsonl");
+    writeFileSync(path, `${lines(2)}{"id": torn\n\0\0\0${lines(1)}`);
+    const { ids } = load(path);
+    assert.equal(ids.length, 2);
+    assert.equal(readFileSync(path, "utf8"), lines(2));
+  });
+
   it("stops on a corrupt line that is not the last, naming the file and line", () => {
     const path = join(dir, "corrupt.jsonl");
     const content = `${toLine(user(0))}{"id": broken\n${toLine(user(2))}`;

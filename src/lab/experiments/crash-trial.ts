@@ -6,12 +6,12 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Approach } from "../../stores/index.ts";
-import { mountLazyFs } from "../faults/powercut/mount.ts";
+import { type LazyMount, mountLazyFs } from "../faults/powercut/mount.ts";
 import { createdId, get, type Health, health, post, userBody } from "../harness/client.ts";
 import { prepareCellDir } from "../harness/datasets.ts";
 import { forEachInParallel } from "../harness/parallel.ts";
 import { type ServerProcess, startServer } from "../harness/server-process.ts";
-import type { Fault, FlushWindow, Trial } from "../results/durability.ts";
+import { CUTS_POWER, type Fault, type FlushWindow, type Trial } from "../results/durability.ts";
 
 /** A store as the lab runs it: an approach, and the settings that change its durability. */
 export interface Target {
@@ -27,7 +27,7 @@ const LOAD_SPREAD_MS = 900;
 export const WRITERS = 16;
 /** Checks of acknowledged records run this many at a time. */
 const CHECKERS = 16;
-/** A writer that got 503 (the store is shedding load) waits this long before the next. */
+/** A writer refused with a 5xx (load shed, disk full) waits this long before the next. */
 const BACKOFF_MS = 5;
 
 /**
@@ -48,12 +48,27 @@ export const USER_WRITES: TrialWorkload = {
   location: (created) => `/users/${createdId(created)}`,
 };
 
+/** What the writers saw: every acknowledged write, and every answer until the fault's end. */
+interface Tally {
+  acked: Map<string, string>;
+  /** Answers by status, counted while `counting` (until the server is killed). */
+  statuses: Record<string, number>;
+  counting: boolean;
+  /** When space came back (enospc), and when the first write after that was acknowledged. */
+  releasedAt?: number;
+  resumedAt?: number;
+}
+
+function count(tally: Tally, status: string): void {
+  if (tally.counting) tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
+}
+
 /** Drives POSTs from WRITERS loops until `stop` aborts, recording path -> acknowledged body. */
 async function driveWrites(
   url: string,
   stop: AbortSignal,
   workload: TrialWorkload,
-  acked: Map<string, string>,
+  tally: Tally,
 ): Promise<void> {
   const run = Date.now();
   let n = 0;
@@ -62,14 +77,45 @@ async function driveWrites(
       const { path, body } = workload.request(`${run}-${w}-${n++}`);
       try {
         const { status, text } = await post(url, path, body, stop);
-        if (status === 201) acked.set(workload.location(text), text);
-        else if (status === 503) await new Promise((r) => setTimeout(r, BACKOFF_MS));
+        count(tally, String(status));
+        if (status === 201) {
+          tally.acked.set(workload.location(text), text);
+          if (tally.releasedAt !== undefined) tally.resumedAt ??= performance.now();
+        } else if (status >= 500) await sleep(BACKOFF_MS);
       } catch {
+        count(tally, "error");
         return; // the server is gone: this writer is done
       }
     }
   };
   await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long the disk stays full, and how long a trial waits after for writes to come back. */
+const FULL_HOLD_MS = 500;
+const RESUME_WAIT_MS_MAX = 5_000;
+/** How long writes go on after a failed fsync, before the power cut. */
+const AFTER_EIO_MS = 300;
+
+/**
+ * The disk misbehaves while the writers go on: full for FULL_HOLD_MS and then not, or one
+ * fsync failing. Records whether /health then said "degraded", and for a full disk how
+ * long writes took to come back.
+ */
+async function misbehave(fault: Fault, mount: LazyMount, url: string, tally: Tally, result: Trial) {
+  if (fault !== "enospc" && fault !== "eio") return;
+  mount.misbehave(fault);
+  await sleep(fault === "enospc" ? FULL_HOLD_MS : AFTER_EIO_MS);
+  result.fenced = (await health(url)).status === "degraded";
+  if (fault !== "enospc") return;
+  tally.releasedAt = performance.now();
+  mount.misbehave("ok");
+  const deadline = tally.releasedAt + RESUME_WAIT_MS_MAX;
+  while (tally.resumedAt === undefined && performance.now() < deadline) await sleep(10);
+  result.resumed_ms =
+    tally.resumedAt === undefined ? null : Math.round(tally.resumedAt - tally.releasedAt);
 }
 
 /** How often, and for how long at most, a trial waits for its minimum of acknowledged writes. */
@@ -143,7 +189,10 @@ export async function runTrial(
   const backing = join(workDir, "backing");
   const mnt = join(workDir, "mnt");
   await prepareCellDir(dataset, backing, target.approach);
-  let mount = fault === "powercut" ? await mountLazyFs(backing, mnt) : undefined;
+  let mount =
+    fault === "sigkill"
+      ? undefined
+      : await mountLazyFs(backing, mnt, fault === "torn" ? "torn" : "ok");
   const dataDir = mount ? mnt : backing;
   const faultAfterMs = LOAD_MIN_MS + Math.floor(Math.random() * LOAD_SPREAD_MS);
   const result: Trial = {
@@ -158,19 +207,22 @@ export async function runTrial(
     const window = flushWindow(h);
     if (window) result.flush_window = window;
     const stop = new AbortController();
-    const acked = new Map<string, string>();
-    const writes = driveWrites(server.url, stop.signal, workload, acked);
-    await new Promise((r) => setTimeout(r, faultAfterMs));
-    await untilAcked(acked, minAcked);
+    const tally: Tally = { acked: new Map(), statuses: {}, counting: true };
+    const writes = driveWrites(server.url, stop.signal, workload, tally);
+    await sleep(faultAfterMs);
+    await untilAcked(tally.acked, minAcked);
+    if (mount) await misbehave(fault, mount, server.url, tally, result);
+    tally.counting = false;
     await server.kill(); // SIGKILL: no flush, no goodbye
     stop.abort();
     await writes;
-    result.acked = acked.size;
-    if (mount) {
+    result.acked = tally.acked.size;
+    if (fault !== "sigkill") result.statuses = tally.statuses;
+    if (mount && CUTS_POWER.has(fault)) {
       result.cut = await mount.cut();
       mount = await mountLazyFs(backing, mnt);
     }
-    server = await restartAndCheck(target, dataDir, acked, workload, result);
+    server = await restartAndCheck(target, dataDir, tally.acked, workload, result);
     return result;
   } finally {
     await server?.stop();

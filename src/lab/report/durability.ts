@@ -6,6 +6,9 @@ import { list, type Section, section, table, text } from "./model.ts";
 export const FAULT_NAMES: Record<Fault, string> = {
   sigkill: "process crash (SIGKILL)",
   powercut: "power cut (unsynced writes dropped)",
+  enospc: "full disk, then space back (ENOSPC)",
+  eio: "failed fsync, then power cut (EIO)",
+  torn: "power cut with torn writes",
 };
 
 export const FAULTS_EXPLAINED =

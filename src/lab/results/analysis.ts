@@ -5,6 +5,7 @@
 import type { Results, Run } from "./bench.ts";
 import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
 import { decide } from "./decision.ts";
+import { FAULT_SHORT } from "./durability.ts";
 import type { Profile } from "./profile.ts";
 
 /** The course's write table (Append Throughput lesson), its estimates on its own machine. */
@@ -267,11 +268,10 @@ function lookupRows(
 function measuredDurability(results: Results, approach: string): string {
   const runs = results.durability?.runs.filter((r) => r.approach === approach) ?? [];
   if (runs.length === 0) return "not measured";
-  const name = { sigkill: "process crash", powercut: "power cut" } as const;
   return runs
     .map(
       (r) =>
-        `${name[r.fault]}: lost ${fmt(r.lost_acked)} of ${fmt(r.acked)}${r.corrupt ? `, ${r.corrupt} corrupt` : ""}`,
+        `${FAULT_SHORT[r.fault]}: lost ${fmt(r.lost_acked)} of ${fmt(r.acked)}${r.corrupt ? `, ${r.corrupt} corrupt` : ""}`,
     )
     .join("; ");
 }

@@ -182,6 +182,9 @@ const severalProcesses: Requirement = {
 const FAULT_TRIALS: Record<Fault, string> = {
   powercut: "power cuts",
   sigkill: "process crashes (SIGKILL)",
+  enospc: "full-disk trials",
+  eio: "failed-fsync trials",
+  torn: "power cuts with torn writes",
 };
 
 const survives: Requirement = {

@@ -2,8 +2,27 @@
 // against what its trials lost. Also used by orders.json, whose crash trials are the same.
 import type { Machine } from "./machine.ts";
 
-export const FAULTS = ["sigkill", "powercut"] as const;
+/** Crashes: what every run of the lab injects, where this machine can. */
+export const CRASH_FAULTS = ["sigkill", "powercut"] as const;
+/** The disk misbehaving: a full disk, a failed fsync, writes torn by a power cut. */
+export const DISK_FAULTS = ["enospc", "eio", "torn"] as const;
+export const FAULTS = [...CRASH_FAULTS, ...DISK_FAULTS] as const;
 export type Fault = (typeof FAULTS)[number];
+
+/** Each fault in a few words, for sentences such as "power cut: lost 3 of 1,200". */
+export const FAULT_SHORT: Record<Fault, string> = {
+  sigkill: "process crash",
+  powercut: "power cut",
+  enospc: "full disk",
+  eio: "failed fsync",
+  torn: "torn writes",
+};
+
+/**
+ * The faults that end in a power cut, after which a store may lose what it never fsynced.
+ * A full disk ends in a plain SIGKILL: the fault is the disk, not the power.
+ */
+export const CUTS_POWER: ReadonlySet<Fault> = new Set(["powercut", "eio", "torn"]);
 
 /** What a store claims an acknowledged write survives, from its /health. */
 export type Claim = "power-loss" | "process-crash" | "nothing" | "unknown";
@@ -28,6 +47,12 @@ export interface Trial {
   restart_log?: string;
   /** A store that acknowledges before it writes (sqlite-batched): its window, from /health. */
   flush_window?: FlushWindow;
+  /** Disk faults: how many answers of each status the writers got ("error": no answer). */
+  statuses?: Record<string, number>;
+  /** enospc: milliseconds from space coming back to the next acknowledged write; null if none came. */
+  resumed_ms?: number | null;
+  /** Disk faults: whether GET /health said "degraded" after the fault. */
+  fenced?: boolean;
 }
 
 export interface FlushWindow {
@@ -82,7 +107,7 @@ export function claimHolds(
 ): boolean {
   if (!restartedAll || corrupt > 0) return false;
   if (claim === "power-loss") return lost === 0;
-  if (claim === "process-crash") return fault === "powercut" || lost === 0;
+  if (claim === "process-crash") return CUTS_POWER.has(fault) || lost === 0;
   return true; // it claims nothing
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A FUSE filesystem that forgets what was never fsynced: a power cut you can pull.
 
-    lazyfs.py BACKING MOUNTPOINT
+    lazyfs.py BACKING MOUNTPOINT [CONTROL]
 
 Every operation goes straight through to BACKING, so reads, mmap and locks behave as on a
 normal disk. What is not yet durable is remembered in an undo log:
@@ -16,10 +16,26 @@ storage would be after the power came back. Then the process exits. Remount to l
 
 The same idea as Jepsen's LazyFS, kept small: no page cache of its own, an undo log instead.
 Its last line on stdout says what the cut dropped.
+
+CONTROL, a file outside the mount, makes the disk misbehave (CharybdeFS's and LazyFS's
+faults). It is read again whenever it changes, and holds one word:
+
+  ok      the disk behaves (the default).
+  enospc  the disk is full: the first write after the switch goes in only in part (a
+          short write, as when the last free block fills halfway through), every later
+          write or growing truncate fails with ENOSPC. Write "ok" and space is back.
+  eio     the next fsync fails with EIO, and the writes it should have made durable are
+          lost at the power cut even if a later fsync succeeds (Linux marks the failed
+          pages clean: PostgreSQL's "fsyncgate"). Later fsyncs succeed.
+  torn    at the power cut, each file keeps part of what it never synced: a prefix of its
+          oldest unsynced write (torn-op), and its newest unsynced write whole, past a hole
+          of zeros where the writes between never landed (torn-seq: pages reach the disk
+          out of order). Set it before the writes: only writes made in this mode can tear.
 """
 
 import errno
 import os
+import random
 import shutil
 import sys
 import threading
@@ -27,14 +43,15 @@ import threading
 from fusepy import FUSE, FuseOSError, Operations  # Debian: python3-fusepy
 
 TRASH = ".lazyfs-trash"
+MODES = ("ok", "enospc", "eio", "torn")
 
 
 class Entry:
     """One change not yet durable, and how to take it back."""
 
-    __slots__ = ("kind", "path", "ino", "dirs", "offset", "old", "old_size", "other")
+    __slots__ = ("kind", "path", "ino", "dirs", "offset", "old", "old_size", "other", "length", "new", "lost")
 
-    def __init__(self, kind, path, ino=None, dirs=(), offset=0, old=b"", old_size=0, other=None):
+    def __init__(self, kind, path, ino=None, dirs=(), offset=0, old=b"", old_size=0, other=None, length=0):
         self.kind = kind  # write | truncate | create | mkdir | rename | unlink | rmdir
         self.path = path  # backing path at the time of the change
         self.ino = ino  # the file's inode, for data changes: fsync commits by inode
@@ -43,16 +60,56 @@ class Entry:
         self.old = old  # bytes the write overwrote
         self.old_size = old_size
         self.other = other  # rename: the old path; unlink/rename victims: their trash path
+        self.length = length  # bytes a write wrote
+        self.new = None  # torn mode: the bytes a write wrote, to put part of them back
+        self.lost = False  # an fsync of them failed: no later fsync makes them durable
 
 
 class LazyFS(Operations):
-    def __init__(self, backing):
+    def __init__(self, backing, control=None):
         self.root = os.path.realpath(backing)
         self.trash = os.path.join(self.root, TRASH)
         os.makedirs(self.trash, exist_ok=True)
         self.log = []
         self._mutex = threading.RLock()
         self.trash_seq = 0
+        self.control = control
+        self.control_seen = None
+        self.mode = "ok"
+        self.eio_armed = False
+        self.short_write_done = False
+        self.injected = {"enospc": 0, "eio": 0}
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _poll_control(self):
+        """Takes up the mode in CONTROL if the file changed since the last look."""
+        if not self.control:
+            return
+        try:
+            st = os.stat(self.control)
+        except FileNotFoundError:
+            return
+        seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if seen == self.control_seen:
+            return
+        self.control_seen = seen
+        with open(self.control) as f:
+            mode = f.read().strip() or "ok"
+        if mode not in MODES:
+            print(f"lazyfs: unknown mode {mode!r} in {self.control}; one of {', '.join(MODES)}", file=sys.stderr, flush=True)
+            return
+        self.mode = mode
+        self.eio_armed = mode == "eio"
+        self.short_write_done = False
+
+    def _full_disk(self, data):
+        """In enospc mode: how much of `data` fits (a short first write), or ENOSPC."""
+        if self.short_write_done or len(data) < 2:
+            self.injected["enospc"] += 1
+            raise FuseOSError(errno.ENOSPC)
+        self.short_write_done = True
+        return data[: len(data) // 2]
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -74,10 +131,12 @@ class LazyFS(Operations):
         end = min(st.st_size, offset + length)
         # By path: the handle may be write-only.
         old = _read_at(full, offset, end - offset) if end > offset else b""
-        self.log.append(Entry(kind, full, ino=st.st_ino, offset=offset, old=old, old_size=st.st_size))
+        entry = Entry(kind, full, ino=st.st_ino, offset=offset, old=old, old_size=st.st_size, length=length)
+        self.log.append(entry)
+        return entry
 
     def _commit_data(self, ino):
-        self.log = [e for e in self.log if not (e.ino == ino and e.kind in ("write", "truncate"))]
+        self.log = [e for e in self.log if e.lost or not (e.ino == ino and e.kind in ("write", "truncate"))]
 
     def _forget(self, path):
         """Deletes a file for good, with any pending changes to it: its inode may be reused."""
@@ -119,20 +178,49 @@ class LazyFS(Operations):
 
     # -- the power cut --------------------------------------------------------------------
 
+    def _undo_data(self, e, where):
+        """Takes back one write or truncate. Later writes may still stand (one lost to a
+        failed fsync, then synced ones after it): the bytes past the old end become zeros
+        then, as on a disk where those pages never landed."""
+        with open(where, "r+b") as f:
+            size = os.fstat(f.fileno()).st_size
+            end = e.offset + e.length
+            if e.old:
+                f.seek(e.offset)
+                f.write(e.old)
+            if e.kind == "truncate" or size <= end:
+                f.truncate(e.old_size)
+            elif e.old_size < end:
+                start = max(e.offset, e.old_size)
+                f.seek(start)
+                f.write(b"\0" * (end - start))
+
+    def _torn_survivors(self):
+        """Torn mode: per file, a prefix of the oldest unsynced write and the newest whole."""
+        by_file = {}
+        for e in self.log:
+            if e.kind == "write" and e.new is not None and not e.lost:
+                by_file.setdefault(e.ino, []).append(e)
+        kept = []
+        for writes in by_file.values():
+            first, last = writes[0], writes[-1]
+            if len(first.new) > 1:
+                kept.append((first, first.new[: random.randint(1, len(first.new) - 1)]))
+            if last is not first:
+                kept.append((last, last.new))
+        return kept
+
     def cut(self):
         dropped_writes = dropped_bytes = undone_names = 0
         with self._mutex:
+            survivors = self._torn_survivors() if self.mode == "torn" else []
             for e in reversed(self.log):
                 try:
                     if e.kind in ("write", "truncate"):
                         where = self._locate(e)
                         if where is None:
                             continue  # the file is gone, and its data with it
-                        with open(where, "r+b") as f:
-                            if e.old:
-                                f.seek(e.offset)
-                                f.write(e.old)
-                            f.truncate(e.old_size)
+                        self._undo_data(e, where)
                         dropped_writes += 1
                         dropped_bytes += max(len(e.old), 1)
                     elif e.kind == "create":
@@ -155,12 +243,28 @@ class LazyFS(Operations):
                         undone_names += 1
                 except OSError as err:
                     print(f"lazyfs: could not undo {e.kind} of {e.path}: {err}", file=sys.stderr, flush=True)
+            torn = self._put_back(survivors)
             self.log = []
             shutil.rmtree(self.trash, ignore_errors=True)
+        faults = "".join(f", {n} {k} injected" for k, n in self.injected.items() if n)
         print(
-            f"lazyfs: cut: dropped {dropped_writes} unsynced writes, undid {undone_names} unsynced names",
+            f"lazyfs: cut: dropped {dropped_writes} unsynced writes, undid {undone_names} unsynced names{torn}{faults}",
             flush=True,
         )
+
+    def _put_back(self, survivors):
+        """Writes the torn survivors back, into their files as the undo left them (a file
+        whose name was never synced is gone, and its pieces with it)."""
+        pieces = 0
+        for e, data in survivors:
+            where = self._locate(e)
+            if where is None:
+                continue
+            with open(where, "r+b") as f:
+                f.seek(e.offset)
+                f.write(data)
+            pieces += 1
+        return f", kept {pieces} torn pieces" if survivors else ""
 
     def init(self, path):
         print("lazyfs: mounted", flush=True)
@@ -207,13 +311,22 @@ class LazyFS(Operations):
 
     def write(self, path, data, offset, fh):
         with self._mutex:
-            self._remember_data(self._full(path), fh, offset, len(data), "write")
+            self._poll_control()
+            if self.mode == "enospc":
+                data = self._full_disk(data)
+            entry = self._remember_data(self._full(path), fh, offset, len(data), "write")
+            if self.mode == "torn":
+                entry.new = bytes(data)
             return os.pwrite(fh, data, offset)
 
     def truncate(self, path, length, fh=None):
         with self._mutex:
             full = self._full(path)
             size = os.stat(full).st_size
+            self._poll_control()
+            if self.mode == "enospc" and length > size:
+                self.injected["enospc"] += 1
+                raise FuseOSError(errno.ENOSPC)
             self._remember_data(full, fh, length, max(0, size - length), "truncate")
             if fh is not None:
                 os.ftruncate(fh, length)
@@ -222,7 +335,16 @@ class LazyFS(Operations):
 
     def fsync(self, path, datasync, fh):
         with self._mutex:
-            self._commit_data(os.fstat(fh).st_ino)
+            self._poll_control()
+            ino = os.fstat(fh).st_ino
+            if self.eio_armed:
+                self.eio_armed = False
+                self.injected["eio"] += 1
+                for e in self.log:
+                    if e.ino == ino and e.kind in ("write", "truncate"):
+                        e.lost = True
+                raise FuseOSError(errno.EIO)
+            self._commit_data(ino)
 
     def fsyncdir(self, path, datasync, fh):
         with self._mutex:
@@ -290,12 +412,13 @@ def _remove(path):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] in ("-h", "--help"):
+    if len(sys.argv) not in (3, 4) or sys.argv[1] in ("-h", "--help"):
         print(__doc__.strip())
         sys.exit(0 if len(sys.argv) == 2 else 2)
     backing, mountpoint = sys.argv[1], sys.argv[2]
+    control = sys.argv[3] if len(sys.argv) == 4 else None
     # libfuse unmounts on SIGTERM/SIGINT too, and unmounting is the cut (destroy runs then).
-    FUSE(LazyFS(backing), mountpoint, foreground=True, nothreads=True)
+    FUSE(LazyFS(backing, control), mountpoint, foreground=True, nothreads=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // Mounts lazyfs.py over a backing directory, and pulls the plug: unmounting makes it undo
 // everything that was never fsynced, exactly what a power cut would have lost.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isHidden } from "../../harness/hidden-tools.ts";
 
@@ -35,9 +35,14 @@ function unmount(mountpoint: string): boolean {
   return false;
 }
 
+/** How the disk behaves; see lazyfs.py's help for what each mode does. */
+export type DiskMode = "ok" | "enospc" | "eio" | "torn";
+
 export interface LazyMount {
   mountpoint: string;
   backing: string;
+  /** Makes the disk behave as `mode` says, from lazyfs's next operation on. */
+  misbehave(mode: DiskMode): void;
   /**
    * The power cut: unmount, which makes lazyfs undo everything unsynced. Resolves with
    * lazyfs's account of what it dropped. The mount is gone afterwards; mount again to look.
@@ -60,11 +65,19 @@ function installCleanup(): void {
   });
 }
 
-export async function mountLazyFs(backing: string, mountpoint: string): Promise<LazyMount> {
+export async function mountLazyFs(
+  backing: string,
+  mountpoint: string,
+  mode: DiskMode = "ok",
+): Promise<LazyMount> {
   installCleanup();
   mkdirSync(backing, { recursive: true });
   mkdirSync(mountpoint, { recursive: true });
-  const child = spawn(PYTHON, [LAZYFS, backing, mountpoint], { stdio: ["ignore", "pipe", "pipe"] });
+  const control = `${backing}.control`;
+  writeFileSync(control, mode);
+  const child = spawn(PYTHON, [LAZYFS, backing, mountpoint, control], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const entry = { child, mountpoint };
   live.add(entry);
   let out = "";
@@ -99,6 +112,7 @@ export async function mountLazyFs(backing: string, mountpoint: string): Promise<
   return {
     mountpoint,
     backing,
+    misbehave: (next) => writeFileSync(control, next),
     async cut() {
       const deadline = Date.now() + UNMOUNT_TIMEOUT_MS;
       // The unmount fails while a process still has files open there; they are being killed.
