@@ -4,7 +4,7 @@ import { choicesArg, wholeArg } from "./cli/flags.ts";
 import { runLabTool } from "./cli/lab-command.ts";
 import { crashTargets, runDurability } from "./experiments/durability.ts";
 import { availableFaults, FAULTS } from "./faults/faults.ts";
-import { durabilityIntro, durabilitySection } from "./report/durability.ts";
+import { durabilityIntro, durabilitySections } from "./report/durability.ts";
 import { text } from "./report/model.ts";
 
 const targets = await crashTargets();
@@ -14,7 +14,7 @@ await runLabTool(
   {
     script: "crash",
     description:
-      "Measure what each store's acknowledged writes survive: kill the server mid-load (and, for a power cut, drop every write not yet fsynced), restart it, and check every acknowledged record. Writes durability.json and durability.md.",
+      "Measure what each store's acknowledged writes survive: kill the server mid-load (and, for a power cut, drop every write not yet fsynced; or first fill the disk, fail an fsync, tear the unsynced writes), restart it, and check every acknowledged record. Writes durability.json and durability.md.",
     resultsDir: "crash-results",
     kept: "the finished trials",
     inBench: true,
@@ -33,7 +33,7 @@ await runLabTool(
       faults: {
         type: "string",
         description:
-          "sigkill, powercut or both (default: each this machine can do; powercut needs FUSE)",
+          "crashes: sigkill, powercut (the default: each this machine can do); the disk misbehaving: enospc, eio, torn (asked for by name); all but sigkill need FUSE",
         valueHint: "f,f",
       },
       records: {
@@ -64,7 +64,7 @@ await runLabTool(
         report: {
           title: "needadb durability report",
           intro: [text(durabilityIntro(results))],
-          sections: [durabilitySection(results.runs, "")],
+          sections: durabilitySections(results.runs, ""),
         },
         exitCode: error ? 1 : results.complete ? 0 : 130,
       };

@@ -1,7 +1,7 @@
 // The faults the lab injects, Jepsen's "nemesis": each says what it does, which stores it
 // can be done to (from what each store declares), and whether this machine can do it.
 import type { StoreModule } from "../../stores/_types.ts";
-import { CRASH_FAULTS, FAULTS, type Fault } from "../results/durability.ts";
+import { CRASH_FAULTS, type Fault } from "../results/durability.ts";
 import { powerCutUnavailable } from "./powercut/mount.ts";
 
 export { CRASH_FAULTS, DISK_FAULTS, FAULTS, type Fault } from "../results/durability.ts";

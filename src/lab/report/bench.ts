@@ -5,7 +5,7 @@ import type { Results, Run } from "../results/bench.ts";
 import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
 import { contentionSection } from "./contention.ts";
-import { durabilitySection } from "./durability.ts";
+import { durabilitySections } from "./durability.ts";
 import { code, int, ms, source, times } from "./format.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
@@ -122,7 +122,7 @@ function lookupsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section
 function labSections(r: Results): Section[] {
   return [
     ...(r.durability
-      ? [durabilitySection(r.durability.runs, source(r.durability.file, "crash"))]
+      ? durabilitySections(r.durability.runs, source(r.durability.file, "crash"))
       : []),
     ...(r.contention ? [contentionSection(r.contention.results, r.contention.file)] : []),
     ...(r.topology ? [topologySection(r.topology.results, r.topology.file)] : []),

@@ -9,6 +9,10 @@ export const DISK_FAULTS = ["enospc", "eio", "torn"] as const;
 export const FAULTS = [...CRASH_FAULTS, ...DISK_FAULTS] as const;
 export type Fault = (typeof FAULTS)[number];
 
+export function isCrashFault(fault: Fault): boolean {
+  return (CRASH_FAULTS as readonly Fault[]).includes(fault);
+}
+
 /** Each fault in a few words, for sentences such as "power cut: lost 3 of 1,200". */
 export const FAULT_SHORT: Record<Fault, string> = {
   sigkill: "process crash",
@@ -77,6 +81,12 @@ export interface DurabilityRun {
   /** Whether the measurement is consistent with that claim. */
   claim_held: boolean;
   flush_window?: FlushWindow;
+  /** Disk faults: the writers' answers by status, over every trial. */
+  statuses?: Record<string, number>;
+  /** enospc: the slowest return of writes after space came back; null if one never came. */
+  resumed_ms_max?: number | null;
+  /** Disk faults: trials after which GET /health said "degraded". */
+  fenced?: number;
 }
 
 export interface DurabilityResults {
@@ -111,6 +121,23 @@ export function claimHolds(
   return true; // it claims nothing
 }
 
+/** What the writers saw during the disk faults, folded over trials; nothing for crashes. */
+function diskFaultSummary(group: readonly Trial[]): Partial<DurabilityRun> {
+  if (!group.some((t) => t.statuses)) return {};
+  const statuses: Record<string, number> = {};
+  for (const t of group)
+    for (const [status, n] of Object.entries(t.statuses ?? {}))
+      statuses[status] = (statuses[status] ?? 0) + n;
+  const resumed = group.map((t) => t.resumed_ms).filter((ms) => ms !== undefined);
+  return {
+    statuses,
+    fenced: group.filter((t) => t.fenced).length,
+    ...(resumed.length
+      ? { resumed_ms_max: resumed.includes(null) ? null : Math.max(...(resumed as number[])) }
+      : {}),
+  };
+}
+
 /** Trials of one store and fault, folded into one row. */
 function summariseGroup(group: readonly Trial[]): DurabilityRun {
   const first = group[0] as Trial;
@@ -131,6 +158,7 @@ function summariseGroup(group: readonly Trial[]): DurabilityRun {
     claim: first.claim,
     claim_held: claimHolds(first.claim, first.fault, lost, corrupt, restarted === group.length),
     ...(first.flush_window ? { flush_window: first.flush_window } : {}),
+    ...diskFaultSummary(group),
   };
 }
 
