@@ -137,6 +137,17 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The client stopped sending its request part way (it closed the connection, or its
+ * chunked body was malformed). Its mistake, not the server's: one short log line, and a
+ * 400 that it will most likely never read.
+ */
+class ClientAbortError extends HttpError {
+  constructor(cause: string) {
+    super(400, `the request body was cut short (${cause}); send the whole body`);
+  }
+}
+
 /** A JSON response from text that is already JSON. */
 function jsonText(status: number, text: string, headers: Record<string, string> = {}): Response {
   return new FastResponse(text, {
@@ -176,7 +187,8 @@ async function readJsonObject(req: Request, example: string): Promise<Record<str
   } catch (err) {
     // srvx aborts the read at maxRequestBodySize when the length was not announced.
     if ((err as { status?: number }).status === 413) throw tooLarge();
-    throw err;
+    // Anything else is the client's: it went away mid-body, or sent a malformed chunk.
+    throw new ClientAbortError((err as Error).message);
   }
   if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
   let text: string;
@@ -388,6 +400,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
   // client retries, and GET /health counts it where the store keeps such counters.
   let lastStorageLog = { message: "", at: -Infinity };
   function failure(req: Request, err: unknown): Response {
+    if (err instanceof ClientAbortError) log(`${req.method} ${pathOf(req.url)}: ${err.message}`);
     const known = failureResponse(err);
     if (known) {
       const message = (err as Error).message;

@@ -113,8 +113,16 @@ async function runServer(approach: Approach): Promise<void> {
     fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
   }
 
+  // Once stopping, every answer says Connection: close, so a keep-alive connection ends
+  // after the request it is serving instead of taking new ones until the grace runs out.
+  let stopping = false;
+  const app = createApp(store, { approach, log });
   const server = serve({
-    fetch: createApp(store, { approach, log }),
+    async fetch(req) {
+      const res = await app(req);
+      if (stopping) res.headers.set("connection", "close");
+      return res;
+    },
     port,
     hostname,
     silent: true,
@@ -137,7 +145,12 @@ async function runServer(approach: Approach): Promise<void> {
     );
   }
 
-  let stopping = false;
+  /**
+   * The graceful stop: no new connections; idle keep-alive connections are closed at once
+   * (server.close does that); every request already read is answered, with Connection:
+   * close, which ends its connection. Whatever is still running after SHUTDOWN_GRACE_MS
+   * is cut, and the store then flushes and closes.
+   */
   const stop = async (why: string, again: () => void): Promise<void> => {
     if (stopping) return again();
     stopping = true;

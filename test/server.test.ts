@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { seed } from "../src/lab/harness/seed.ts";
@@ -177,6 +178,86 @@ describe("server start-up", () => {
         assert.throws(() => process.kill(pid, 0), "no worker is left running");
       assert.match(server.stderr(), /stopped \(2 workers\)/);
     });
+
+  it("a graceful stop answers what it has read with Connection: close, closes idle connections and exits in its grace", async () => {
+    const dataDir = tempDir("graceful");
+    let server = await startServer({ approach: "jsonl-group", dataDir });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // An idle keep-alive connection: one answered request, then nothing.
+    const idle = new Agent({ keepAlive: true, maxSockets: 1 });
+    const warm = request(`${server.url}/health`, { agent: idle });
+    const idleSocket = await new Promise<Socket>((resolve) => {
+      warm.on("response", (res) => {
+        res.resume();
+        res.on("end", () => resolve(warm.socket as Socket));
+      });
+      warm.end();
+    });
+    const idleClosed = new Promise<void>((resolve) => idleSocket.once("close", () => resolve()));
+    // A request in flight: headers sent, half the body, the rest after the stop signal.
+    const body = '{"name":"Grace","email":"grace@example.com"}';
+    const inFlight = request(`${server.url}/users`, {
+      agent,
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    const answered = new Promise<{ status: number; connection?: string; text: string }>(
+      (resolve, reject) => {
+        inFlight.on("response", (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (c) => (text += c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
+          );
+        });
+        inFlight.on("error", reject);
+      },
+    );
+    inFlight.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = performance.now();
+    server.child.kill("SIGTERM");
+    await idleClosed;
+    inFlight.end(body.slice(10));
+    const answer = await answered;
+    assert.equal(answer.status, 201, answer.text);
+    assert.equal(answer.connection, "close");
+    assert.equal(await server.exited, 0);
+    assert.ok(performance.now() - signalled < 2_000, "exited within its grace");
+    await assert.rejects(onNewConnection(`${server.url}/health`), /ECONNREFUSED/);
+    agent.destroy();
+    idle.destroy();
+
+    server = await startServer({ approach: "jsonl-group", dataDir });
+    try {
+      const id = (JSON.parse(answer.text) as { id: string }).id;
+      assert.equal((await getText(`${server.url}/users/${id}`)).text, answer.text);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("logs a client that went away mid-body in one short line, not as a server error", async () => {
+    const server = await startServer({ approach: "map", dataDir: tempDir("abort") });
+    try {
+      const req = request(`${server.url}/users`, {
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": "100" },
+      });
+      req.on("error", () => {});
+      req.write('{"name":"Cut');
+      await new Promise((r) => setTimeout(r, 100));
+      req.destroy();
+      const deadline = performance.now() + 5_000;
+      while (!/cut short/.test(server.stderr()) && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.match(server.stderr(), /POST \/users: the request body was cut short/);
+      assert.doesNotMatch(server.stderr(), /error:|\n\s+at /);
+    } finally {
+      await server.stop();
+    }
+  });
 
   it("stops on SIGINT and exits 0", async () => {
     const server = await startServer({ approach: "sqlite-batched", dataDir: tempDir("sigint") });
