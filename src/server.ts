@@ -3,7 +3,7 @@
 // With WORKERS=N, a primary process runs N such servers on one port (node:cluster), if the
 // store is correct across processes; otherwise it refuses and says which stores are.
 import cluster from "node:cluster";
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
@@ -67,18 +67,25 @@ const dataDir = resolve(env.DATA_DIR ?? "data");
 if (cluster.isPrimary && workers > 1) await runPrimary(approach, workers);
 else await runServer(approach);
 
-/** Creates DATA_DIR if it is missing, or says in one line why it cannot be used. */
+/**
+ * Creates DATA_DIR if it is missing, or says in one line why it cannot be used. Every store
+ * writes there from the start, so a directory it cannot write (a read-only filesystem, no
+ * permission) is refused here, in words, rather than by each engine in its own.
+ */
 function makeDataDir(): void {
   try {
     mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === "EEXIST" || code === "ENOTDIR"
         ? "it, or a folder above it, is a file"
-        : code === "EACCES" || code === "EPERM" || code === "EROFS"
-          ? "it cannot be created there (no permission, or a read-only filesystem)"
-          : (err as Error).message;
+        : code === "EROFS"
+          ? "it is on a read-only filesystem (EROFS)"
+          : code === "EACCES" || code === "EPERM"
+            ? `this user may not write there (${code})`
+            : (err as Error).message;
     fail(
       `DATA_DIR ${dataDir} cannot be used: ${why}. Set DATA_DIR to a directory this user can write.`,
     );

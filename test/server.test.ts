@@ -70,6 +70,25 @@ describe("server start-up", () => {
     }
   });
 
+  it("refuses a DATA_DIR on a read-only filesystem in one line, for every store", {
+    skip: process.getuid?.() === 0 ? undefined : "mounting a read-only tmpfs needs root",
+  }, () => {
+    const dir = tempDir("readonly");
+    assert.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", dir]).status, 0);
+    try {
+      for (const approach of ["sqlite", "postgres", "map"]) {
+        const r = runServer({ APPROACH: approach, DATA_DIR: dir });
+        assert.equal(r.status, 1, approach);
+        assert.equal(
+          r.stderr.trim(),
+          `needadb: DATA_DIR ${dir} cannot be used: it is on a read-only filesystem (EROFS). Set DATA_DIR to a directory this user can write.`,
+        );
+      }
+    } finally {
+      spawnSync("umount", [dir]);
+    }
+  });
+
   it("refuses a PORT that is not a port", () => {
     const run = runServer({ APPROACH: "null", PORT: "eighty", DATA_DIR: tempDir("port") });
     assert.equal(run.status, 1);
