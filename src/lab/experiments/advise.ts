@@ -13,7 +13,7 @@ import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
 import { type Decision, decide, type Evidence, workloadsOf } from "../results/decision.ts";
 import type { DurabilityResults, Fault } from "../results/durability.ts";
 import type { Tool } from "../results/load.ts";
-import { type Profile, SURVIVE_FAULTS } from "../results/profile.ts";
+import { type Profile, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "../results/profile.ts";
 import { declarations, runBench } from "./bench.ts";
 import { runContention } from "./contention.ts";
 import { crashTargets, runDurability } from "./durability.ts";
@@ -122,14 +122,15 @@ function crashStep(o: AdviseOptions, faults: Fault[]): Step<DurabilityResults> {
 /** The steps this profile needs, in order. */
 function plan(o: AdviseOptions) {
   const p = o.profile;
-  const faults = availableFaults(undefined, o.log).filter((f) =>
-    SURVIVE_FAULTS[p.survive].includes(f),
-  );
+  const possible = availableFaults(undefined, o.log);
+  const faults = possible.filter((f) => SURVIVE_FAULTS[p.survive].includes(f));
+  // The disk faults run wherever power cuts can: the same filesystem does them.
+  const diskFaults = possible.includes("powercut") ? SURVIVE_DISK_FAULTS[p.survive] : [];
   const pair = { records: o.quick ? 1_000 : 10_000, durationS: o.quick ? 2 : 5, connections: 32 };
   const common = { tool: o.tool, workDir: o.workDir, log: o.log };
   return {
     bench: benchStep(o),
-    crash: faults.length ? crashStep(o, faults) : undefined,
+    crash: faults.length ? crashStep(o, [...faults, ...diskFaults]) : undefined,
     contention:
       p.processes > 1 && p.servers <= 1
         ? {

@@ -6,7 +6,13 @@ import type { ContentionResults } from "./contention.ts";
 import type { DurabilityRun, Fault } from "./durability.ts";
 import type { Workload } from "./load.ts";
 import type { OrdersResults } from "./orders.ts";
-import { dauAt, type Profile, requiredPeakRps, SURVIVE_FAULTS } from "./profile.ts";
+import {
+  dauAt,
+  type Profile,
+  requiredPeakRps,
+  SURVIVE_DISK_FAULTS,
+  SURVIVE_FAULTS,
+} from "./profile.ts";
 import type { TopologyResults } from "./topology.ts";
 
 /** What the stores declare, for what no lab measures (a store's service, its process rule). */
@@ -199,9 +205,11 @@ const survives: Requirement = {
       (r) => r.approach === approach && r.fault === level.fault,
     );
     if (measured) {
-      if (measured.lost_acked > 0 || measured.corrupt > 0 || measured.restarted < measured.trials)
-        return `lost ${fmt(measured.lost_acked)} of ${fmt(measured.acked)} acknowledged writes over ${measured.trials} ${level.what}${measured.corrupt ? `, ${measured.corrupt} corrupt` : ""}${measured.restarted < measured.trials ? `, ${measured.trials - measured.restarted} failed to restart` : ""} (npm run crash)`;
-      return ordersSurvive(approach, c, level.fault, level.what);
+      return (
+        lostIn(measured, level.what) ??
+        diskFaultLoss(approach, c) ??
+        ordersSurvive(approach, c, level.fault, level.what)
+      );
     }
     const claim = cell(c, approach, "mixed")?.durability;
     const enough =
@@ -214,6 +222,22 @@ const survives: Requirement = {
     return ordersSurvive(approach, c, level.fault, level.what);
   },
 };
+
+/** What a run of crash trials did wrong, or undefined if it kept every acknowledged write. */
+function lostIn(run: DurabilityRun, what: string): string | undefined {
+  if (run.lost_acked === 0 && run.corrupt === 0 && run.restarted === run.trials) return undefined;
+  return `lost ${fmt(run.lost_acked)} of ${fmt(run.acked)} acknowledged writes over ${run.trials} ${what}${run.corrupt ? `, ${run.corrupt} corrupt` : ""}${run.restarted < run.trials ? `, ${run.trials - run.restarted} failed to restart` : ""} (npm run crash)`;
+}
+
+/** The level's disk faults, where they were measured (SURVIVE_DISK_FAULTS). */
+function diskFaultLoss(approach: string, c: Ctx): string | undefined {
+  for (const fault of SURVIVE_DISK_FAULTS[c.profile.survive]) {
+    const run = c.ev.durability?.find((r) => r.approach === approach && r.fault === fault);
+    const lost = run && lostIn(run, FAULT_TRIALS[fault]);
+    if (lost) return lost;
+  }
+  return undefined;
+}
 
 /** With orders, the orders' own crash trials must keep every order whole too. */
 function ordersSurvive(approach: string, c: Ctx, fault: Fault, what: string): string | undefined {

@@ -35,6 +35,17 @@ export const SURVIVE_FAULTS: Record<Survive, Fault[]> = {
   nothing: [],
 };
 
+/**
+ * The disk faults a survival level must also come through, where they were measured: a
+ * store that keeps writes through a power loss must keep them through a failed fsync and
+ * torn writes too, and any store must come through a full disk.
+ */
+export const SURVIVE_DISK_FAULTS: Record<Survive, Fault[]> = {
+  "power-loss": ["enospc", "eio", "torn"],
+  "process-crash": ["enospc"],
+  nothing: [],
+};
+
 /** The profile's habits, as the bench's DAU arithmetic takes them. */
 const habits = (p: Profile): DauAssumptions => ({
   requestsPerUserPerDay: p.requests_per_user,

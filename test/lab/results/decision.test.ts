@@ -70,6 +70,38 @@ describe("the decision, from recorded results", () => {
     assert.ok(["sqlite", "sqlite-group", "postgres"].includes(d.recommended ?? ""), d.reason);
   });
 
+  it("rules out a store that came through power cuts but lost writes to torn ones, where torn writes were measured", () => {
+    const chosen = decide({ ...base, survive: "power-loss" }, evidence).recommended as string;
+    const torn = {
+      ...{ approach: chosen, fault: "torn" as const, trials: 5, acked: 900, lost_acked: 3 },
+      ...{
+        corrupt: 0,
+        restarted: 5,
+        repaired: 5,
+        max_lost_in_a_trial: 3,
+        claim: "power-loss" as const,
+      },
+      claim_held: false,
+    };
+    const d = decide(
+      { ...base, survive: "power-loss" },
+      { ...evidence, durability: [...(evidence.durability ?? []), torn] },
+    );
+    assert.notEqual(d.recommended, chosen);
+    assert.equal(
+      ruledOut(d, chosen).evidence,
+      "lost 3 of 900 acknowledged writes over 5 power cuts with torn writes (npm run crash)",
+    );
+    const crashOnly = decide(
+      { ...base, survive: "process-crash" },
+      { ...evidence, durability: [...(evidence.durability ?? []), torn] },
+    );
+    assert.ok(
+      !crashOnly.ruled_out.some((r) => /torn/.test(r.evidence)),
+      "torn writes are a power loss's test only",
+    );
+  });
+
   it("rules out map for power-loss survival by the acknowledged writes it lost to power cuts", () => {
     const d = decide({ ...base, survive: "power-loss" }, evidence);
     const map = ruledOut(d, "map");
