@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -47,6 +48,16 @@ export function synchronousFrom(env: Record<string, string | undefined>): Synchr
  */
 export const MMAP_SIZE_BYTES = 1 << 30;
 
+/**
+ * The WAL is checkpointed into the database once it is this large (SQLite's own automatic
+ * checkpoint is at 1,000 pages, about this). UsersDb runs the checkpoints itself, because
+ * SQLite ignores the errors of its automatic ones: measured in the crash lab, an fsync of
+ * the database that failed during one (EIO) went unnoticed, the next checkpoint's fsync
+ * "succeeded", SQLite reset the WAL, and a power cut then left 390 acknowledged rows
+ * corrupt. A checkpoint UsersDb runs reports its error, and an I/O error fences the store.
+ */
+const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+
 export const USERS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
@@ -93,6 +104,7 @@ export class UsersDb {
   /** SQLITE_BUSY answers absorbed by waiting and trying again, since the database was opened. */
   busy = 0;
   private fence: FencedError | undefined;
+  private readonly walPath: string;
 
   /** Opens (or creates) the users database. */
   constructor(path: string, synchronous: Synchronous) {
@@ -106,7 +118,9 @@ export class UsersDb {
     });
     db.exec(`PRAGMA synchronous = ${synchronous}`);
     db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
+    db.exec("PRAGMA wal_autocheckpoint = 0");
     this.db = db;
+    this.walPath = `${path}-wal`;
     this.synchronous = synchronous;
     // SQLite builds the JSON text itself; its escaping matches JSON.stringify's (tested).
     this.findStmt = db.prepare(
@@ -162,6 +176,7 @@ export class UsersDb {
       try {
         const result = fn();
         this.db.exec("COMMIT");
+        this.checkpointIfLarge();
         return result;
       } catch (err) {
         // SQLite rolls some failures back by itself (SQLITE_FULL does); a ROLLBACK then
@@ -170,6 +185,28 @@ export class UsersDb {
         throw this.storageError(err);
       }
     });
+  }
+
+  /**
+   * Copies the WAL into the database once it has grown past CHECKPOINT_WAL_BYTES. It runs
+   * after a commit that has already succeeded, so it never fails that commit: a full disk
+   * leaves the WAL as it is, to be tried again after the next commit; an I/O error fences
+   * the store (see CHECKPOINT_WAL_BYTES for why).
+   */
+  private checkpointIfLarge(): void {
+    let walBytes: number;
+    try {
+      walBytes = statSync(this.walPath).size;
+    } catch {
+      return; // no WAL file: nothing to copy
+    }
+    if (walBytes < CHECKPOINT_WAL_BYTES) return;
+    try {
+      this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (err) {
+      if (classify(err) === "io")
+        this.fence = new FencedError(`a checkpoint of ${DB_FILE} failed (${describe(err)})`);
+    }
   }
 
   /** Why writes are refused until a restart, or undefined while they are taken. */
@@ -232,7 +269,12 @@ export class UsersDb {
     }
   }
 
+  /**
+   * Closes the database. The last connection to close checkpoints the WAL, so a fenced
+   * database is left open: a checkpoint whose fsync "succeeds" after one that failed could
+   * reset the WAL over pages that never reached the disk. The next start recovers from it.
+   */
   close(): void {
-    this.db.close();
+    if (!this.fence) this.db.close();
   }
 }
