@@ -30,6 +30,13 @@ const HOT_PRODUCTS = 3;
 const HOT_MAX_QUANTITY = 25;
 /** Order-placing loops per server in the two-process race. */
 const RACERS_PER_SERVER = 8;
+/**
+ * The race goes on past its time until the racers have been refused this often for lack of
+ * stock (the scarce products are sold out, in some process's view), up to RACE_S_MAX: on a
+ * busy machine a short race may not sell the stock once, and then nothing can be oversold.
+ */
+const SOLD_OUT_REFUSALS = HOT_PRODUCTS * 2;
+const RACE_S_MAX = 30;
 
 interface Dataset {
   dir: string;
@@ -93,10 +100,13 @@ function orderWrites(d: Dataset): TrialWorkload {
 /** What the racers' answers were. */
 type Tally = Pick<RaceResult, "orders_placed" | "refused_409" | "errors_5xx">;
 
-/** Places orders for the scarce products through `url` until `deadline`. */
+/** Places orders for the scarce products through `url` until `deadline` and the stock ran out. */
 async function racer(url: string, d: Dataset, deadline: number, signal: AbortSignal, r: Tally) {
   const hot = d.products.slice(0, HOT_PRODUCTS);
-  while (Date.now() < deadline && !signal.aborted) {
+  const cap = Math.max(deadline, Date.now() + RACE_S_MAX * 1000);
+  const going = () =>
+    Date.now() < deadline || (r.refused_409 < SOLD_OUT_REFUSALS && Date.now() < cap);
+  while (going() && !signal.aborted) {
     const items = [{ product_id: pick(hot).id, quantity: upTo(HOT_MAX_QUANTITY) }];
     const { status } = await post(
       url,

@@ -43,7 +43,7 @@ function ordersNotes(r: OrdersResults): string {
   return (
     `Crash trials: ${r.trials} per store and fault, ${r.writers ?? 16} clients placing random orders (1-3 products, 1-3 units each) until the fault; ` +
     "after the restart every acknowledged order must read back unchanged, and the stock taken must equal the units in the orders that exist. " +
-    `Two processes: two servers on one DATA_DIR, ${r.racers_per_server ?? 8} clients each, race for ${r.hot_products ?? 3} products of ${int(r.hot_stock ?? 1000)} units for ${r.race_s} s; ` +
+    `Two processes: two servers on one DATA_DIR, ${r.racers_per_server ?? 8} clients each, race for ${r.hot_products ?? 3} products of ${int(r.hot_stock ?? 1000)} units for ${r.race_s} s (longer if the stock had not run out by then); ` +
     "then a fresh server reads the data back and every stock must be 0 or more." +
     (no.length
       ? ` Stores that answer 501: ${no.map((x) => code(x.approach)).join(", ")}; each says why (see orders.json).`
