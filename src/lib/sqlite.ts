@@ -223,9 +223,9 @@ export class UsersDb {
   private storageError(err: unknown): unknown {
     const kind = classify(err);
     if (kind === "full") return new DiskFullError(diskFullMessage(DB_FILE));
-    if (kind === "io")
-      this.fence = new FencedError(`SQLite could not write ${DB_FILE} (${describe(err)})`);
-    return this.fence ?? err;
+    if (kind !== "io") return err;
+    this.fence = new FencedError(`SQLite could not write ${DB_FILE} (${describe(err)})`);
+    return this.fence;
   }
 
   /** Inserts `users` in one transaction. */
