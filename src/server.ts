@@ -93,12 +93,18 @@ function makeDataDir(): void {
 }
 
 /**
- * Starts what the store needs running first (PostgreSQL for `postgres`), once, and passes
- * its settings on through the environment, which cluster workers inherit.
+ * Builds the store's own files if it has any to build (an engine's database), then starts
+ * what it needs running first (PostgreSQL for `postgres`), once, and passes its settings on
+ * through the environment, which cluster workers inherit.
  */
 async function startService(approach: Approach): Promise<Service | undefined> {
   makeDataDir();
-  const { service } = await loadStore(approach);
+  const { service, prepare } = await loadStore(approach);
+  try {
+    await prepare?.({ dataDir, env, log });
+  } catch (err) {
+    fail(`could not build ${approach}'s files in ${dataDir}: ${(err as Error).message}`);
+  }
   if (!service) return undefined;
   try {
     const started = await service({ dataDir, env, log });

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after } from "node:test";
+import { POSTGRES_DIR } from "../src/lib/postgres.ts";
 
 /**
  * A fresh directory, removed when the test file ends. Readable by others, as a project
@@ -17,16 +18,18 @@ export function tempDir(label: string): string {
 }
 
 /**
- * Name, size and hash of every file in `dir`: equal snapshots mean nothing on disk changed.
- * Subdirectories are left out: the embedded PostgreSQL's cluster changes on its own.
+ * Name, size and hash of every file under `dir`: equal snapshots mean nothing on disk changed.
+ * Left out: the embedded PostgreSQL's cluster, which changes on its own, and the files that
+ * are shared memory rather than data (SQLite's -shm, LMDB's -lock: readers write to them).
  */
 export function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  // SQLite's -shm file is the WAL's index in shared memory, not data: readers write to it too.
-  const names = readdirSync(dir, { withFileTypes: true }).filter(
-    (e) => e.isFile() && !e.name.endsWith("-shm"),
-  );
-  for (const name of names.map((e) => e.name).sort()) {
+  const entries = readdirSync(dir, { withFileTypes: true, recursive: true });
+  const names = entries
+    .filter((e) => e.isFile() && !/-(shm|lock)$/.test(e.name))
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter((name) => !name.startsWith(`${POSTGRES_DIR}/`));
+  for (const name of names.sort()) {
     const bytes = readFileSync(join(dir, name));
     files[name] = `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;
   }

@@ -9,7 +9,7 @@ const command = defineCommand({
   meta: {
     name: "npm run seed --",
     description:
-      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db (with the products and orders), products.jsonl, orders.jsonl, and ids.txt for the wrk scripts. Existing data files there are replaced.",
+      "Write a deterministic set of users into DATA_DIR (default ./data) in every form the stores read: users.jsonl, users.sorted.jsonl + users.idx, users.db (with the products and orders), products.jsonl, orders.jsonl, and ids.txt for the wrk scripts. Existing data files there are replaced; the lmdb and leveldb stores build their databases from these files when they next start.",
   },
   args: {
     count: { type: "string", description: "how many users", default: "1000", valueHint: "N" },

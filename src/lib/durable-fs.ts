@@ -10,18 +10,23 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 
+/** fsync of `path`, a file or a directory (Linux lets a read-only descriptor fsync either). */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A file's data is durable after fsync of the file; its *name* is durable only after fsync
  * of the directory that holds it. Skipping the second is the classic mistake (ALICE,
  * OSDI 2014): after a power cut the file is intact but its directory entry is gone.
  */
 export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncPath(dir);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type Product,
   planOrder,
   unitsOf,
+  userOrderOf,
 } from "./order.ts";
 import { AppendLog } from "./user-log.ts";
 
@@ -123,13 +124,9 @@ export function openMemoryOrderBook(
       return plan;
     },
     ordersOf: (userId) =>
-      (byUser.get(userId) ?? []).toReversed().map((o) => ({
-        ...{ id: o.id, created_at: o.created_at, total_cents: o.total_cents },
-        items: o.items.map((i) => ({
-          ...{ product_id: i.product_id, name: products.get(i.product_id)?.name ?? "" },
-          ...{ quantity: i.quantity, price_cents: i.price_cents },
-        })),
-      })),
+      (byUser.get(userId) ?? [])
+        .toReversed()
+        .map((o) => userOrderOf(o, (id) => products.get(id)?.name ?? "")),
     totals: (): OrderTotals => ({ orders: orders.size, units }),
     fenced: () => file.fenced(),
     async close() {

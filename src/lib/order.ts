@@ -8,7 +8,7 @@ export const PRODUCTS_FILE = "products.jsonl";
 
 /** What a store that cannot take orders suggests instead. */
 export const ORDERS_ALTERNATIVES =
-  "for orders, use map, jsonl-fsync or jsonl-group (in one process), or sqlite, sqlite-group or postgres";
+  "for orders, use map, jsonl-fsync, jsonl-group or leveldb (in one process), or sqlite, sqlite-group, lmdb or postgres";
 
 export interface Product {
   id: string;
@@ -166,4 +166,40 @@ export function newOrder(user_id: string, items: OrderItem[]): Order {
 
 export function unitsOf(order: Order): number {
   return order.items.reduce((n, i) => n + i.quantity, 0);
+}
+
+/** Units each product has left once `orders` are taken. */
+export function stockAfter(products: readonly Product[], orders: readonly Order[]): Product[] {
+  const taken = new Map<string, number>();
+  for (const o of orders)
+    for (const item of o.items)
+      taken.set(item.product_id, (taken.get(item.product_id) ?? 0) + item.quantity);
+  return products.map((p) => ({ ...p, stock: p.stock - (taken.get(p.id) ?? 0) }));
+}
+
+/** An order as GET /users/:id/orders shows it: each item with its product's name. */
+export function userOrderOf(order: Order, nameOf: (productId: string) => string): UserOrder {
+  return {
+    ...{ id: order.id, created_at: order.created_at, total_cents: order.total_cents },
+    items: order.items.map((i) => ({
+      ...{ product_id: i.product_id, name: nameOf(i.product_id) },
+      ...{ quantity: i.quantity, price_cents: i.price_cents },
+    })),
+  };
+}
+
+/**
+ * A product's name by id, for the join, from `jsonOf` (the product's stored JSON), each
+ * product read once per call of the join. A product that is gone has the name "".
+ */
+export function namesFrom(jsonOf: (id: string) => string | undefined): (id: string) => string {
+  const names = new Map<string, string>();
+  return (id) => {
+    let name = names.get(id);
+    if (name === undefined) {
+      name = (JSON.parse(jsonOf(id) ?? "{}") as Partial<Product>).name ?? "";
+      names.set(id, name);
+    }
+    return name;
+  };
 }

@@ -36,3 +36,13 @@ export function isUser(value: unknown): value is User {
     typeof u.created_at === "string"
   );
 }
+
+/**
+ * Compares two users' JSON texts by created_at, oldest first, for lookups whose index is not
+ * kept in the order users were created (the engines' email indexes are sorted by id).
+ */
+export function oldestFirst(a: string, b: string): number {
+  const x = (JSON.parse(a) as User).created_at;
+  const y = (JSON.parse(b) as User).created_at;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

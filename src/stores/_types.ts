@@ -84,7 +84,19 @@ export interface Service {
 export interface StoreModule {
   open: OpenStore;
   service?: (options: StoreOptions) => Promise<Service>;
-  /** The files in DATA_DIR it reads at start, all written by `npm run seed`. */
+  /**
+   * Builds the store's own files in DATA_DIR from what `npm run seed` wrote, if they are not
+   * there yet (an engine's database, loaded from the seeded JSONL files). Run once per
+   * DATA_DIR before any process opens it: by server.ts, or by the lab on a cached dataset,
+   * whose built files every cell then copies.
+   */
+  prepare?: (options: StoreOptions) => Promise<void>;
+  /**
+   * The real engine it runs on, from npm, when the store is not one of ours ("LMDB (npm
+   * lmdb)"). The lab lists such stores apart, as engines you might pick instead.
+   */
+  engine?: string;
+  /** The files and directories in DATA_DIR it reads at start, once seeded and prepared. */
   files: readonly string[];
   processes: ProcessSafety;
 }

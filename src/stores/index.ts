@@ -1,8 +1,9 @@
 import type { StoreModule } from "./_types.ts";
 
 /**
- * Every approach: the course's, in its order, then group commit and the LSM store, then the multi-process stores, then the ceiling. Modules load lazily so that
- * starting one approach never opens another's files.
+ * Every approach: the course's, in its order, then group commit and the LSM store, then the
+ * multi-process stores, then the engines one might pick instead, then the ceiling. Modules
+ * load lazily so that starting one approach never opens another's files.
  */
 const modules = {
   linear: () => import("./linear.ts"),
@@ -16,6 +17,8 @@ const modules = {
   lsm: () => import("./lsm.ts"),
   "map-shared": () => import("./map-shared.ts"),
   postgres: () => import("./postgres.ts"),
+  lmdb: () => import("./lmdb.ts"),
+  leveldb: () => import("./leveldb.ts"),
   null: () => import("./null.ts"),
 } satisfies Record<string, () => Promise<StoreModule>>;
 

@@ -17,6 +17,8 @@ const TAKES_ORDERS = new Set([
   "sqlite",
   "sqlite-group",
   "postgres",
+  "lmdb",
+  "leveldb",
 ]);
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 

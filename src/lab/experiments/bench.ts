@@ -13,7 +13,7 @@ import { ORDERED_IDS_FILE } from "../harness/seed.ts";
 import { type ServerProcess, startServer } from "../harness/server-process.ts";
 import { insertUsers } from "../load/autocannon.ts";
 import { describeLoad, type LoadSpec, runLoad } from "../load/load.ts";
-import type { Results, Sample, SkippedCell } from "../results/bench.ts";
+import type { Declared, Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
 import { cellKey, summarise } from "../results/summary.ts";
@@ -242,11 +242,13 @@ async function measureCells(
 /** What each approach's store module declares, for the decision. */
 export async function declarations(
   approaches: readonly Approach[],
-): Promise<Record<string, { service: boolean; many: boolean }>> {
+): Promise<Record<string, Declared>> {
   const entries = await Promise.all(
     approaches.map(async (a) => {
       const store = await loadStore(a);
-      return [a, { service: Boolean(store.service), many: store.processes.many }] as const;
+      const declared: Declared = { service: Boolean(store.service), many: store.processes.many };
+      if (store.engine) declared.engine = store.engine;
+      return [a, declared] as const;
     }),
   );
   return Object.fromEntries(entries);

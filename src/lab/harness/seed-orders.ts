@@ -55,12 +55,3 @@ export function generateOrders(
   }
   return orders;
 }
-
-/** Units each product has left once `orders` are taken. */
-export function stockAfter(products: readonly Product[], orders: readonly Order[]): Product[] {
-  const taken = new Map<string, number>();
-  for (const o of orders)
-    for (const item of o.items)
-      taken.set(item.product_id, (taken.get(item.product_id) ?? 0) + item.quantity);
-  return products.map((p) => ({ ...p, stock: p.stock - (taken.get(p.id) ?? 0) }));
-}

@@ -5,8 +5,10 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/durable-fs.ts";
+import { LEVELDB_DIR } from "../../lib/leveldb.ts";
+import { LMDB_FILE, LMDB_LOCK_SUFFIX } from "../../lib/lmdb.ts";
 import { frameOrder, ORDERS_FILE } from "../../lib/memory-orders.ts";
-import { type Order, PRODUCTS_FILE, type Product } from "../../lib/order.ts";
+import { type Order, PRODUCTS_FILE, type Product, stockAfter } from "../../lib/order.ts";
 import { INDEX_FILE, SORTED_FILE, TAIL_FILE, writeSortedFiles } from "../../lib/sorted-file.ts";
 import { DB_FILE, USERS_SCHEMA } from "../../lib/sqlite.ts";
 import { ORDERS_SCHEMA } from "../../lib/sqlite-orders.ts";
@@ -14,7 +16,7 @@ import type { User } from "../../lib/user.ts";
 import { toLine, USERS_FILE } from "../../lib/user-log.ts";
 import { createRandom, randomUuid } from "./prng.ts";
 import { Progress } from "./progress.ts";
-import { generateOrders, stockAfter } from "./seed-orders.ts";
+import { generateOrders } from "./seed-orders.ts";
 
 export const IDS_FILE = "ids.txt";
 /** For the load generators: every seeded user's email, and the users that have orders. */
@@ -229,5 +231,9 @@ export function seed({
   writeLines(join(dataDir, ORDERED_IDS_FILE), ordered, (u) => `${u.id}\n`);
   step(4);
   writeDatabase(dataDir, sorted, products, orders);
+  // The engines' databases hold the old dataset: each is built again, from these files,
+  // the next time its store starts (or the lab prepares it).
+  for (const built of [LMDB_FILE, `${LMDB_FILE}${LMDB_LOCK_SUFFIX}`, LEVELDB_DIR])
+    rmSync(join(dataDir, built), { recursive: true, force: true });
   bar?.finish(`in ${dataDir}`);
 }

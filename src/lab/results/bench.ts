@@ -126,7 +126,7 @@ export interface Results {
   /** What makes numbers in this run weak: noise, ratios above the ceiling, a saturated load generator. */
   warnings?: string[];
   /** What each store declares that no lab measures: a service of its own, its process rule. */
-  declared?: Record<string, { service: boolean; many: boolean }>;
+  declared?: Record<string, Declared>;
   /** How each store looks users up by email, from its /health. */
   email_lookup?: Record<string, string>;
   /** The durability lab's results this report shows beside the claims, if any. */
@@ -137,4 +137,14 @@ export interface Results {
   orders?: { file: string; results: OrdersResults };
   /** `npm run topology`'s newest results, shown in the report, if any. */
   topology?: { file: string; results: TopologyResults };
+}
+
+/** What the stores declare, for what no lab measures (a store's service, its process rule). */
+export interface Declared {
+  /** Its data lives in a service of its own (a database server), reachable from any server. */
+  service: boolean;
+  /** It says it is correct with several processes on one DATA_DIR. */
+  many: boolean;
+  /** The real engine it runs on, from npm, when it is not one of ours (LMDB, LevelDB). */
+  engine?: string;
 }

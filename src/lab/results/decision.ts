@@ -1,7 +1,7 @@
 // The answer for one app: given its profile and what the labs measured on this machine,
 // which approach to use, why, and the measured reason every other one was ruled out. Pure:
 // `npm run advise` and `npm run bench` both decide with it, so they never disagree.
-import type { Results, Run } from "./bench.ts";
+import type { Declared, Results, Run } from "./bench.ts";
 import type { ContentionResults } from "./contention.ts";
 import type { DurabilityRun, Fault } from "./durability.ts";
 import type { Workload } from "./load.ts";
@@ -14,14 +14,6 @@ import {
   SURVIVE_FAULTS,
 } from "./profile.ts";
 import type { TopologyResults } from "./topology.ts";
-
-/** What the stores declare, for what no lab measures (a store's service, its process rule). */
-export interface Declared {
-  /** Its data lives in a service of its own (a database server), reachable from any server. */
-  service: boolean;
-  /** It says it is correct with several processes on one DATA_DIR. */
-  many: boolean;
-}
 
 /** Everything measured for the decision, each from the lab that measured it. */
 export interface Evidence {

@@ -1,0 +1,72 @@
+// Orders in LMDB: one write transaction checks the user and every product, takes the
+// stock, and writes the order and its place in the user's list. LMDB has one writer at a
+// time across every process that opens the file, and the check runs inside the writer's
+// transaction, so no other order (from this process or another) can come between the
+// check and the take. The transaction commits all of it or none.
+import type { DurableWriter, LmdbFile } from "./lmdb.ts";
+import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
+import {
+  namesFrom,
+  type Order,
+  type OrderBook,
+  type OrderRequest,
+  type OrderTotals,
+  type PlaceResult,
+  type Product,
+  planOrder,
+  type UserOrder,
+  unitsOf,
+  userOrderOf,
+} from "./order.ts";
+
+export class LmdbOrderBook implements OrderBook {
+  private readonly f: LmdbFile;
+  private readonly writer: DurableWriter;
+  constructor(f: LmdbFile, writer: DurableWriter) {
+    this.f = f;
+    this.writer = writer;
+  }
+
+  product = (id: string) => this.f.products.get(id);
+  order = (id: string) => this.f.orders.get(id);
+
+  place(request: OrderRequest): Promise<PlaceResult> {
+    return this.writer.commit(() => {
+      const products = new Map<string, Product>();
+      const productOf = (id: string) => {
+        const json = this.f.products.get(id);
+        const p = json === undefined ? undefined : (JSON.parse(json) as Product);
+        if (p) products.set(id, p);
+        return p;
+      };
+      const plan = planOrder(request, this.f.users.doesExist(request.user_id), productOf);
+      if (!plan.ok) return plan;
+      const { order } = plan;
+      for (const item of order.items) {
+        const p = products.get(item.product_id) as Product;
+        this.f.products.put(p.id, JSON.stringify({ ...p, stock: p.stock - item.quantity }));
+      }
+      this.f.orders.put(order.id, JSON.stringify(order));
+      this.f.userOrders.put(order.user_id, userOrderEntry(order.created_at, order.id));
+      return plan;
+    });
+  }
+
+  ordersOf(userId: string): UserOrder[] {
+    const nameOf = namesFrom((id) => this.f.products.get(id));
+    const entries = [...this.f.userOrders.getValues(userId)].reverse();
+    return entries.map((e) =>
+      userOrderOf(JSON.parse(this.f.orders.get(orderIdOfEntry(e)) as string) as Order, nameOf),
+    );
+  }
+
+  totals(): OrderTotals {
+    let orders = 0;
+    let units = 0;
+    for (const { value } of this.f.orders.getRange()) {
+      orders++;
+      units += unitsOf(JSON.parse(value) as Order);
+    }
+    return { orders, units };
+  }
+}

@@ -1,0 +1,115 @@
+// LMDB through lmdb-js: a memory-mapped B+tree in one file, shared safely by processes.
+// Reads are synchronous lookups in the map. Writes are queued to lmdb-js's writer thread,
+// which puts every write of one event turn into one transaction and commits it.
+//
+// When a write is durable. lmdb-js commits with "overlapping sync" on Linux by default: a
+// write's promise resolves once its transaction is committed and visible, and the flush to
+// disk finishes afterwards, while the next transaction is already being written. So a
+// commit alone is not durable. `commitDurably` waits for both, the commit and then
+// `flushed`, which resolves once everything committed so far is on disk. That is the point
+// where the API acknowledges; the crash lab checks the claim with a power cut.
+//
+// The layout, one named database each: users (id -> the user's JSON), emails (email ->
+// ids, sorted duplicates), products (id -> JSON with the stock now), orders (id -> JSON) and
+// user_orders (user id -> "created_at order_id", sorted duplicates: the join's index).
+import { rmSync } from "node:fs";
+import { type Database, open, type RootDatabase } from "lmdb";
+import type { Seeded } from "./seeded.ts";
+import { classify, DiskFullError, diskFullMessage, FencedError } from "./storage-errors.ts";
+
+export const LMDB_FILE = "users.lmdb";
+/** LMDB keeps its reader table here, beside the data file: shared memory, not data. */
+export const LMDB_LOCK_SUFFIX = "-lock";
+/** Named databases in the file; LMDB needs the most there can be when it opens. */
+const MAX_DBS = 8;
+/** Rows written per transaction while loading the seed. */
+const LOAD_ROWS_PER_TXN = 50_000;
+
+export interface LmdbFile {
+  root: RootDatabase;
+  users: Database<string, string>;
+  emails: Database<string, string>;
+  products: Database<string, string>;
+  orders: Database<string, string>;
+  userOrders: Database<string, string>;
+}
+
+export function openLmdb(path: string): LmdbFile {
+  const root = open({ path, maxDbs: MAX_DBS });
+  const db = (name: string, dupSort = false) =>
+    root.openDB<string, string>({ name, encoding: "string", dupSort });
+  return {
+    root,
+    users: db("users"),
+    emails: db("emails", true),
+    products: db("products"),
+    orders: db("orders"),
+    userOrders: db("user_orders", true),
+  };
+}
+
+/** The value kept in user_orders for an order: sorts by time, so the last is the newest. */
+export const userOrderEntry = (createdAt: string, orderId: string) => `${createdAt} ${orderId}`;
+export const orderIdOfEntry = (entry: string) => entry.slice(entry.indexOf(" ") + 1);
+
+/** Loads the seed into a new LMDB file at `path`, in transactions of LOAD_ROWS_PER_TXN rows. */
+export async function buildLmdb(path: string, seeded: Seeded): Promise<void> {
+  const f = openLmdb(path);
+  try {
+    const { users, products, orders } = seeded;
+    // Ids arrive sorted, so each row is appended to the tree's last page (LMDB's APPEND).
+    for (let i = 0; i < users.length; i += LOAD_ROWS_PER_TXN) {
+      f.root.transactionSync(() => {
+        for (const { user, json } of users.slice(i, i + LOAD_ROWS_PER_TXN)) {
+          f.users.putSync(user.id, json, { append: true });
+          f.emails.putSync(user.email, user.id);
+        }
+      });
+    }
+    f.root.transactionSync(() => {
+      for (const p of products) f.products.putSync(p.id, JSON.stringify(p));
+      for (const o of orders) {
+        f.orders.putSync(o.id, JSON.stringify(o));
+        f.userOrders.putSync(o.user_id, userOrderEntry(o.created_at, o.id));
+      }
+    });
+  } finally {
+    await f.root.close();
+    rmSync(`${path}${LMDB_LOCK_SUFFIX}`, { force: true });
+  }
+}
+
+/**
+ * Runs `write` (puts into f's databases) in the next transaction, and resolves once that
+ * transaction is committed and flushed. A write that fails is translated: a full disk is a
+ * DiskFullError (LMDB aborts the whole transaction, so nothing of it is stored), any other
+ * failure fences the file, since a failed flush leaves it unknown what reached the disk.
+ */
+export class DurableWriter {
+  #fenced: string | undefined;
+  readonly #root: RootDatabase;
+  constructor(root: RootDatabase) {
+    this.#root = root;
+  }
+
+  fenced = () => this.#fenced;
+
+  async commit<T>(write: () => T): Promise<T> {
+    if (this.#fenced) throw new FencedError(this.#fenced);
+    try {
+      const result = await this.#root.transaction(write);
+      await this.#root.flushed;
+      return result;
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  #translate(err: unknown): Error {
+    if (err instanceof FencedError) return err;
+    if (classify(err) === "full" || /MDB_MAP_FULL|No space left/.test(String(err)))
+      return new DiskFullError(diskFullMessage(LMDB_FILE));
+    this.#fenced ??= `LMDB could not write ${LMDB_FILE}: ${(err as Error).message}`;
+    return new FencedError(this.#fenced);
+  }
+}

@@ -1,0 +1,66 @@
+// What `npm run seed` wrote, read back for the stores that keep their data in an engine's
+// own format (lmdb, leveldb) and so must load it once: users, products at their stock now,
+// and the seeded orders. The build happens beside the final name and is renamed into place
+// once durable, so a crash mid-build leaves no half-built database behind.
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fsyncDir, fsyncPath } from "./durable-fs.ts";
+import { loadJsonl, loadRecords } from "./jsonl.ts";
+import { ORDERS_FILE, unframeOrder } from "./memory-orders.ts";
+import { isProduct, type Order, PRODUCTS_FILE, type Product, stockAfter } from "./order.ts";
+import { isUser, type User } from "./user.ts";
+import { USERS_FILE } from "./user-log.ts";
+
+export interface Seeded {
+  /** Each user with its JSON text as seeded, sorted by id (engines load sorted keys fastest). */
+  users: { user: User; json: string }[];
+  /** At their stock now: what the seeded orders took is taken. */
+  products: Product[];
+  orders: Order[];
+}
+
+/** Reads the seeded files in `dataDir`; a file that is missing counts as empty. */
+export function readSeeded(dataDir: string, log: (message: string) => void): Seeded {
+  const users: Seeded["users"] = [];
+  loadJsonl(join(dataDir, USERS_FILE), isUser, (user, json) => users.push({ user, json }), log);
+  users.sort((a, b) => (a.user.id < b.user.id ? -1 : a.user.id > b.user.id ? 1 : 0));
+  const products: Product[] = [];
+  loadJsonl(join(dataDir, PRODUCTS_FILE), isProduct, (p) => products.push(p), log);
+  const orders: Order[] = [];
+  loadRecords(join(dataDir, ORDERS_FILE), unframeOrder, (o) => orders.push(o), log);
+  return { users, products: stockAfter(products, orders), orders };
+}
+
+/**
+ * Builds `path` (a file or a directory) with `build` under a temporary name beside it, makes
+ * everything in it durable, and renames it into place. Does nothing if `path` exists: it is
+ * only ever complete. Two processes building at once both finish; the first rename wins.
+ */
+export async function buildOnce(
+  path: string,
+  build: (tempPath: string) => Promise<void>,
+): Promise<boolean> {
+  if (existsSync(path)) return false;
+  const temp = `${path}.building-${process.pid}`;
+  rmSync(temp, { recursive: true, force: true });
+  try {
+    await build(temp);
+    syncTree(temp);
+    if (!existsSync(path)) {
+      renameSync(temp, path);
+      fsyncDir(dirname(path));
+    }
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/** fsync of a file, or of a directory's files and then the directory itself. */
+function syncTree(path: string): void {
+  if (statSync(path).isDirectory()) {
+    for (const e of readdirSync(path, { withFileTypes: true }))
+      if (e.isFile()) fsyncPath(join(path, e.name));
+  }
+  fsyncPath(path);
+}

@@ -1,0 +1,52 @@
+// LMDB (npm `lmdb`), the engine a Node developer might pick instead of our stores: a
+// memory-mapped B+tree, safe across processes, with batched durable commits. A user is one
+// transaction writing users and emails; a read is one lookup in the map, no I/O.
+import { join } from "node:path";
+import { buildLmdb, DurableWriter, LMDB_FILE, openLmdb } from "../lib/lmdb.ts";
+import { LmdbOrderBook } from "../lib/lmdb-orders.ts";
+import { buildOnce, readSeeded } from "../lib/seeded.ts";
+import { oldestFirst } from "../lib/user.ts";
+import type { OpenStore, StoreModule } from "./_types.ts";
+
+export const engine = "LMDB (npm lmdb)";
+
+export const processes = {
+  many: true,
+  why: "LMDB's lock file gives the processes one writer at a time and every reader the latest commit",
+};
+
+export const files = [LMDB_FILE];
+
+export const prepare: StoreModule["prepare"] = async ({ dataDir, log }) => {
+  const path = join(dataDir, LMDB_FILE);
+  if (await buildOnce(path, (temp) => buildLmdb(temp, readSeeded(dataDir, log))))
+    log(`lmdb: loaded the seeded users, products and orders into ${path}`);
+};
+
+export const open: OpenStore = ({ dataDir }) => {
+  const f = openLmdb(join(dataDir, LMDB_FILE));
+  const writer = new DurableWriter(f.root);
+  return {
+    durability: {
+      survives: "power-loss",
+      claim:
+        "Survives a power loss: a write is acknowledged once the transaction holding it is committed and flushed (lmdb-js's `flushed`).",
+    },
+    details: {
+      email_lookup: "a second LMDB database, email to ids, written in the same transaction",
+      sync: "overlapping sync, acknowledged after flushed",
+    },
+    get: (id) => f.users.get(id),
+    findByEmail: (email) =>
+      [...f.emails.getValues(email)].flatMap((id) => f.users.get(id) ?? []).sort(oldestFirst),
+    insert: (user, json) =>
+      writer.commit(() => {
+        f.users.put(user.id, json);
+        f.emails.put(user.email, user.id);
+      }),
+    count: () => (f.users.getStats() as { entryCount: number }).entryCount,
+    fenced: writer.fenced,
+    orders: new LmdbOrderBook(f, writer),
+    close: () => f.root.close(),
+  };
+};
