@@ -142,7 +142,7 @@ describe("server start-up", () => {
     assert.match(run.stderr, /APPROACH=map cannot run in several processes: .*in-memory copy/);
     assert.match(
       run.stderr,
-      /WORKERS=1, or choose a store that can: sqlite, sqlite-group, map-shared, postgres, null/,
+      /WORKERS=1, or choose a store that can: sqlite, sqlite-group, map-shared, postgres, lmdb, null/,
     );
   });
 

@@ -35,7 +35,11 @@ export interface LmdbFile {
 }
 
 export function openLmdb(path: string): LmdbFile {
-  const root = open({ path, maxDbs: MAX_DBS });
+  // Every write here is an explicit transaction(), so lmdb-js's event-turn batching adds
+  // nothing, and it costs a failure mode: its batch-start instruction holds a promise no one
+  // awaits, which a failed commit (a full disk) rejects, and Node ends the process on an
+  // unhandled rejection. Without it, concurrent transactions still share a commit.
+  const root = open({ path, maxDbs: MAX_DBS, eventTurnBatching: false });
   const db = (name: string, dupSort = false) =>
     root.openDB<string, string>({ name, encoding: "string", dupSort });
   return {
@@ -79,11 +83,32 @@ export async function buildLmdb(path: string, seeded: Seeded): Promise<void> {
   }
 }
 
+/** errno values LMDB reports as its error code: ENOSPC and EDQUOT, the disk is full. */
+const FULL_ERRNO = new Set([28, 122]);
+/** LMDB's own code for a map that cannot grow. */
+const MDB_MAP_FULL = -30792;
+
+/**
+ * The error a failed commit stands for. lmdb-js rejects each write of a failed transaction
+ * with "Commit failed", and the cause (LMDB's code, an errno or one of its own) in the
+ * promise `commitError`.
+ */
+async function causeOf(err: unknown): Promise<unknown> {
+  const commitError = (err as { commitError?: Promise<unknown> }).commitError;
+  if (!commitError) return err;
+  return commitError.then(
+    () => err,
+    (cause: unknown) => cause,
+  );
+}
+
 /**
  * Runs `write` (puts into f's databases) in the next transaction, and resolves once that
  * transaction is committed and flushed. A write that fails is translated: a full disk is a
- * DiskFullError (LMDB aborts the whole transaction, so nothing of it is stored), any other
- * failure fences the file, since a failed flush leaves it unknown what reached the disk.
+ * DiskFullError (LMDB writes a transaction's pages copy-on-write and switches to them only
+ * in its last step, so a transaction that fails leaves the file as it was and the next may
+ * succeed); any other failure fences the file, since after a failed flush it is unknown what
+ * reached the disk.
  */
 export class DurableWriter {
   #fenced: string | undefined;
@@ -101,15 +126,16 @@ export class DurableWriter {
       await this.#root.flushed;
       return result;
     } catch (err) {
-      throw this.#translate(err);
+      throw this.#translate(await causeOf(err));
     }
   }
 
-  #translate(err: unknown): Error {
-    if (err instanceof FencedError) return err;
-    if (classify(err) === "full" || /MDB_MAP_FULL|No space left/.test(String(err)))
+  #translate(cause: unknown): Error {
+    if (cause instanceof FencedError) return cause;
+    const code = (cause as { code?: unknown }).code;
+    if (classify(cause) === "full" || FULL_ERRNO.has(code as number) || code === MDB_MAP_FULL)
       return new DiskFullError(diskFullMessage(LMDB_FILE));
-    this.#fenced ??= `LMDB could not write ${LMDB_FILE}: ${(err as Error).message}`;
+    this.#fenced ??= `LMDB could not write ${LMDB_FILE}: ${(cause as Error).message}`;
     return new FencedError(this.#fenced);
   }
 }

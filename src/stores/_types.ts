@@ -80,6 +80,14 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** A real engine from npm that a store runs on. */
+export interface Engine {
+  /** Its name and package, such as "LevelDB (npm classic-level)". */
+  name: string;
+  /** The approach of ours that reinvents it, such as "lsm". */
+  like?: string;
+}
+
 /** What a store module exports. */
 export interface StoreModule {
   open: OpenStore;
@@ -92,10 +100,11 @@ export interface StoreModule {
    */
   prepare?: (options: StoreOptions) => Promise<void>;
   /**
-   * The real engine it runs on, from npm, when the store is not one of ours ("LMDB (npm
-   * lmdb)"). The lab lists such stores apart, as engines you might pick instead.
+   * The real engine it runs on, from npm, when the store is not one of ours. The lab lists
+   * such stores apart, as engines you might pick instead, each beside `like`, our store built
+   * on the same idea, if there is one.
    */
-  engine?: string;
+  engine?: Engine;
   /** The files and directories in DATA_DIR it reads at start, once seeded and prepared. */
   files: readonly string[];
   processes: ProcessSafety;

@@ -13,9 +13,9 @@ import {
 import { LevelOrderBook } from "../lib/leveldb-orders.ts";
 import { buildOnce, readSeeded } from "../lib/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
-import type { OpenStore, StoreModule } from "./_types.ts";
+import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 
-export const engine = "LevelDB (npm classic-level)";
+export const engine: Engine = { name: "LevelDB (npm classic-level)", like: "lsm" };
 
 export const processes = {
   many: false,

@@ -6,9 +6,9 @@ import { buildLmdb, DurableWriter, LMDB_FILE, openLmdb } from "../lib/lmdb.ts";
 import { LmdbOrderBook } from "../lib/lmdb-orders.ts";
 import { buildOnce, readSeeded } from "../lib/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
-import type { OpenStore, StoreModule } from "./_types.ts";
+import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 
-export const engine = "LMDB (npm lmdb)";
+export const engine: Engine = { name: "LMDB (npm lmdb)" };
 
 export const processes = {
   many: true,

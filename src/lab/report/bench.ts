@@ -6,6 +6,7 @@ import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
 import { contentionSection } from "./contention.ts";
 import { durabilitySections } from "./durability.ts";
+import { enginesSection } from "./engines.ts";
 import { code, int, ms, source, times } from "./format.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
@@ -212,7 +213,7 @@ export function benchReport(results: Results, a: Analysis): Report {
       trustSection(results),
       readsSection(a, c),
       writesSection(a, results, c),
-      ...[lookupsSection(a, c)].flatMap((x) => (x ? [x] : [])),
+      ...[lookupsSection(a, c), enginesSection(results)].flatMap((x) => (x ? [x] : [])),
       ...labSections(results),
       ...readingSections(a),
       everyCell(results.runs),

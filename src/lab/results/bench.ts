@@ -145,6 +145,6 @@ export interface Declared {
   service: boolean;
   /** It says it is correct with several processes on one DATA_DIR. */
   many: boolean;
-  /** The real engine it runs on, from npm, when it is not one of ours (LMDB, LevelDB). */
-  engine?: string;
+  /** The real engine it runs on, from npm, when it is not one of ours, and our store like it. */
+  engine?: { name: string; like?: string };
 }

@@ -1,0 +1,52 @@
+// "Engines you might pick instead": LMDB and LevelDB beside our stores, and the speed goals
+// we hold our stores to, each a ratio between two cells of the same run.
+import type { Results } from "../results/bench.ts";
+import { engineRows, goalRows, OUR_FASTEST_DURABLE } from "../results/engines.ts";
+import { code, int, times, yesNo } from "./format.ts";
+import { type Section, section, table, text } from "./model.ts";
+
+export function enginesSection(results: Results): Section | undefined {
+  const engines = engineRows(results);
+  const goals = goalRows(results).filter((g) => g.ratio !== null);
+  if (!engines.length && !goals.length) return undefined;
+  const largest = Math.max(0, ...results.runs.map((r) => r.records));
+  const workloads = results.settings.workloads;
+  return section("Engines you might pick instead, and our stores beside them", [
+    text(
+      `Real embedded engines from npm, run in the same harness as our stores. Ratios are to \`null\` (HTTP only) at ${int(largest)} records, in this run.`,
+    ),
+    table(
+      [
+        "store",
+        "engine",
+        "our store like it",
+        ...workloads.map((w) => `${w} × null`),
+        "claims to survive",
+      ],
+      engines.map((e) => [
+        code(e.approach),
+        e.engine,
+        e.like ? code(e.like) : "-",
+        ...workloads.map((w) => times(e.ratios[w])),
+        e.durability,
+      ]),
+    ),
+    text(
+      `The speed goals: each is one store's req/s over another's, at ${int(largest)} records. "${OUR_FASTEST_DURABLE}" is whichever of ours that claims to survive a power loss read fastest in this run. Writes near 1.00× \`null\` mean as fast as this machine can measure: the load generator and the loopback, on the same 2 cores, set that ceiling, not the store.`,
+    ),
+    table(
+      ["store", "workload", "versus", "ratio", "goal", "met", "why this goal"],
+      goals.map((g) => [
+        g.measured && g.measured !== g.approach
+          ? `${code(g.measured)} (${g.approach})`
+          : code(g.approach),
+        g.workload,
+        code(g.versus),
+        times(g.ratio),
+        `≥ ${g.min.toFixed(2)}×`,
+        yesNo(Boolean(g.met)),
+        g.why,
+      ]),
+    ),
+  ]);
+}

@@ -1,0 +1,140 @@
+// Our stores beside the real engines (LMDB, LevelDB), and the speed goals the project holds
+// itself to: every goal is a ratio between two cells of one run at its largest size, so a
+// noisy machine moves both sides alike. Pure functions over results.json.
+import type { Results, Run } from "./bench.ts";
+import type { Workload } from "./load.ts";
+
+/** What a goal compares `approach` with: `null` (HTTP only), an engine, or our fastest durable store. */
+export interface SpeedGoal {
+  /** An approach, or OUR_FASTEST_DURABLE. */
+  approach: string;
+  workload: Workload;
+  versus: string;
+  min: number;
+  why: string;
+}
+
+/** Stands for whichever of our own stores that claims to survive a power loss read fastest. */
+export const OUR_FASTEST_DURABLE = "our fastest durable store";
+
+export const SPEED_GOALS: readonly SpeedGoal[] = [
+  {
+    approach: "map",
+    workload: "read",
+    versus: "null",
+    min: 0.9,
+    why: "a Map lookup costs next to nothing beside HTTP",
+  },
+  {
+    approach: "sqlite",
+    workload: "read",
+    versus: "null",
+    min: 0.7,
+    why: "one indexed SELECT per request",
+  },
+  {
+    approach: "binary",
+    workload: "read",
+    versus: "null",
+    min: 0.7,
+    why: "one index probe and one pread",
+  },
+  {
+    approach: "lsm",
+    workload: "read",
+    versus: "null",
+    min: 0.7,
+    why: "a memtable, Bloom filters, one pread",
+  },
+  { approach: "lsm", workload: "read", versus: "leveldb", min: 1, why: "the engine it reinvents" },
+  {
+    approach: OUR_FASTEST_DURABLE,
+    workload: "read",
+    versus: "lmdb",
+    min: 0.9,
+    why: "the fastest engine a Node developer might pick",
+  },
+  {
+    approach: "sqlite-group",
+    workload: "write",
+    versus: "null",
+    min: 0.8,
+    why: "group commit: one fsync for many writes",
+  },
+  {
+    approach: "jsonl-group",
+    workload: "write",
+    versus: "null",
+    min: 0.9,
+    why: "group commit on an append-only file",
+  },
+];
+
+export interface GoalRow extends SpeedGoal {
+  /** The approach measured, when `approach` stands for a choice. */
+  measured: string | null;
+  ratio: number | null;
+  met: boolean | null;
+}
+
+export interface EngineRow {
+  approach: string;
+  engine: string;
+  like: string | null;
+  /** × null at the largest size, per workload; null where the cell was not run. */
+  ratios: Partial<Record<Workload, number | null>>;
+  durability: string;
+}
+
+const largestOf = (runs: readonly Run[]) => Math.max(0, ...runs.map((r) => r.records));
+
+function rpsOf(results: Results, approach: string, workload: Workload): number | null {
+  const size = largestOf(results.runs);
+  const run = results.runs.find(
+    (r) => r.approach === approach && r.workload === workload && r.records === size,
+  );
+  return run ? run.rps : null;
+}
+
+/** Of our own stores (not an engine, no service) that claim to survive a power loss, the fastest at `workload`. */
+export function fastestDurable(results: Results, workload: Workload): string | null {
+  const size = largestOf(results.runs);
+  const declared = results.declared ?? {};
+  const ours = results.runs.filter(
+    (r) =>
+      r.workload === workload &&
+      r.records === size &&
+      r.durability === "power-loss" &&
+      !declared[r.approach]?.engine &&
+      !declared[r.approach]?.service,
+  );
+  return ours.sort((a, b) => b.rps - a.rps)[0]?.approach ?? null;
+}
+
+export function goalRows(results: Results): GoalRow[] {
+  return SPEED_GOALS.map((g) => {
+    const measured =
+      g.approach === OUR_FASTEST_DURABLE ? fastestDurable(results, g.workload) : g.approach;
+    const mine = measured === null ? null : rpsOf(results, measured, g.workload);
+    const theirs = rpsOf(results, g.versus, g.workload);
+    const ratio = mine !== null && theirs ? mine / theirs : null;
+    return { ...g, measured, ratio, met: ratio === null ? null : ratio >= g.min };
+  });
+}
+
+export function engineRows(results: Results): EngineRow[] {
+  const declared = results.declared ?? {};
+  return results.settings.approaches.flatMap((approach) => {
+    const engine = declared[approach]?.engine;
+    if (!engine || !results.runs.some((r) => r.approach === approach)) return [];
+    const nullOf = (w: Workload) => rpsOf(results, "null", w);
+    const ratios: EngineRow["ratios"] = {};
+    for (const w of results.settings.workloads) {
+      const rps = rpsOf(results, approach, w);
+      const base = nullOf(w);
+      ratios[w] = rps !== null && base ? rps / base : null;
+    }
+    const durability = results.runs.find((r) => r.approach === approach)?.durability ?? "";
+    return [{ approach, engine: engine.name, like: engine.like ?? null, ratios, durability }];
+  });
+}

@@ -1,0 +1,95 @@
+// The engines' rows and the speed goals: ratios between cells of one run, at its largest
+// size, with "our fastest durable store" chosen from what the stores declare and claim.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Results, Run } from "../../../src/lab/results/bench.ts";
+import {
+  engineRows,
+  fastestDurable,
+  goalRows,
+  OUR_FASTEST_DURABLE,
+} from "../../../src/lab/results/engines.ts";
+
+function run(approach: string, workload: Run["workload"], records: number, rps: number): Run {
+  const durable = ["sqlite", "jsonl-group", "lmdb", "leveldb", "postgres", "lsm"];
+  return {
+    ...{ approach, workload, records, tool: "wrk", repeats: 1, rps, rps_samples: [rps] },
+    durability:
+      approach === "map" ? "process-crash" : durable.includes(approach) ? "power-loss" : "nothing",
+    latency_ms: { p50: 1, p90: 1, p99: 1, p999: 1 },
+    ...{ non2xx: 0, errors: 0, rss_mb: 1, cpu_cores: 1, bytes_written_per_request: 0 },
+    ...{ startup_ms: 1, inserted: 0, avg_batch: null, max_batch: null, ratio_to_null: null },
+    ...{ spread: null, generator_cpu_cores: null, bottleneck: "unknown", ratio_to_fsync: null },
+  };
+}
+
+// At 1,000 records every store is slow; the goals read the largest size only.
+const READS: Record<string, number> = {
+  null: 10_000,
+  map: 9_500,
+  sqlite: 6_000,
+  binary: 7_500,
+  lsm: 8_000,
+  "jsonl-group": 9_000,
+  postgres: 9_900,
+  lmdb: 9_800,
+  leveldb: 7_000,
+};
+const approaches = Object.keys(READS);
+const runs = approaches.flatMap((a) => [
+  run(a, "read", 1_000, 100),
+  run(a, "read", 100_000, READS[a] as number),
+  run(a, "write", 100_000, a === "jsonl-group" ? 9_500 : 5_000),
+]);
+const results = {
+  runs,
+  settings: { approaches, workloads: ["read", "write"], records: [1_000, 100_000] },
+  declared: {
+    ...Object.fromEntries(approaches.map((a) => [a, { service: false, many: false }])),
+    postgres: { service: true, many: true },
+    lmdb: { service: false, many: true, engine: { name: "LMDB (npm lmdb)" } },
+    leveldb: { service: false, many: false, engine: { name: "LevelDB", like: "lsm" } },
+  },
+} as unknown as Results;
+
+describe("the engines and the speed goals", () => {
+  it("picks our fastest durable store: no engine, no service, claims a power loss", () => {
+    // postgres (a service) and lmdb (an engine) read faster, and map does not claim power loss.
+    assert.equal(fastestDurable(results, "read"), "jsonl-group");
+  });
+
+  it("measures each goal as a ratio at the largest size, and says whether it is met", () => {
+    const goals = goalRows(results);
+    const find = (approach: string, versus: string) =>
+      goals.find((g) => g.approach === approach && g.versus === versus);
+    assert.equal(find("map", "null")?.ratio, 0.95);
+    assert.equal(find("map", "null")?.met, true);
+    assert.equal(find("sqlite", "null")?.met, false, "0.60× is short of 0.7×");
+    assert.equal(find("lsm", "leveldb")?.ratio, 8_000 / 7_000);
+    const durable = find(OUR_FASTEST_DURABLE, "lmdb");
+    assert.equal(durable?.measured, "jsonl-group");
+    assert.equal(durable?.ratio, 9_000 / 9_800);
+    assert.equal(durable?.met, true);
+    assert.equal(find("jsonl-group", "null")?.ratio, 9_500 / 5_000);
+  });
+
+  it("lists only the engines, each with our store like it and its ratios to null", () => {
+    const rows = engineRows(results);
+    assert.deepEqual(
+      rows.map((r) => [r.approach, r.like]),
+      [
+        ["lmdb", null],
+        ["leveldb", "lsm"],
+      ],
+    );
+    assert.equal(rows[0]?.ratios.read, 0.98);
+    assert.equal(rows[1]?.durability, "power-loss");
+  });
+
+  it("leaves a goal unmeasured when a side was not run", () => {
+    const without = { ...results, runs: runs.filter((r) => r.approach !== "leveldb") };
+    const lsm = goalRows(without).find((g) => g.versus === "leveldb");
+    assert.equal(lsm?.ratio, null);
+    assert.equal(lsm?.met, null);
+  });
+});
