@@ -31,7 +31,7 @@ describe("npm run contention, end to end", () => {
 
   before(() => {
     const r = lab("contention", [
-      ...["--approaches", "map,map-shared,sqlite,sqlite-group", "--ports", "0,0"],
+      ...["--approaches", "map,map-shared,sqlite,sqlite-group,leveldb", "--ports", "0,0"],
       ...SHORT,
       ...["--out", out, "--work-dir", workDir],
     ]);
@@ -50,6 +50,15 @@ describe("npm run contention, end to end", () => {
       assert.ok(r.probes > 0, `${r.approach} ran probes`);
     }
     assert.match(readFileSync(join(out, "contention.md"), "utf8"), /stale reads \/ probes/);
+  });
+
+  it("records a store that keeps the second process out, with what it said", () => {
+    assert.deepEqual(
+      results.refused?.map((r) => r.approach),
+      ["leveldb"],
+    );
+    assert.match(results.refused?.[0]?.why ?? "", /LOCK file.*one process at a time/);
+    assert.match(readFileSync(join(out, "contention.md"), "utf8"), /Refused a second process/);
   });
 
   it("map serves stale reads and diverges across two processes", () => {

@@ -6,8 +6,9 @@ import { type Approach, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
+import { StartFailed } from "../harness/server-process.ts";
 import { describeLoad } from "../load/load.ts";
-import type { ContentionResults, ContentionRun } from "../results/contention.ts";
+import type { ContentionResults, ContentionRun, Refused } from "../results/contention.ts";
 import type { LoadResult } from "../results/load.ts";
 import {
   measurePair,
@@ -48,17 +49,24 @@ async function measureApproach(
   dataset: string,
   load: WriteLoad,
   signal: AbortSignal,
-): Promise<ContentionRun | undefined> {
+): Promise<ContentionRun | Refused | undefined> {
   const cell = { approach, dataset, dir: join(o.workDir, "contention-cell"), log: o.log };
   const single = await withCell(cell, ({ dir, env }) =>
     measureSingle({ approach, dataDir: dir, port: o.ports[0], env, load, signal }),
   );
   if (signal.aborted) return undefined;
-  const pair = await withCell(cell, ({ dir, env }) =>
-    measurePair({ approach, dataDirs: [dir, dir], ports: o.ports, env, load, signal }),
-  );
-  if (signal.aborted) return undefined;
   const { many } = (await loadStore(approach)).processes;
+  let pair: PairResult;
+  try {
+    pair = await withCell(cell, ({ dir, env }) =>
+      measurePair({ approach, dataDirs: [dir, dir], ports: o.ports, env, load, signal }),
+    );
+  } catch (err) {
+    // A store that says it serves one process may keep a second one out: that is its answer.
+    if (!many && err instanceof StartFailed) return { approach, why: err.reason };
+    throw err;
+  }
+  if (signal.aborted) return undefined;
   return toRun(approach, many, pair, single);
 }
 
@@ -70,6 +78,7 @@ export async function runContention(
   const { dir: dataset } = ensureDataset(o.workDir, o.records, DEFAULT_SEED);
   const load = writeLoad(o, dataset);
   const runs: ContentionRun[] = [];
+  const refused: Refused[] = [];
   let error: string | undefined;
   for (const [i, approach] of o.approaches.entries()) {
     if (signal.aborted) break;
@@ -77,6 +86,11 @@ export async function runContention(
     try {
       const run = await measureApproach(approach, o, dataset, load, signal);
       if (!run) break;
+      if ("why" in run) {
+        refused.push(run);
+        o.log(`  a second server would not start: ${run.why}`);
+        continue;
+      }
       runs.push(run);
       o.log(
         `  ${Math.round(run.rps)} req/s on two (one: ${Math.round(run.rps_single)}), ` +
@@ -94,10 +108,11 @@ export async function runContention(
   return {
     needadb_contention: 1,
     ...twoServerResults(o, started, {
-      complete: runs.length === o.approaches.length,
+      complete: runs.length + refused.length === o.approaches.length,
       ...(error ? { error } : {}),
       load: describeLoad(load1),
     }),
     runs,
+    ...(refused.length ? { refused } : {}),
   };
 }

@@ -4,7 +4,12 @@
 import { rmSync } from "node:fs";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { prepareCellDir } from "./datasets.ts";
-import { type ServerProcess, type StartOptions, startServer } from "./server-process.ts";
+import {
+  type ServerProcess,
+  StartFailed,
+  type StartOptions,
+  startServer,
+} from "./server-process.ts";
 
 export interface Cell {
   dir: string;
@@ -60,6 +65,7 @@ export async function withServers<T>(
     for (const o of options) servers.push(await startServer(o));
     return await fn(servers);
   } catch (err) {
+    if (err instanceof StartFailed) throw err; // it carries its own log, and callers test for it
     const logs = servers.map((s) => s.stderr()).join("\n");
     throw new Error(`${(err as Error).message}${logs ? `\n${logs}` : ""}`);
   } finally {

@@ -117,11 +117,17 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
     });
     exited.then((code) => {
       clearTimeout(timer);
-      reject(
-        new Error(
-          `${options.approach} server exited with code ${code} before it started\n${stderr}`,
-        ),
-      );
+      reject(new StartFailed(options.approach, code, stderr));
     });
   });
+}
+
+/** The server exited before it listened; `reason` is the last line it logged (why it gave up). */
+export class StartFailed extends Error {
+  readonly reason: string;
+  constructor(approach: string, code: number | null, stderr: string) {
+    super(`${approach} server exited with code ${code} before it started\n${stderr}`);
+    this.name = "StartFailed";
+    this.reason = stderr.trim().split("\n").at(-1) ?? "";
+  }
 }

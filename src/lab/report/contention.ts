@@ -1,7 +1,7 @@
 // The contention section: two servers on one DATA_DIR against one, per approach.
 import type { ContentionResults } from "../results/contention.ts";
 import { code, int, source, yesNo } from "./format.ts";
-import { type Section, section, table, text } from "./model.ts";
+import { list, type Section, section, table, text } from "./model.ts";
 import { PAIR_HEADER, pairCells } from "./pair.ts";
 
 /** The contention table, as contention.md and the benchmark report show it. */
@@ -27,6 +27,14 @@ export function contentionSection(r: ContentionResults, file?: string): Section 
   return section("Several processes on one DATA_DIR, measured", [
     ...(file ? [text(source(file, "contention"))] : []),
     contentionTable(r),
+    ...(r.refused?.length
+      ? [
+          text(
+            "Refused a second process on the same DATA_DIR (measured: the second server would not start):",
+          ),
+          list(r.refused.map((x) => `${code(x.approach)}: ${x.why}`)),
+        ]
+      : []),
     text(contentionNotes(r)),
   ]);
 }

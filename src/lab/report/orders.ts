@@ -31,7 +31,7 @@ function ordersTable(r: OrdersResults) {
       run.takes_orders ? "yes" : "no (501)",
       crashCell(run, "sigkill"),
       crashCell(run, "powercut"),
-      run.race ? int(run.race.orders_placed) : "-",
+      run.race ? int(run.race.orders_placed) : run.race_refused ? "refused: one process only" : "-",
       run.race ? int(run.race.oversold_units) : "-",
       run.race ? (run.race.holds ? "holds" : "**broken** (oversold)") : "-",
     ]),
@@ -40,6 +40,7 @@ function ordersTable(r: OrdersResults) {
 
 function ordersNotes(r: OrdersResults): string {
   const no = r.runs.filter((x) => !x.takes_orders);
+  const refused = r.runs.filter((x) => x.race_refused);
   return (
     `Crash trials: ${r.trials} per store and fault, ${r.writers ?? 16} clients placing random orders (1-3 products, 1-3 units each) until the fault; ` +
     "after the restart every acknowledged order must read back unchanged, and the stock taken must equal the units in the orders that exist. " +
@@ -47,7 +48,10 @@ function ordersNotes(r: OrdersResults): string {
     "then a fresh server reads the data back and every stock must be 0 or more." +
     (no.length
       ? ` Stores that answer 501: ${no.map((x) => code(x.approach)).join(", ")}; each says why (see orders.json).`
-      : "")
+      : "") +
+    refused
+      .map((x) => ` ${code(x.approach)} kept the second server out: ${x.race_refused}`)
+      .join("")
   );
 }
 

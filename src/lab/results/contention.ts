@@ -15,7 +15,15 @@ export interface ContentionRun extends TwoServerRun {
   missing: number;
 }
 
+/** A store whose second server would not start on the same DATA_DIR, and what it said. */
+export interface Refused {
+  approach: string;
+  why: string;
+}
+
 export interface ContentionResults extends TwoServerResults {
   needadb_contention: 1;
   runs: ContentionRun[];
+  /** Stores that kept a second process out (LevelDB's LOCK file). */
+  refused?: Refused[];
 }

@@ -40,6 +40,8 @@ export interface OrdersRun {
   claims_many?: boolean;
   crash: CrashResult[];
   race?: RaceResult;
+  /** Why the race could not run: the second server would not start (LevelDB's LOCK file). */
+  race_refused?: string;
 }
 
 export interface OrdersResults {
