@@ -48,7 +48,10 @@ export interface Decision {
   warnings: string[];
 }
 
-/** Simplest first: a file, a map, SQLite's one file, then engines you run yourself, then a server. */
+/**
+ * Simplest first: a file, a map, SQLite's one file (built into Node), an embedded engine from
+ * npm (a native dependency, nothing to run), then stores you would own, then a server.
+ */
 export const SIMPLEST_FIRST = [
   "linear",
   "map",
@@ -58,13 +61,15 @@ export const SIMPLEST_FIRST = [
   "sqlite",
   "sqlite-group",
   "sqlite-batched",
+  "lmdb",
+  "leveldb",
   "map-shared",
   "lsm",
   "postgres",
 ];
 
 export const RANKING_RULE =
-  "Of the approaches that meet every requirement, the simplest wins, in this order: a file you scan (linear), a map in memory (map, binary, then the durable map stores), SQLite's one file, the stores that need more of you (map-shared, lsm), and last a database server (postgres). Each step adds something to run and understand; headroom does not rank, because any approach whose measured capacity meets the peak is enough.";
+  "Of the approaches that meet every requirement, the simplest wins, in this order: a file you scan (linear), a map in memory (map, binary, then the durable map stores), SQLite's one file (built into Node), an embedded engine from npm (lmdb, then leveldb: a native dependency, nothing to run), the stores that need more of you (map-shared, lsm), and last a database server (postgres). Each step adds something to run and understand; headroom does not rank, because any approach whose measured capacity meets the peak is enough.";
 
 /** Share of this machine's memory a store may use holding the app's records. */
 export const RAM_SHARE_MAX = 0.5;
