@@ -30,10 +30,11 @@ function sample(
   };
 }
 
-const samples = ["null", "map", "sqlite", "sqlite-batched"].flatMap((a, i) =>
-  (["read", "write", "mixed", "by-email", "user-orders"] as const).flatMap((w) =>
-    [1_000, 100_000].map((n) => sample(a, w, n, 40_000 / (i + 1) - n / 100)),
-  ),
+const samples = ["null", "map", "sqlite", "sqlite-batched", "lmdb", "leveldb", "lsm"].flatMap(
+  (a, i) =>
+    (["read", "write", "mixed", "by-email", "user-orders"] as const).flatMap((w) =>
+      [1_000, 100_000].map((n) => sample(a, w, n, 40_000 / (i + 1) - n / 100)),
+    ),
 );
 
 const results: Results = {
@@ -63,7 +64,7 @@ const results: Results = {
   },
   settings: {
     ...{
-      approaches: ["null", "map", "sqlite", "sqlite-batched"],
+      approaches: ["null", "map", "sqlite", "sqlite-batched", "lmdb", "leveldb", "lsm"],
       workloads: ["read", "write", "mixed"],
     },
     ...{ records: [1_000, 100_000], repeat: 1, seed: 42 },
@@ -75,6 +76,10 @@ const results: Results = {
     { approach: "sqlite-batched", workload: "user-orders", records: 100_000, reason: "no" },
   ],
   email_lookup: { map: "a second in-memory index", sqlite: "CREATE INDEX users_by_email" },
+  declared: {
+    lmdb: { service: false, many: true, engine: { name: "LMDB (npm lmdb)" } },
+    leveldb: { service: false, many: false, engine: { name: "LevelDB", like: "lsm" } },
+  },
   durability: {
     file: "crash-results/x/durability.json",
     runs: [
@@ -167,6 +172,7 @@ describe("the benchmark report's two writers", () => {
       "Several processes on one DATA_DIR, measured",
       "Several servers, measured",
       "Orders: writes that span several records, measured",
+      "Engines you might pick instead, and our stores beside them",
       "Every cell",
     ])
       assert.ok(titles.includes(t), t);
