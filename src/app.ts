@@ -2,7 +2,7 @@
 // approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
 import { FastResponse } from "srvx";
 import * as z from "zod";
-import type { OrderBook } from "./lib/order.ts";
+import type { OrderBook, OrderTotals } from "./lib/order.ts";
 import {
   classify,
   DiskFullError,
@@ -15,7 +15,10 @@ import type { Durability, Store } from "./stores/_types.ts";
 
 /** The body of GET /health: the lab reads it, so its shape is part of the API. */
 export interface Health {
-  /** "degraded": the store refuses writes until a restart; `reason` says why. */
+  /**
+   * "degraded": the store refuses writes until a restart; `reason` says why. (A store that
+   * cannot read either answers 503 with "down" and a reason, and none of the rest.)
+   */
   status: "ok" | "degraded";
   reason?: string;
   approach: string;
@@ -335,7 +338,18 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
   }
 
   async function health(): Promise<Response> {
-    const totals = "unsupported" in store.orders ? undefined : await store.orders.totals();
+    let totals: OrderTotals | undefined;
+    let records: number;
+    try {
+      totals = "unsupported" in store.orders ? undefined : await store.orders.totals();
+      records = await store.count();
+    } catch (err) {
+      // A store that cannot even read (LMDB after a fatal error) is down, not degraded:
+      // 503, so that a load balancer takes this server out until it is restarted.
+      if (!(err instanceof FencedError)) throw err;
+      const reason = `${err.reason}; restart to recover`;
+      return json(503, { status: "down", reason, approach, pid: process.pid });
+    }
     const fenced = store.fenced?.();
     const body: Health = {
       status: fenced ? "degraded" : "ok",
@@ -344,7 +358,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       durability: store.durability,
       ...store.details,
       ...store.stats?.(),
-      records: await store.count(),
+      records,
       ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
       pid: process.pid,
     };

@@ -166,4 +166,23 @@ describe("app: storage failures", () => {
       200,
     );
   });
+
+  it("answers /health with 503 'down' when the store cannot read either, never a bare 500", async () => {
+    const reason = "LMDB's environment had a fatal error (MDB_PANIC)";
+    const down = new FencedError(reason);
+    const store = {
+      ...failingStore(down, reason),
+      get: () => Promise.reject(down),
+      count: () => Promise.reject(down),
+    };
+    const fetch = createApp(store, { approach: "t", log: () => {} });
+    const res = await fetch(new Request("http://x/health"));
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { status: string; reason: string };
+    assert.equal(body.status, "down");
+    assert.equal(body.reason, `${reason}; restart to recover`);
+    const read = await fetch(new Request("http://x/users/00000000-0000-4000-8000-000000000000"));
+    assert.equal(read.status, 503);
+    assert.match(((await read.json()) as { error: string }).error, /MDB_PANIC.*restart to recover/);
+  });
 });

@@ -3,7 +3,7 @@
 // time across every process that opens the file, and the check runs inside the writer's
 // transaction, so no other order (from this process or another) can come between the
 // check and the take. The transaction commits all of it or none.
-import type { DurableWriter, LmdbFile } from "./lmdb.ts";
+import type { LmdbGuard, LmdbFile } from "./lmdb.ts";
 import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
 import {
   namesFrom,
@@ -21,14 +21,14 @@ import {
 
 export class LmdbOrderBook implements OrderBook {
   private readonly f: LmdbFile;
-  private readonly writer: DurableWriter;
-  constructor(f: LmdbFile, writer: DurableWriter) {
+  private readonly writer: LmdbGuard;
+  constructor(f: LmdbFile, writer: LmdbGuard) {
     this.f = f;
     this.writer = writer;
   }
 
-  product = (id: string) => this.f.products.get(id);
-  order = (id: string) => this.f.orders.get(id);
+  product = (id: string) => this.writer.read(() => this.f.products.get(id));
+  order = (id: string) => this.writer.read(() => this.f.orders.get(id));
 
   place(request: OrderRequest): Promise<PlaceResult> {
     return this.writer.commit(() => {
@@ -53,20 +53,24 @@ export class LmdbOrderBook implements OrderBook {
   }
 
   ordersOf(userId: string): UserOrder[] {
-    const nameOf = namesFrom((id) => this.f.products.get(id));
-    const entries = [...this.f.userOrders.getValues(userId)].reverse();
-    return entries.map((e) =>
-      userOrderOf(JSON.parse(this.f.orders.get(orderIdOfEntry(e)) as string) as Order, nameOf),
-    );
+    return this.writer.read(() => {
+      const nameOf = namesFrom((id) => this.f.products.get(id));
+      const entries = [...this.f.userOrders.getValues(userId)].reverse();
+      return entries.map((e) =>
+        userOrderOf(JSON.parse(this.f.orders.get(orderIdOfEntry(e)) as string) as Order, nameOf),
+      );
+    });
   }
 
   totals(): OrderTotals {
-    let orders = 0;
-    let units = 0;
-    for (const { value } of this.f.orders.getRange()) {
-      orders++;
-      units += unitsOf(JSON.parse(value) as Order);
-    }
-    return { orders, units };
+    return this.writer.read(() => {
+      let orders = 0;
+      let units = 0;
+      for (const { value } of this.f.orders.getRange()) {
+        orders++;
+        units += unitsOf(JSON.parse(value) as Order);
+      }
+      return { orders, units };
+    });
   }
 }

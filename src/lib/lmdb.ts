@@ -87,6 +87,11 @@ export async function buildLmdb(path: string, seeded: Seeded): Promise<void> {
 const FULL_ERRNO = new Set([28, 122]);
 /** LMDB's own code for a map that cannot grow. */
 const MDB_MAP_FULL = -30792;
+/**
+ * LMDB's code once a write of its meta page failed: the environment is dead, for reads as
+ * well, until it is opened again (a restart).
+ */
+const MDB_PANIC = -30795;
 
 /**
  * The error a failed commit stands for. lmdb-js rejects each write of a failed transaction
@@ -103,14 +108,15 @@ async function causeOf(err: unknown): Promise<unknown> {
 }
 
 /**
- * Runs `write` (puts into f's databases) in the next transaction, and resolves once that
- * transaction is committed and flushed. A write that fails is translated: a full disk is a
- * DiskFullError (LMDB writes a transaction's pages copy-on-write and switches to them only
- * in its last step, so a transaction that fails leaves the file as it was and the next may
- * succeed); any other failure fences the file, since after a failed flush it is unknown what
- * reached the disk.
+ * Every read and write of the LMDB stores goes through this guard. `commit` runs `write`
+ * (puts into f's databases) in the next transaction, and resolves once that transaction is
+ * committed and flushed. A write that fails is translated: a full disk is a DiskFullError
+ * (LMDB writes a transaction's pages copy-on-write and switches to them only in its last
+ * step, so a transaction that fails leaves the file as it was and the next may succeed);
+ * any other failure fences the file, since after a failed flush it is unknown what reached
+ * the disk.
  */
-export class DurableWriter {
+export class LmdbGuard {
   #fenced: string | undefined;
   readonly #root: RootDatabase;
   constructor(root: RootDatabase) {
@@ -118,6 +124,20 @@ export class DurableWriter {
   }
 
   fenced = () => this.#fenced;
+
+  /**
+   * Runs a read. Reads fail only after LMDB's fatal error (MDB_PANIC); that fences the store
+   * and the read gets a FencedError (503, "restart to recover") rather than a bare 500.
+   */
+  read<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== MDB_PANIC) throw err;
+      this.#fenced ??= `LMDB's environment had a fatal error (${(err as Error).message})`;
+      throw new FencedError(this.#fenced);
+    }
+  }
 
   async commit<T>(write: () => T): Promise<T> {
     if (this.#fenced) throw new FencedError(this.#fenced);

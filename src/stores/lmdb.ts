@@ -2,7 +2,7 @@
 // memory-mapped B+tree, safe across processes, with batched durable commits. A user is one
 // transaction writing users and emails; a read is one lookup in the map, no I/O.
 import { join } from "node:path";
-import { buildLmdb, DurableWriter, LMDB_FILE, openLmdb } from "../lib/lmdb.ts";
+import { buildLmdb, LmdbGuard, LMDB_FILE, openLmdb } from "../lib/lmdb.ts";
 import { LmdbOrderBook } from "../lib/lmdb-orders.ts";
 import { buildOnce, readSeeded } from "../lib/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
@@ -25,7 +25,7 @@ export const prepare: StoreModule["prepare"] = async ({ dataDir, log }) => {
 
 export const open: OpenStore = ({ dataDir }) => {
   const f = openLmdb(join(dataDir, LMDB_FILE));
-  const writer = new DurableWriter(f.root);
+  const writer = new LmdbGuard(f.root);
   return {
     durability: {
       survives: "power-loss",
@@ -36,15 +36,17 @@ export const open: OpenStore = ({ dataDir }) => {
       email_lookup: "a second LMDB database, email to ids, written in the same transaction",
       sync: "overlapping sync, acknowledged after flushed",
     },
-    get: (id) => f.users.get(id),
+    get: (id) => writer.read(() => f.users.get(id)),
     findByEmail: (email) =>
-      [...f.emails.getValues(email)].flatMap((id) => f.users.get(id) ?? []).sort(oldestFirst),
+      writer.read(() =>
+        [...f.emails.getValues(email)].flatMap((id) => f.users.get(id) ?? []).sort(oldestFirst),
+      ),
     insert: (user, json) =>
       writer.commit(() => {
         f.users.put(user.id, json);
         f.emails.put(user.email, user.id);
       }),
-    count: () => (f.users.getStats() as { entryCount: number }).entryCount,
+    count: () => writer.read(() => (f.users.getStats() as { entryCount: number }).entryCount),
     fenced: writer.fenced,
     orders: new LmdbOrderBook(f, writer),
     close: () => f.root.close(),
