@@ -133,7 +133,9 @@ export class LmdbGuard {
     try {
       return read();
     } catch (err) {
-      if ((err as { code?: unknown }).code !== MDB_PANIC) throw err;
+      // lmdb-js reports it with LMDB's code, or on some paths inside an "Invalid argument".
+      const { code, message } = err as { code?: unknown; message?: unknown };
+      if (code !== MDB_PANIC && !String(message).includes("MDB_PANIC")) throw err;
       this.#fenced ??= `LMDB's environment had a fatal error (${(err as Error).message})`;
       throw new FencedError(this.#fenced);
     }
