@@ -3,7 +3,7 @@
 // time across every process that opens the file, and the check runs inside the writer's
 // transaction, so no other order (from this process or another) can come between the
 // check and the take. The transaction commits all of it or none.
-import type { LmdbGuard, LmdbFile } from "./lmdb.ts";
+import type { LmdbFile, LmdbGuard } from "./lmdb.ts";
 import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
 import {
   namesFrom,
@@ -21,17 +21,17 @@ import {
 
 export class LmdbOrderBook implements OrderBook {
   private readonly f: LmdbFile;
-  private readonly writer: LmdbGuard;
-  constructor(f: LmdbFile, writer: LmdbGuard) {
+  private readonly guard: LmdbGuard;
+  constructor(f: LmdbFile, guard: LmdbGuard) {
     this.f = f;
-    this.writer = writer;
+    this.guard = guard;
   }
 
-  product = (id: string) => this.writer.read(() => this.f.products.get(id));
-  order = (id: string) => this.writer.read(() => this.f.orders.get(id));
+  product = (id: string) => this.guard.read(() => this.f.products.get(id));
+  order = (id: string) => this.guard.read(() => this.f.orders.get(id));
 
   place(request: OrderRequest): Promise<PlaceResult> {
-    return this.writer.commit(() => {
+    return this.guard.commit(() => {
       const products = new Map<string, Product>();
       const productOf = (id: string) => {
         const json = this.f.products.get(id);
@@ -53,7 +53,7 @@ export class LmdbOrderBook implements OrderBook {
   }
 
   ordersOf(userId: string): UserOrder[] {
-    return this.writer.read(() => {
+    return this.guard.read(() => {
       const nameOf = namesFrom((id) => this.f.products.get(id));
       const entries = [...this.f.userOrders.getValues(userId)].reverse();
       return entries.map((e) =>
@@ -63,7 +63,7 @@ export class LmdbOrderBook implements OrderBook {
   }
 
   totals(): OrderTotals {
-    return this.writer.read(() => {
+    return this.guard.read(() => {
       let orders = 0;
       let units = 0;
       for (const { value } of this.f.orders.getRange()) {

@@ -56,6 +56,22 @@ export async function buildOnce(
   return true;
 }
 
+/**
+ * A store's `prepare`: builds `file` in DATA_DIR from the seed with `build`, once, and logs
+ * it under `label` (the store's name).
+ */
+export function prepareFromSeed(
+  label: string,
+  file: string,
+  build: (path: string, seeded: Seeded) => Promise<void>,
+): (o: { dataDir: string; log: (message: string) => void }) => Promise<void> {
+  return async ({ dataDir, log }) => {
+    const path = join(dataDir, file);
+    if (await buildOnce(path, (temp) => build(temp, readSeeded(dataDir, log))))
+      log(`${label}: loaded the seeded users, products and orders into ${path}`);
+  };
+}
+
 /** fsync of a file, or of a directory's files and then the directory itself. */
 function syncTree(path: string): void {
   if (statSync(path).isDirectory()) {

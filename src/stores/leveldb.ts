@@ -11,7 +11,7 @@ import {
   userPuts,
 } from "../lib/leveldb.ts";
 import { LevelOrderBook } from "../lib/leveldb-orders.ts";
-import { buildOnce, readSeeded } from "../lib/seeded.ts";
+import { prepareFromSeed } from "../lib/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
 import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 
@@ -24,11 +24,11 @@ export const processes = {
 
 export const files = [LEVELDB_DIR];
 
-export const prepare: StoreModule["prepare"] = async ({ dataDir, log }) => {
-  const path = join(dataDir, LEVELDB_DIR);
-  if (await buildOnce(path, (temp) => buildLevelDb(temp, readSeeded(dataDir, log))))
-    log(`leveldb: loaded the seeded users, products and orders into ${path}`);
-};
+export const prepare: StoreModule["prepare"] = prepareFromSeed(
+  "leveldb",
+  LEVELDB_DIR,
+  buildLevelDb,
+);
 
 export const open: OpenStore = async ({ dataDir }) => {
   const db = await openLevel(join(dataDir, LEVELDB_DIR));

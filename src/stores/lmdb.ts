@@ -2,9 +2,9 @@
 // memory-mapped B+tree, safe across processes, with batched durable commits. A user is one
 // transaction writing users and emails; a read is one lookup in the map, no I/O.
 import { join } from "node:path";
-import { buildLmdb, LmdbGuard, LMDB_FILE, openLmdb } from "../lib/lmdb.ts";
+import { buildLmdb, LMDB_FILE, LmdbGuard, openLmdb } from "../lib/lmdb.ts";
 import { LmdbOrderBook } from "../lib/lmdb-orders.ts";
-import { buildOnce, readSeeded } from "../lib/seeded.ts";
+import { prepareFromSeed } from "../lib/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
 import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 
@@ -17,15 +17,11 @@ export const processes = {
 
 export const files = [LMDB_FILE];
 
-export const prepare: StoreModule["prepare"] = async ({ dataDir, log }) => {
-  const path = join(dataDir, LMDB_FILE);
-  if (await buildOnce(path, (temp) => buildLmdb(temp, readSeeded(dataDir, log))))
-    log(`lmdb: loaded the seeded users, products and orders into ${path}`);
-};
+export const prepare: StoreModule["prepare"] = prepareFromSeed("lmdb", LMDB_FILE, buildLmdb);
 
 export const open: OpenStore = ({ dataDir }) => {
   const f = openLmdb(join(dataDir, LMDB_FILE));
-  const writer = new LmdbGuard(f.root);
+  const guard = new LmdbGuard(f.root);
   return {
     durability: {
       survives: "power-loss",
@@ -36,19 +32,19 @@ export const open: OpenStore = ({ dataDir }) => {
       email_lookup: "a second LMDB database, email to ids, written in the same transaction",
       sync: "overlapping sync, acknowledged after flushed",
     },
-    get: (id) => writer.read(() => f.users.get(id)),
+    get: (id) => guard.read(() => f.users.get(id)),
     findByEmail: (email) =>
-      writer.read(() =>
+      guard.read(() =>
         [...f.emails.getValues(email)].flatMap((id) => f.users.get(id) ?? []).sort(oldestFirst),
       ),
     insert: (user, json) =>
-      writer.commit(() => {
+      guard.commit(() => {
         f.users.put(user.id, json);
         f.emails.put(user.email, user.id);
       }),
-    count: () => writer.read(() => (f.users.getStats() as { entryCount: number }).entryCount),
-    fenced: writer.fenced,
-    orders: new LmdbOrderBook(f, writer),
+    count: () => guard.read(() => (f.users.getStats() as { entryCount: number }).entryCount),
+    fenced: guard.fenced,
+    orders: new LmdbOrderBook(f, guard),
     close: () => f.root.close(),
   };
 };
