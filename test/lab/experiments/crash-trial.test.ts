@@ -56,6 +56,16 @@ describe("crash trials", () => {
     assert.deepEqual([t.restarted, t.lost_acked, t.corrupt], [true, 0, 0]);
   });
 
+  for (const engine of ["lmdb", "leveldb"])
+    it(`${engine}, an engine from npm, loses nothing it acknowledged to a power cut`, {
+      skip: noFuse && `power cuts skipped: ${noFuse}`,
+    }, async () => {
+      const t = await runTrial(target(engine), "powercut", 1, dataset, work, undefined, 20);
+      assert.equal(t.claim, "power-loss");
+      assert.ok(t.acked > 10, `${t.acked} acknowledged`);
+      assert.deepEqual([t.restarted, t.lost_acked, t.corrupt], [true, 0, 0]);
+    });
+
   it("jsonl-group loses nothing it acknowledged to a power cut", {
     skip: noFuse && `power cuts skipped: ${noFuse}`,
   }, async () => {
@@ -70,7 +80,7 @@ describe("the stores the crash lab runs", () => {
     const names = targets.map((t) => t.name);
     assert.ok(!names.includes("null"), "null keeps nothing");
     assert.ok(!names.includes("postgres"), "postgres keeps its data in its service");
-    for (const name of ["map", "jsonl-group", "sqlite", "lsm", "sqlite-normal"])
+    for (const name of ["map", "jsonl-group", "sqlite", "lsm", "sqlite-normal", "lmdb", "leveldb"])
       assert.ok(names.includes(name), name);
   });
 });
