@@ -20,17 +20,18 @@ export const files = [LMDB_FILE];
 export const prepare: StoreModule["prepare"] = prepareFromSeed("lmdb", LMDB_FILE, buildLmdb);
 
 export const open: OpenStore = ({ dataDir }) => {
-  const f = openLmdb(join(dataDir, LMDB_FILE));
-  const guard = new LmdbGuard(f.root);
+  const path = join(dataDir, LMDB_FILE);
+  const f = openLmdb(path);
+  const guard = new LmdbGuard(f.root, path);
   return {
     durability: {
       survives: "power-loss",
       claim:
-        "Survives a power loss: a write is acknowledged once the transaction holding it is committed and flushed (lmdb-js's `flushed`).",
+        "Survives a power loss: a write is acknowledged once the transaction holding it has committed, and LMDB fsyncs before a commit returns (lmdb-js's overlapping sync is off).",
     },
     details: {
       email_lookup: "a second LMDB database, email to ids, written in the same transaction",
-      sync: "overlapping sync, acknowledged after flushed",
+      sync: "LMDB's default: fsync at every commit (lmdb-js's overlappingSync off)",
     },
     get: (id) => guard.read(() => f.users.get(id)),
     findByEmail: (email) =>
