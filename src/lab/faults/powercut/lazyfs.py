@@ -26,7 +26,8 @@ faults). It is read again whenever it changes, and holds one word:
           write or growing truncate fails with ENOSPC. Write "ok" and space is back.
   eio     the next fsync fails with EIO, and the writes it should have made durable are
           lost at the power cut even if a later fsync succeeds (Linux marks the failed
-          pages clean: PostgreSQL's "fsyncgate"). Later fsyncs succeed.
+          pages clean: PostgreSQL's "fsyncgate"), unless their pages are written again
+          and synced. Later fsyncs succeed.
   torn    at the power cut, each file keeps part of what it never synced: a prefix of its
           oldest unsynced write (torn-op), and its newest unsynced write whole, past a hole
           of zeros where the writes between never landed (torn-seq: pages reach the disk
@@ -43,6 +44,12 @@ import threading
 from fusepy import FUSE, FuseOSError, Operations  # Debian: python3-fusepy
 
 TRASH = ".lazyfs-trash"
+PAGE_BYTES = 4096
+
+
+def _pages(offset, length):
+    """The page numbers a write of `length` bytes at `offset` touches."""
+    return set(range(offset // PAGE_BYTES, (offset + max(length, 1) - 1) // PAGE_BYTES + 1))
 MODES = ("ok", "enospc", "eio", "torn")
 
 
@@ -136,7 +143,20 @@ class LazyFS(Operations):
         return entry
 
     def _commit_data(self, ino):
-        self.log = [e for e in self.log if e.lost or not (e.ino == ino and e.kind in ("write", "truncate"))]
+        """An fsync of the inode: its data changes are durable now. One lost to a failed
+        fsync stays lost, unless every page it touched is written again and now synced: Linux
+        kept its bytes in the page cache (marked clean), so the new write of those pages
+        carries them to disk with it."""
+        rewritten = set()
+        for e in self.log:
+            if e.ino == ino and e.kind == "write" and not e.lost:
+                rewritten.update(_pages(e.offset, e.length))
+        self.log = [
+            e
+            for e in self.log
+            if (e.lost and not (e.ino == ino and e.kind == "write" and _pages(e.offset, e.length) <= rewritten))
+            or not (e.ino == ino and e.kind in ("write", "truncate"))
+        ]
 
     def _forget(self, path):
         """Deletes a file for good, with any pending changes to it: its inode may be reused."""
