@@ -12,8 +12,7 @@ import {
   type OrderRequest,
   type OrderTotals,
   type PlaceResult,
-  type Product,
-  planOrder,
+  planFromStored,
   type UserOrder,
   unitsOf,
   userOrderOf,
@@ -47,22 +46,16 @@ export class LevelOrderBook implements OrderBook {
   }
 
   async #placeNow(request: OrderRequest): Promise<PlaceResult> {
-    const products = new Map<string, Product>();
-    const productOf = (id: string) => {
-      const json = this.db.getSync(keys.product(id));
-      const p = json === undefined ? undefined : (JSON.parse(json) as Product);
-      if (p) products.set(id, p);
-      return p;
-    };
     const userExists = this.db.getSync(keys.user(request.user_id)) !== undefined;
-    const plan = planOrder(request, userExists, productOf);
+    const jsonOf = (id: string) => this.db.getSync(keys.product(id));
+    const { plan, after } = planFromStored(request, userExists, jsonOf);
     if (!plan.ok) return plan;
     const { order } = plan;
-    const puts: Put[] = order.items.map((item) => {
-      const p = products.get(item.product_id) as Product;
-      const value = JSON.stringify({ ...p, stock: p.stock - item.quantity });
-      return { type: "put", key: keys.product(p.id), value };
-    });
+    const puts: Put[] = after.map((p) => ({
+      type: "put",
+      key: keys.product(p.id),
+      value: JSON.stringify(p),
+    }));
     puts.push({ type: "put", key: keys.order(order.id), value: JSON.stringify(order) });
     const entry = keys.userOrder(order.user_id, order.created_at, order.id);
     puts.push({ type: "put", key: entry, value: "" });

@@ -12,8 +12,7 @@ import {
   type OrderRequest,
   type OrderTotals,
   type PlaceResult,
-  type Product,
-  planOrder,
+  planFromStored,
   type UserOrder,
   unitsOf,
   userOrderOf,
@@ -32,20 +31,11 @@ export class LmdbOrderBook implements OrderBook {
 
   place(request: OrderRequest): Promise<PlaceResult> {
     return this.guard.commit(() => {
-      const products = new Map<string, Product>();
-      const productOf = (id: string) => {
-        const json = this.f.products.get(id);
-        const p = json === undefined ? undefined : (JSON.parse(json) as Product);
-        if (p) products.set(id, p);
-        return p;
-      };
-      const plan = planOrder(request, this.f.users.doesExist(request.user_id), productOf);
+      const userExists = this.f.users.doesExist(request.user_id);
+      const { plan, after } = planFromStored(request, userExists, (id) => this.f.products.get(id));
       if (!plan.ok) return plan;
       const { order } = plan;
-      for (const item of order.items) {
-        const p = products.get(item.product_id) as Product;
-        this.f.products.put(p.id, JSON.stringify({ ...p, stock: p.stock - item.quantity }));
-      }
+      for (const p of after) this.f.products.put(p.id, JSON.stringify(p));
       this.f.orders.put(order.id, JSON.stringify(order));
       this.f.userOrders.put(order.user_id, userOrderEntry(order.created_at, order.id));
       return plan;

@@ -203,3 +203,28 @@ export function namesFrom(jsonOf: (id: string) => string | undefined): (id: stri
     return name;
   };
 }
+
+/**
+ * planOrder for a store that keeps each product as JSON text (`jsonOf`), and, when the order
+ * can be placed, each product it touches as it will be once the order takes its units: the
+ * records the store writes, with the order, all or nothing.
+ */
+export function planFromStored(
+  request: OrderRequest,
+  userExists: boolean,
+  jsonOf: (id: string) => string | undefined,
+): { plan: PlaceResult; after: Product[] } {
+  const read = new Map<string, Product>();
+  const plan = planOrder(request, userExists, (id) => {
+    const json = jsonOf(id);
+    const p = json === undefined ? undefined : (JSON.parse(json) as Product);
+    if (p) read.set(id, p);
+    return p;
+  });
+  if (!plan.ok) return { plan, after: [] };
+  const after = plan.order.items.map((item) => {
+    const p = read.get(item.product_id) as Product;
+    return { ...p, stock: p.stock - item.quantity };
+  });
+  return { plan, after };
+}

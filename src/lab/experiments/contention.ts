@@ -6,7 +6,7 @@ import { type Approach, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
-import { StartFailed } from "../harness/server-process.ts";
+import { orKeptOut } from "../harness/server-process.ts";
 import { describeLoad } from "../load/load.ts";
 import type { ContentionResults, ContentionRun, Refused } from "../results/contention.ts";
 import type { LoadResult } from "../results/load.ts";
@@ -56,18 +56,14 @@ async function measureApproach(
   );
   if (signal.aborted) return undefined;
   const { many } = (await loadStore(approach)).processes;
-  let pair: PairResult;
-  try {
-    pair = await withCell(cell, ({ dir, env }) =>
+  const pair = await orKeptOut(many, () =>
+    withCell(cell, ({ dir, env }) =>
       measurePair({ approach, dataDirs: [dir, dir], ports: o.ports, env, load, signal }),
-    );
-  } catch (err) {
-    // A store that says it serves one process may keep a second one out: that is its answer.
-    if (!many && err instanceof StartFailed) return { approach, why: err.reason };
-    throw err;
-  }
+    ),
+  );
+  if ("keptOut" in pair) return { approach, why: pair.keptOut };
   if (signal.aborted) return undefined;
-  return toRun(approach, many, pair, single);
+  return toRun(approach, many, pair.ran, single);
 }
 
 export async function runContention(

@@ -13,7 +13,7 @@ import { withCell, withServer, withServers } from "../harness/cell.ts";
 import { createdId, get, health, post } from "../harness/client.ts";
 import { ensureDataset, idsFile } from "../harness/datasets.ts";
 import { DEFAULT_SEED, PRODUCT_STOCK } from "../harness/seed.ts";
-import { StartFailed } from "../harness/server-process.ts";
+import { orKeptOut } from "../harness/server-process.ts";
 import type { Fault, Trial } from "../results/durability.ts";
 import {
   type CrashResult,
@@ -214,19 +214,16 @@ async function checkApproach(
   if (signal.aborted) return undefined;
   const { many } = (await loadStore(approach)).processes;
   const run: OrdersRun = { approach, takes_orders: true, claims_many: many, crash };
-  try {
-    run.race = await race(approach, d, cellDir, o, signal);
-  } catch (err) {
-    // A store that serves one process may keep the second racer out: that is its answer.
-    if (many || !(err instanceof StartFailed)) throw err;
-    o.log(`  two processes: the second server would not start: ${err.reason}`);
-    return { ...run, race_refused: err.reason };
+  const raced = await orKeptOut(many, () => race(approach, d, cellDir, o, signal));
+  if ("keptOut" in raced) {
+    o.log(`  two processes: the second server would not start: ${raced.keptOut}`);
+    return { ...run, race_refused: raced.keptOut };
   }
-  const raced = run.race;
+  const r = raced.ran;
   o.log(
-    `  two processes: ${raced.orders_placed} orders, ${raced.oversold_units} units oversold, ${raced.holds ? "invariant holds" : "invariant BROKEN"}`,
+    `  two processes: ${r.orders_placed} orders, ${r.oversold_units} units oversold, ${r.holds ? "invariant holds" : "invariant BROKEN"}`,
   );
-  return run;
+  return { ...run, race: r };
 }
 
 export async function runOrdersCheck(

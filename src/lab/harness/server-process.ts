@@ -131,3 +131,20 @@ export class StartFailed extends Error {
     this.reason = stderr.trim().split("\n").at(-1) ?? "";
   }
 }
+
+/**
+ * Runs `fn`, which starts a second server on one DATA_DIR. For a store that says it serves
+ * one process (`many` false), a server that would not start is its answer, not a failure:
+ * this resolves with what it said. Anything else is thrown as it was.
+ */
+export async function orKeptOut<T>(
+  many: boolean,
+  fn: () => Promise<T>,
+): Promise<{ ran: T } | { keptOut: string }> {
+  try {
+    return { ran: await fn() };
+  } catch (err) {
+    if (many || !(err instanceof StartFailed)) throw err;
+    return { keptOut: err.reason };
+  }
+}
