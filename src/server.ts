@@ -4,14 +4,22 @@
 // store is correct across processes; otherwise it refuses and says which stores are.
 import cluster from "node:cluster";
 import { accessSync, constants, mkdirSync } from "node:fs";
+import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
+import { ConnectionDrain, type DrainLimits } from "./lib/http-drain.ts";
 import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
-/** In-flight requests get this long to finish after a stop signal. */
-const SHUTDOWN_GRACE_MS = 2_000;
+/**
+ * The graceful stop (lib/http-drain.ts). An idle keep-alive connection stays open for 500 ms
+ * after its last answer, so a client that sends its next request the moment an answer
+ * arrives is answered, across any network path whose round trip is under that (the longest
+ * routes round the Earth take about 300 ms); a connection idle for longer is a client's
+ * unused pool connection and closes at once. Requests in flight get 2 s in all, then are cut.
+ */
+const DRAIN: DrainLimits = { idle_ms_max: 500, grace_ms_max: 2_000 };
 /** A worker that has not stopped this long after being asked is killed. */
 const WORKER_STOP_TIMEOUT_MS = 10_000;
 /** More workers than this is a typo, not a plan, on any machine this runs on. */
@@ -126,16 +134,8 @@ async function runServer(approach: Approach): Promise<void> {
     fail(`could not open the ${approach} store in ${dataDir}: ${(err as Error).message}`);
   }
 
-  // Once stopping, every answer says Connection: close, so a keep-alive connection ends
-  // after the request it is serving instead of taking new ones until the grace runs out.
-  let stopping = false;
-  const app = createApp(store, { approach, log });
   const server = serve({
-    async fetch(req) {
-      const res = await app(req);
-      if (stopping) res.headers.set("connection", "close");
-      return res;
-    },
+    fetch: createApp(store, { approach, log }),
     port,
     hostname,
     silent: true,
@@ -145,6 +145,8 @@ async function runServer(approach: Approach): Promise<void> {
     // round-robin; with PORT=0 every worker then gets the same port.
     node: { exclusive: false },
   });
+  // biome-ignore lint/style/noNonNullAssertion: srvx's Node adapter creates it in serve().
+  const connections = new ConnectionDrain(server.node!.server! as Server, DRAIN);
   try {
     await server.ready();
   } catch (err) {
@@ -159,17 +161,15 @@ async function runServer(approach: Approach): Promise<void> {
   }
 
   /**
-   * The graceful stop: no new connections; idle keep-alive connections are closed at once
-   * (server.close does that); every request already read is answered, with Connection:
-   * close, which ends its connection. Whatever is still running after SHUTDOWN_GRACE_MS
-   * is cut, and the store then flushes and closes.
+   * The graceful stop: the connections drain (no new ones; every answer closes its own;
+   * idle ones close after their window; what still runs at the grace is cut), and then the
+   * store flushes and closes.
    */
   const stop = async (why: string, again: () => void): Promise<void> => {
-    if (stopping) return again();
-    stopping = true;
-    const closed = server.close();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
-    await server.close(true);
+    if (connections.stopping) return again();
+    const cut = await connections.drain();
+    if (cut > 0)
+      log(`needadb: ${cut} requests still running after ${DRAIN.grace_ms_max} ms were cut`);
     await store.close();
     await service?.stop();
     log(`needadb: ${approach} stopped (${why})`);
