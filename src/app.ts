@@ -3,6 +3,7 @@
 import { FastResponse } from "srvx";
 import * as z from "zod";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
+import type { SetAsideSummary } from "./lib/set-aside.ts";
 import {
   classify,
   DiskFullError,
@@ -37,6 +38,11 @@ export interface Health {
   /** sqlite-batched: rows and milliseconds in one flush window. */
   flush_size?: number;
   flush_interval_ms?: number;
+  /**
+   * What start-up recovery cut from the store's files and kept in DATA_DIR/recovered/ (see
+   * lib/set-aside.ts), while any of it is there; an operator looks at it, then removes it.
+   */
+  recovered?: SetAsideSummary;
   /** The store's other details and counters (Store.details and Store.stats). */
   [detail: string]: unknown;
 }
@@ -247,9 +253,11 @@ export interface AppOptions {
   approach: string;
   /** Where server errors go; their details never reach the client. */
   log: (message: string) => void;
+  /** What recovery set aside in DATA_DIR, for GET /health. */
+  setAside?: () => SetAsideSummary | undefined;
 }
 
-export function createApp(store: Store, { approach, log }: AppOptions) {
+export function createApp(store: Store, { approach, log, setAside }: AppOptions) {
   async function createUser(req: Request): Promise<Response> {
     const parsed = NewUserBody.safeParse(await readJsonObject(req, EXAMPLE_BODY));
     if (!parsed.success) {
@@ -351,6 +359,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       return json(503, { status: "down", reason, approach, pid: process.pid });
     }
     const fenced = store.fenced?.();
+    const recovered = setAside?.();
     const body: Health = {
       status: fenced ? "degraded" : "ok",
       ...(fenced ? { reason: `${fenced}; restart to recover` } : {}),
@@ -360,6 +369,7 @@ export function createApp(store: Store, { approach, log }: AppOptions) {
       ...store.stats?.(),
       records,
       ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
+      ...(recovered ? { recovered } : {}),
       pid: process.pid,
     };
     return json(200, body);

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
 import { ConnectionDrain, type DrainLimits } from "./lib/http-drain.ts";
+import { setAsideSummary } from "./lib/set-aside.ts";
 import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
@@ -135,7 +136,7 @@ async function runServer(approach: Approach): Promise<void> {
   }
 
   const server = serve({
-    fetch: createApp(store, { approach, log }),
+    fetch: createApp(store, { approach, log, setAside: () => setAsideSummary(dataDir) }),
     port,
     hostname,
     silent: true,

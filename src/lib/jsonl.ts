@@ -1,13 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync } from "node:fs";
 import { open as openAsync } from "node:fs/promises";
+import { AtomicFile } from "./durable-fs.ts";
+import type { Cut, SetAside } from "./set-aside.ts";
 
 /** Files are read in chunks of this size; a longer line grows the buffer. */
 const CHUNK_BYTES = 1 << 20;
@@ -158,7 +152,7 @@ export class CorruptLineError extends Error {
 export interface LoadResult {
   /** Records loaded. */
   records: number;
-  /** The file's length after any torn tail was cut off: where the next append lands. */
+  /** The file's length after recovery cut what it could not read: where the next append lands. */
   size: number;
 }
 
@@ -166,27 +160,15 @@ export interface LoadResult {
 export type Decoded<T> = { value: T } | { reason: string };
 
 /**
- * Reads every record of a JSONL file in order, and repairs what a crash can leave behind.
- *
- * The rule for damage: a crash can only tear the *end* of an append-only file. So an
- * unterminated last line, or a last line that is not a valid record, is dropped: the file
- * is truncated before it (a write that never finished was never acknowledged) and `log`
- * says so. A bad line anywhere else is not crash damage, and start-up stops with a
- * CorruptLineError that names the file and the line.
- *
- * One exception: a line holding a NUL byte. No record holds one (JSON escapes it), so it
- * is a hole that a power cut left where pages of an unsynced write never reached the disk,
- * while later pages did (a torn write). Synced data has no holes, and one fsync covers the
- * whole file, so everything from the hole on was written after the last fsync: none of it
- * was acknowledged by a store that waits for fsync. The file is cut at the hole.
+ * Reads every record of a JSONL file in order (see loadRecords for what it repairs, and how).
  */
 export function loadJsonl<T>(
   path: string,
   isRecord: (value: unknown) => value is T,
-  onRecord: (record: T, json: string, offset: number) => void,
-  log: (message: string) => void,
+  onRecord: (record: T, json: string) => void,
+  aside: SetAside,
 ): LoadResult {
-  return loadRecords(path, jsonDecoder(isRecord), onRecord, log);
+  return loadRecords(path, jsonDecoder(isRecord), onRecord, aside);
 }
 
 /** A decoder of plain JSON lines that holds each to `isRecord`. It throws on invalid JSON. */
@@ -199,58 +181,154 @@ export function jsonDecoder<T>(
   };
 }
 
-/** loadJsonl with a decoder of one's own, for lines that are more than plain JSON (such as framed, checksummed records). */
+const TORN = "a torn last record, left by a write that never finished";
+const HOLE =
+  "a hole of NUL bytes a power cut left there (an unsynced write reached the disk only in part)";
+
+/**
+ * Reads every record of an append-only file in order, with a decoder of one's own (for
+ * lines that are more than plain JSON, such as framed, checksummed orders), and repairs
+ * what a crash can leave. Nothing it cuts is destroyed: each cut is set aside first
+ * (lib/set-aside.ts), then the file is cut, and the log names both.
+ *
+ * - A crash tears only the *end* of an append-only file. So an unterminated last line, or
+ *   a last line that is not a valid record, is cut off: that write never finished, so it
+ *   was never acknowledged.
+ * - A bad line anywhere else is not crash damage, and start-up stops with a CorruptLineError
+ *   that names the file and the line.
+ * - A line holding a NUL byte is a hole: pages of an unsynced write that never reached the
+ *   disk while later pages did (a torn write at a power cut). No record holds a NUL (JSON
+ *   escapes it). Only that line is cut; the whole records after it are kept, and the file
+ *   is rewritten without the hole.
+ *
+ * Why records after a hole may be kept, unlike PostgreSQL, whose WAL ends at its first bad
+ * record: a WAL record changes pages that earlier records left, so one replayed after a lost
+ * one would apply to the wrong state. Each line here stands alone. A user is written once
+ * and never changed, with an id the server made, so it cannot depend on a lost line or
+ * repeat one. An order carries its own CRC and its own stock change: the orders kept are a
+ * subset of the orders placed, and each was placed only if the stock allowed it with every
+ * earlier order applied, so with fewer orders applied the stock can only be higher: never
+ * negative, and still the seeded stock less exactly the units of the orders present.
+ * What is kept was written after the last fsync, so a store that waits for fsync never
+ * acknowledged it, and keeping it is allowed; a store that never fsyncs (map) did
+ * acknowledge it, and would lose it if the file were cut at the hole.
+ */
 export function loadRecords<T>(
   path: string,
   decode: (line: string) => Decoded<T>,
-  onRecord: (record: T, line: string, offset: number) => void,
-  log: (message: string) => void,
+  onRecord: (record: T, line: string) => void,
+  aside: SetAside,
 ): LoadResult {
   if (!existsSync(path)) return { records: 0, size: 0 };
   const fd = openSync(path, "r+");
   try {
-    let lineNo = 0;
-    let records = 0;
-    let bad: { lineNo: number; offset: number; reason: string } | undefined;
-    let hole: number | undefined;
-    const scan = scanLines(fd, 0, (buf, begin, end, offset) => {
-      lineNo++;
-      if (begin === end) return; // a blank line carries nothing
-      const nul = buf.indexOf(0, begin);
-      if (nul !== -1 && nul < end) {
-        hole = bad?.offset ?? offset;
-        return true;
-      }
-      if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
-      const text = buf.toString("utf8", begin, end);
-      let decoded: Decoded<T>;
-      try {
-        decoded = decode(text);
-      } catch {
-        decoded = { reason: "not valid JSON" };
-      }
-      if ("reason" in decoded) {
-        bad = { lineNo, offset, reason: decoded.reason };
-        return;
-      }
-      onRecord(decoded.value, text, offset);
-      records++;
-    });
-    const keep = hole ?? (bad ? bad.offset : scan.end);
-    const size = hole === undefined ? scan.end + scan.tail : fstatSync(fd).size;
-    if (keep < size) {
-      log(
-        hole === undefined
-          ? `${path}: dropped a torn last record (${size - keep} bytes at offset ${keep}), ` +
-              "left by a write that never finished"
-          : `${path}: dropped ${size - keep} bytes from offset ${keep}: a power cut left a hole ` +
-              "of NUL bytes there (an unsynced write reached the disk only in part)",
-      );
-      ftruncateSync(fd, keep);
+    const { records, cuts, size } = _readRecords(path, fd, decode, onRecord);
+    for (const cut of cuts) aside.keep(path, fd, cut);
+    const first = cuts[0];
+    if (!first) return { records, size };
+    const last = cuts.at(-1) as Cut;
+    if (cuts.length === 1 && last.end === size) {
+      ftruncateSync(fd, first.start);
       fsyncSync(fd);
+      return { records, size: first.start };
     }
-    return { records, size: keep };
+    return { records, size: _rewriteWithout(path, fd, cuts, size) };
   } finally {
     closeSync(fd);
   }
+}
+
+/** One pass over the file: each record to `onRecord`, and the ranges to cut. */
+function _readRecords<T>(
+  path: string,
+  fd: number,
+  decode: (line: string) => Decoded<T>,
+  onRecord: (record: T, line: string) => void,
+): { records: number; cuts: Cut[]; size: number } {
+  let lineNo = 0;
+  let records = 0;
+  const cuts: Cut[] = [];
+  let bad: { lineNo: number; offset: number; reason: string } | undefined;
+  const scan = scanLines(fd, 0, (buf, begin, end, offset) => {
+    lineNo++;
+    if (begin === end) return; // a blank line carries nothing
+    const lastNul = buf.subarray(begin, end).lastIndexOf(0);
+    if (lastNul !== -1) {
+      // A bad line just before a hole is the hole's own start: the page the torn write
+      // reached only in part. The hole may end just where a whole record begins; that
+      // record is kept (a user's starts with {"id":", which no record holds inside it,
+      // and an order's checksum would not match a piece of one).
+      const rest = begin + lastNul + 1;
+      const record = rest < end ? _decoded(decode, buf.toString("utf8", rest, end)) : undefined;
+      const keepFrom = record && "value" in record ? rest : end + 1;
+      _addCut(cuts, { start: bad?.offset ?? offset, end: offset + keepFrom - begin, why: HOLE });
+      bad = undefined;
+      if (record && "value" in record) {
+        onRecord(record.value, buf.toString("utf8", rest, end));
+        records++;
+      }
+      return;
+    }
+    if (bad) throw new CorruptLineError(path, bad.lineNo, bad.reason);
+    const text = buf.toString("utf8", begin, end);
+    const decoded = _decoded(decode, text);
+    if ("reason" in decoded) {
+      bad = { lineNo, offset, reason: decoded.reason };
+      return;
+    }
+    onRecord(decoded.value, text);
+    records++;
+  });
+  const size = scan.end + scan.tail;
+  const tailStart = bad?.offset ?? scan.end;
+  if (tailStart < size) {
+    const tail = Buffer.alloc(Math.min(scan.tail, 1 << 16));
+    readSync(fd, tail, 0, tail.length, scan.end);
+    const why = !bad && tail.includes(0) ? HOLE : TORN;
+    _addCut(cuts, { start: tailStart, end: size, why });
+  }
+  return { records, cuts, size };
+}
+
+function _decoded<T>(decode: (line: string) => Decoded<T>, text: string): Decoded<T> {
+  try {
+    return decode(text);
+  } catch {
+    return { reason: "not valid JSON" };
+  }
+}
+
+/** Appends `cut`, merged into the last one if it starts where that one ends. */
+function _addCut(cuts: Cut[], cut: Cut): void {
+  const last = cuts.at(-1);
+  if (last && last.end === cut.start) last.end = cut.end;
+  else cuts.push(cut);
+}
+
+/**
+ * Writes the file again without `cuts`, beside it, durably, and renames it into place: a
+ * crash meanwhile leaves the old file, whose cuts are already set aside. Returns the new size.
+ */
+function _rewriteWithout(path: string, fd: number, cuts: Cut[], size: number): number {
+  const out = new AtomicFile(path);
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let written = 0;
+  let at = 0;
+  try {
+    for (const next of [...cuts, { start: size, end: size, why: "" }]) {
+      while (at < next.start) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, next.start - at), at);
+        if (n === 0) throw new Error(`${path} ended at ${at} while it was being rewritten`);
+        out.write(buf.subarray(0, n));
+        at += n;
+        written += n;
+      }
+      at = next.end;
+    }
+    out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
+  return written;
 }

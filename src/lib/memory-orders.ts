@@ -19,6 +19,7 @@ import {
   unitsOf,
   userOrderOf,
 } from "./order.ts";
+import type { SetAside } from "./set-aside.ts";
 import { AppendLog } from "./user-log.ts";
 
 export const ORDERS_FILE = "orders.jsonl";
@@ -63,12 +64,12 @@ export function unframeOrder(line: string): { value: Order } | { reason: string 
  */
 export function openMemoryOrderBook(
   dataDir: string,
-  log: (message: string) => void,
+  aside: SetAside,
   userExists: (id: string) => boolean,
   durable: Omit<GroupCommitLimits, "start"> | undefined,
 ): OrderBook & { close(): Promise<void>; fenced(): string | undefined } {
   const products = new Map<string, Product>();
-  loadJsonl(`${dataDir}/${PRODUCTS_FILE}`, isProduct, (p) => products.set(p.id, p), log);
+  loadJsonl(`${dataDir}/${PRODUCTS_FILE}`, isProduct, (p) => products.set(p.id, p), aside);
   const orders = new Map<string, string>();
   // The join, kept in step: each user's orders, oldest first, added once each is durable.
   const byUser = new Map<string, Order[]>();
@@ -97,7 +98,7 @@ export function openMemoryOrderBook(
         remember(order, line.slice(FRAME_PREFIX_CHARS));
         apply(order, 1);
       },
-      log,
+      aside,
     ),
   );
   const appender = durable && file.durableAppender(durable);

@@ -18,6 +18,7 @@ import {
   type UserOrder,
   type UserOrderRow,
 } from "./order.ts";
+import type { SetAside } from "./set-aside.ts";
 
 /** Migration 2: products, orders and their items, in the same portable subset as users. */
 export const ORDERS_MIGRATION = `
@@ -171,11 +172,11 @@ export class PostgresOrderBook implements OrderBook {
 export async function importSeededOrders(
   pool: pg.Pool,
   path: string,
-  log: (message: string) => void,
+  aside: SetAside,
 ): Promise<boolean> {
   if (!existsSync(path)) return false;
   const orders: Order[] = [];
-  loadRecords(path, unframeOrder, (o) => orders.push(o), log);
+  loadRecords(path, unframeOrder, (o) => orders.push(o), aside);
   if (orders.length === 0) return false;
   const client = await pool.connect();
   try {
@@ -211,7 +212,7 @@ export async function importSeededOrders(
       "UPDATE products p SET stock = p.stock - t.units FROM (SELECT product_id, sum(quantity) AS units FROM order_items GROUP BY product_id) t WHERE p.id = t.product_id",
     );
     await client.query("COMMIT");
-    log(`postgres: loaded ${orders.length.toLocaleString("en")} seeded orders from ${path}`);
+    aside.log(`postgres: loaded ${orders.length.toLocaleString("en")} seeded orders from ${path}`);
     return true;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});

@@ -10,6 +10,7 @@ import { loadJsonl } from "./jsonl.ts";
 import { ORDERS_FILE } from "./memory-orders.ts";
 import { isProduct, PRODUCTS_FILE, type Product } from "./order.ts";
 import { importSeededOrders, ORDERS_MIGRATION } from "./postgres-orders.ts";
+import { SetAside } from "./set-aside.ts";
 import { isUser, type User } from "./user.ts";
 import { USERS_FILE } from "./user-log.ts";
 
@@ -149,10 +150,11 @@ export async function importSeed(
   dataDir: string,
   log: (message: string) => void,
 ): Promise<void> {
+  const aside = new SetAside(dataDir, log);
   let loaded = false;
   for (const spec of SEED_TABLES)
-    loaded = (await importTable(pool, dataDir, spec as SeedTable<unknown>, log)) || loaded;
-  loaded = (await importSeededOrders(pool, join(dataDir, ORDERS_FILE), log)) || loaded;
+    loaded = (await importTable(pool, spec as SeedTable<unknown>, aside)) || loaded;
+  loaded = (await importSeededOrders(pool, join(dataDir, ORDERS_FILE), aside)) || loaded;
   // Fresh statistics, or the planner, knowing nothing of the rows just loaded, may scan
   // order_items whole for every join instead of using its primary key.
   if (loaded) await pool.query("ANALYZE");
@@ -160,15 +162,14 @@ export async function importSeed(
 
 async function importTable<T>(
   pool: pg.Pool,
-  dataDir: string,
   { file, table, isRecord, columns }: SeedTable<T>,
-  log: (message: string) => void,
+  aside: SetAside,
 ): Promise<boolean> {
-  const path = join(dataDir, file);
+  const path = join(aside.dataDir, file);
   if (!existsSync(path)) return false;
   if ((await pool.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) return false;
   const records: T[] = [];
-  loadJsonl(path, isRecord, (r) => records.push(r), log);
+  loadJsonl(path, isRecord, (r) => records.push(r), aside);
   const names = columns.map(([name]) => name).join(", ");
   const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
   for (let i = 0; i < records.length; i += IMPORT_BATCH_ROWS) {
@@ -178,7 +179,7 @@ async function importTable<T>(
       columns.map(([, , value]) => batch.map(value)),
     );
   }
-  log(`postgres: loaded ${records.length.toLocaleString("en")} seeded ${table} from ${path}`);
+  aside.log(`postgres: loaded ${records.length.toLocaleString("en")} seeded ${table} from ${path}`);
   return records.length > 0;
 }
 

@@ -8,6 +8,7 @@ import { fsyncDir, fsyncPath } from "./durable-fs.ts";
 import { loadJsonl, loadRecords } from "./jsonl.ts";
 import { ORDERS_FILE, unframeOrder } from "./memory-orders.ts";
 import { isProduct, type Order, PRODUCTS_FILE, type Product, stockAfter } from "./order.ts";
+import { SetAside } from "./set-aside.ts";
 import { isUser, type User } from "./user.ts";
 import { USERS_FILE } from "./user-log.ts";
 
@@ -21,13 +22,14 @@ export interface Seeded {
 
 /** Reads the seeded files in `dataDir`; a file that is missing counts as empty. */
 export function readSeeded(dataDir: string, log: (message: string) => void): Seeded {
+  const aside = new SetAside(dataDir, log);
   const users: Seeded["users"] = [];
-  loadJsonl(join(dataDir, USERS_FILE), isUser, (user, json) => users.push({ user, json }), log);
+  loadJsonl(join(dataDir, USERS_FILE), isUser, (user, json) => users.push({ user, json }), aside);
   users.sort((a, b) => (a.user.id < b.user.id ? -1 : a.user.id > b.user.id ? 1 : 0));
   const products: Product[] = [];
-  loadJsonl(join(dataDir, PRODUCTS_FILE), isProduct, (p) => products.push(p), log);
+  loadJsonl(join(dataDir, PRODUCTS_FILE), isProduct, (p) => products.push(p), aside);
   const orders: Order[] = [];
-  loadRecords(join(dataDir, ORDERS_FILE), unframeOrder, (o) => orders.push(o), log);
+  loadRecords(join(dataDir, ORDERS_FILE), unframeOrder, (o) => orders.push(o), aside);
   return { users, products: stockAfter(products, orders), orders };
 }
 

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { openAppend } from "./durable-fs.ts";
 import { CorruptLineError, jsonDecoder, scanLines } from "./jsonl.ts";
+import type { SetAside } from "./set-aside.ts";
 import {
   classify,
   DiskFullError,
@@ -12,7 +13,7 @@ import {
 import { isUser, type User } from "./user.ts";
 
 /** Every record line starts with this: toLine() writes `id` first, and inside a JSON string a quote is always escaped. */
-const RECORD_START = '{"id":"';
+const RECORD_START = Buffer.from('{"id":"');
 /** The first read of a catch-up; a longer new tail grows the buffer. */
 const CATCH_UP_CHUNK_BYTES = 64 * 1024;
 
@@ -32,10 +33,12 @@ const CATCH_UP_CHUNK_BYTES = 64 * 1024;
  * - A process killed in the middle of a write (SIGKILL between two pages) can leave a torn
  *   line with no newline, and the next record, appended by anyone, lands right after it.
  *   Such a line holds the torn bytes, then a complete record that starts with RECORD_START;
- *   the record is kept and the torn bytes are dropped with a log line.
+ *   the record is kept and the torn bytes are skipped.
  *
  * Nothing here is truncated, unlike the single-process log: a partial last line may be a
- * write in progress in another process.
+ * write in progress in another process. What a reader skips (torn bytes, or a line with a
+ * hole a power cut left) is set aside in recovered/ all the same, once, however many
+ * processes and starts read past it (lib/set-aside.ts names a copy by its bytes).
  */
 export class SharedUserLog {
   readonly path: string;
@@ -45,17 +48,13 @@ export class SharedUserLog {
   private readOffset = 0;
   private lineNo = 0;
   private readonly onRecord: (user: User, json: string) => void;
-  private readonly log: (message: string) => void;
+  private readonly aside: SetAside;
   private fence: FencedError | undefined;
 
   /** Opens `path` (creating it) and reads every complete record in it. */
-  constructor(
-    path: string,
-    log: (message: string) => void,
-    onRecord: (user: User, json: string) => void,
-  ) {
+  constructor(path: string, aside: SetAside, onRecord: (user: User, json: string) => void) {
     this.path = path;
-    this.log = log;
+    this.aside = aside;
     this.onRecord = onRecord;
     this.appendFd = openAppend(path);
     this.readFd = openSync(path, "r");
@@ -98,9 +97,9 @@ export class SharedUserLog {
     const scan = scanLines(
       this.readFd,
       this.readOffset,
-      (buf, begin, end) => {
+      (buf, begin, end, offset) => {
         this.lineNo++;
-        if (begin < end) this.take(buf.toString("utf8", begin, end));
+        if (begin < end) this.take(buf.subarray(begin, end), offset);
         return undefined;
       },
       Math.min(size - this.readOffset, CATCH_UP_CHUNK_BYTES),
@@ -108,31 +107,38 @@ export class SharedUserLog {
     this.readOffset = scan.end;
   }
 
-  private take(line: string): void {
-    const record = parseUser(line);
+  /** One complete line at `offset`: a record, or torn bytes before one, or a hole. */
+  private take(line: Buffer, offset: number): void {
+    const record = parseUser(line.toString("utf8"));
     if (record) {
-      this.onRecord(record, line);
+      this.onRecord(record, line.toString("utf8"));
       return;
     }
     const start = line.lastIndexOf(RECORD_START);
-    const rest = start > 0 ? line.slice(start) : "";
+    const rest = start > 0 ? line.toString("utf8", start) : "";
     const recovered = rest && parseUser(rest);
-    if (!recovered) {
-      // NUL bytes are a hole a power cut left in writes that were never synced (see
-      // loadRecords in jsonl.ts); nothing acknowledged after an fsync can be in one.
-      if (line.includes("\0")) {
-        this.log(
-          `${this.path}, line ${this.lineNo}: dropped a line a power cut left with a hole of NUL bytes`,
-        );
-        return;
-      }
-      throw new CorruptLineError(this.path, this.lineNo, "not a valid record");
+    if (recovered) {
+      this.skip(
+        offset,
+        start,
+        "torn bytes of a record an interrupted write left; the record after them is intact",
+      );
+      this.onRecord(recovered, rest);
+      return;
     }
-    this.log(
-      `${this.path}, line ${this.lineNo}: dropped ${start} bytes of a torn record left by an ` +
-        "interrupted write; the record after them is intact",
-    );
-    this.onRecord(recovered, rest);
+    // NUL bytes are a hole a power cut left in writes that were never synced (see
+    // loadRecords in jsonl.ts); nothing acknowledged after an fsync can be in one.
+    if (!line.includes(0)) throw new CorruptLineError(this.path, this.lineNo, "not a valid record");
+    this.skip(offset, line.length + 1, "a line with a hole of NUL bytes a power cut left");
+  }
+
+  /** Sets aside `bytes` at `offset` that this reader skips; they stay in the file too. */
+  private skip(offset: number, bytes: number, why: string): void {
+    this.aside.keep(this.path, this.readFd, {
+      start: offset,
+      end: offset + bytes,
+      why: `line ${this.lineNo}: ${why}`,
+    });
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { openAppend, writeAll } from "./durable-fs.ts";
 import { GroupCommit, type GroupCommitLimits } from "./group-commit.ts";
 import { loadJsonl } from "./jsonl.ts";
+import type { SetAside } from "./set-aside.ts";
 import {
   classify,
   DiskFullError,
@@ -120,11 +121,11 @@ export class AppendLog {
   }
 }
 
-/** Opens a users file, handing each record to `onRecord` first. */
+/** Opens a users file, handing each record to `onRecord` first; `aside` keeps what recovery cuts. */
 export function openUserLog(
   path: string,
-  log: (message: string) => void,
-  onRecord: (user: User, json: string, offset: number) => void = () => {},
+  aside: SetAside,
+  onRecord: (user: User, json: string) => void = () => {},
 ): AppendLog {
-  return AppendLog.open(path, () => loadJsonl(path, isUser, onRecord, log));
+  return AppendLog.open(path, () => loadJsonl(path, isUser, onRecord, aside));
 }

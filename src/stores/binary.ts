@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { scanForEmail } from "../lib/email-lookup.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
+import { SetAside } from "../lib/set-aside.ts";
 import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/sorted-file.ts";
 import type { User } from "../lib/user.ts";
 import { openUserLog } from "../lib/user-log.ts";
@@ -24,7 +25,7 @@ export const files = [SORTED_FILE, INDEX_FILE];
 export const open: OpenStore = ({ dataDir, log }) => {
   const sorted = SortedFile.open(join(dataDir, SORTED_FILE), join(dataDir, INDEX_FILE));
   const tail = new Map<string, string>();
-  const tailFile = openUserLog(join(dataDir, TAIL_FILE), log, (user, json) =>
+  const tailFile = openUserLog(join(dataDir, TAIL_FILE), new SetAside(dataDir, log), (user, json) =>
     tail.set(user.id, json),
   );
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { scanForEmail } from "../lib/email-lookup.ts";
 import { scanLinesAsync } from "../lib/jsonl.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
+import { SetAside } from "../lib/set-aside.ts";
 import type { User } from "../lib/user.ts";
 import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
@@ -23,7 +24,7 @@ export const files = [USERS_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {
   let records = 0;
-  const file = openUserLog(join(dataDir, USERS_FILE), log, () => records++);
+  const file = openUserLog(join(dataDir, USERS_FILE), new SetAside(dataDir, log), () => records++);
 
   return {
     durability: {

@@ -25,6 +25,7 @@ import { EmailIndex, indexFileByEmail } from "../lib/email-lookup.ts";
 import type { GroupCommit } from "../lib/group-commit.ts";
 import { Segment, SegmentWorker, segmentFiles } from "../lib/lsm-segment.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
+import { SetAside } from "../lib/set-aside.ts";
 import { INDEX_FILE, SORTED_FILE } from "../lib/sorted-file.ts";
 import {
   classify,
@@ -122,6 +123,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
   const memtableMax = memtableLimit(env);
   const dir = join(dataDir, DIR);
   mkdirDurably(dir);
+  const aside = new SetAside(dataDir, log);
   const manifestPath = join(dir, MANIFEST);
   let manifest: Manifest = existsSync(manifestPath)
     ? readManifest(manifestPath)
@@ -160,7 +162,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
 
   function startGeneration(seq: number): Generation {
     const records = new Map<string, string>();
-    const wal = openUserLog(join(dir, logName(seq)), log, (user, json) => {
+    const wal = openUserLog(join(dir, logName(seq)), aside, (user, json) => {
       records.set(user.id, json);
       byEmail.add(user.email, user.id);
     });

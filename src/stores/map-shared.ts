@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { EmailIndex } from "../lib/email-lookup.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
+import { SetAside } from "../lib/set-aside.ts";
 import { SharedUserLog } from "../lib/shared-log.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
@@ -27,11 +28,15 @@ export const open: OpenStore = ({ dataDir, log }) => {
   const byEmail = new EmailIndex();
   // Every record this process learns of joins both indexes once. Catching up reads this
   // process's own appends again; those are in already.
-  const file = new SharedUserLog(join(dataDir, USERS_FILE), log, (user, json) => {
-    if (users.has(user.id)) return;
-    users.set(user.id, json);
-    byEmail.add(user.email, json);
-  });
+  const file = new SharedUserLog(
+    join(dataDir, USERS_FILE),
+    new SetAside(dataDir, log),
+    (user, json) => {
+      if (users.has(user.id)) return;
+      users.set(user.id, json);
+      byEmail.add(user.email, json);
+    },
+  );
   let catchUps = 0;
 
   return {

@@ -10,6 +10,7 @@ import { EmailIndex } from "../lib/email-lookup.ts";
 import type { GroupCommitLimits } from "../lib/group-commit.ts";
 import { ORDERS_FILE, openMemoryOrderBook } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
+import { SetAside } from "../lib/set-aside.ts";
 import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
 
@@ -27,13 +28,14 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
   const users = new Map<string, string>();
   // The second lookup field: a second index, kept in step with the first at every write.
   const byEmail = new EmailIndex();
-  const file = openUserLog(join(dataDir, USERS_FILE), log, (user, json) => {
+  const aside = new SetAside(dataDir, log);
+  const file = openUserLog(join(dataDir, USERS_FILE), aside, (user, json) => {
     users.set(user.id, json);
     byEmail.add(user.email, json);
   });
   const appender = opts.durableWrites && file.durableAppender(opts.durableWrites);
   // Orders are as durable as users: the same acknowledgement policy, on their own log.
-  const orders = openMemoryOrderBook(dataDir, log, (id) => users.has(id), opts.durableWrites);
+  const orders = openMemoryOrderBook(dataDir, aside, (id) => users.has(id), opts.durableWrites);
 
   return {
     durability: opts.durability,

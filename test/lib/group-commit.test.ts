@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { GroupCommit } from "../../src/lib/group-commit.ts";
+import { SetAside } from "../../src/lib/set-aside.ts";
 import { DiskFullError, FencedError, OverloadedError } from "../../src/lib/storage-errors.ts";
 import { openUserLog } from "../../src/lib/user-log.ts";
 import { tempDir } from "../_helpers.ts";
@@ -126,7 +127,7 @@ describe("GroupCommit", () => {
 describe("AppendLog.durableAppender", () => {
   it("writes every record once, in order, with fewer fsyncs than records under load", async () => {
     const path = join(dir, "users.jsonl");
-    const log = openUserLog(path, () => {});
+    const log = openUserLog(path, new SetAside(dir, () => {}));
     const appender = log.durableAppender({ maxBatch: 64, maxQueue: 1000 });
     await Promise.all(Array.from({ length: 300 }, (_, i) => appender.submit(json(i))));
     await appender.drain();

@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CorruptLineError } from "../../src/lib/jsonl.ts";
+import { RECOVERED_DIR, SetAside } from "../../src/lib/set-aside.ts";
 import { SharedUserLog } from "../../src/lib/shared-log.ts";
 import { newUser, type User } from "../../src/lib/user.ts";
 
@@ -12,10 +20,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function opened(path: string, logs: string[] = []) {
   const seen = new Map<string, string>();
-  const log = new SharedUserLog(
-    path,
-    (m) => logs.push(m),
-    (u, json) => seen.set(u.id, json),
+  const log = new SharedUserLog(path, new SetAside(dir, (m) => logs.push(m)), (u, json) =>
+    seen.set(u.id, json),
   );
   return { log, seen };
 }
@@ -51,15 +57,55 @@ test("a partial last line waits until its writer finishes it", () => {
   reader.log.close();
 });
 
-test("a torn record followed by a whole one keeps the whole one and says so", () => {
+/** The files recovery set aside for `name`, with their bytes. */
+function setAside(name: string): Buffer[] {
+  const where = join(dir, RECOVERED_DIR);
+  if (!existsSync(where)) return [];
+  return readdirSync(where)
+    .filter((file) => file.startsWith(`${name}.bytes-`))
+    .map((file) => readFileSync(join(where, file)));
+}
+
+test("a torn record followed by a whole one keeps the whole one, and sets the torn bytes aside once", () => {
   const path = join(dir, "torn.jsonl");
+  const first = newUser("First", "first@example.com");
   const torn = newUser("Torn", "torn@example.com");
   const whole = newUser("Whole", "whole@example.com");
-  appendFileSync(path, `${json(torn).slice(0, 30)}${json(whole)}\n`);
+  const tornBytes = json(torn).slice(0, 30);
+  const content = `${json(first)}\n${tornBytes}${json(whole)}\n`;
+  appendFileSync(path, content);
   const logs: string[] = [];
   const reader = opened(path, logs);
-  assert.deepEqual([...reader.seen.keys()], [whole.id]);
-  assert.match(logs.join("\n"), /torn record/);
+  assert.deepEqual([...reader.seen.keys()], [first.id, whole.id]);
+  const at = Buffer.byteLength(json(first)) + 1;
+  assert.match(
+    logs.join("\n"),
+    new RegExp(
+      `set aside 30 bytes from offset ${at} in recovered/torn\\.jsonl\\.bytes-${at}-${at + 30}\\.crc-[0-9a-f]{8}: line 2: torn bytes`,
+    ),
+  );
+  assert.deepEqual(setAside("torn.jsonl"), [Buffer.from(tornBytes)]);
+  assert.equal(readFileSync(path, "utf8"), content, "the shared file is never cut");
+  // A second reader (another process, or the next start) skips them again, and keeps no second copy.
+  const again: string[] = [];
+  opened(path, again).log.close();
+  assert.match(again.join("\n"), /were set aside before/);
+  assert.equal(setAside("torn.jsonl").length, 1);
+  reader.log.close();
+});
+
+test("a line with a hole of NUL bytes is skipped and set aside; the records after it are read", () => {
+  const path = join(dir, "hole.jsonl");
+  const [a, b, c] = [
+    newUser("A", "a@example.com"),
+    newUser("B", "b@example.com"),
+    newUser("C", "c@example.com"),
+  ];
+  const hole = `${json(b).slice(0, 25)}${"\0".repeat(4096)}`;
+  appendFileSync(path, `${json(a)}\n${hole}\n${json(c)}\n`);
+  const reader = opened(path);
+  assert.deepEqual([...reader.seen.keys()], [a.id, c.id]);
+  assert.deepEqual(setAside("hole.jsonl"), [Buffer.from(`${hole}\n`)]);
   reader.log.close();
 });
 
