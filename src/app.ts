@@ -1,7 +1,9 @@
 // Routes and validation over a Store. Nothing here knows how a store keeps its data: every
 // approach is served by exactly the same code, so the benchmark compares storage, not HTTP.
+import type { IncomingMessage } from "node:http";
 import { FastResponse } from "srvx";
 import * as z from "zod";
+import { BodyTooLargeError, readNodeBody } from "./lib/http-body.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
 import type { SetAsideSummary } from "./lib/set-aside.ts";
 import {
@@ -180,6 +182,27 @@ function pathOf(url: string): string {
 /** Refuses bytes that are not UTF-8 (overlong forms, encoded surrogates, stray bytes). */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+
+/**
+ * The request's body bytes: from the Node request underneath srvx where there is one (see
+ * lib/http-body.ts for why), or through the web Request's own reader.
+ */
+async function readBody(req: Request): Promise<Uint8Array> {
+  const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+  try {
+    if (node) return await readNodeBody(node, MAX_BODY_BYTES);
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+    return bytes;
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw tooLarge();
+    if (err instanceof HttpError) throw err;
+    // Anything else is the client's: it went away mid-body, or sent a malformed chunk.
+    throw new ClientAbortError((err as Error).message);
+  }
+}
+
 async function readJsonObject(req: Request, example: string): Promise<Record<string, unknown>> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {
@@ -188,18 +211,8 @@ async function readJsonObject(req: Request, example: string): Promise<Record<str
       `Content-Type must be application/json, not ${type ? JSON.stringify(type) : "missing"}`,
     );
   }
-  const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
   if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  let bytes: ArrayBuffer;
-  try {
-    bytes = await req.arrayBuffer();
-  } catch (err) {
-    // srvx aborts the read at maxRequestBodySize when the length was not announced.
-    if ((err as { status?: number }).status === 413) throw tooLarge();
-    // Anything else is the client's: it went away mid-body, or sent a malformed chunk.
-    throw new ClientAbortError((err as Error).message);
-  }
-  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = await readBody(req);
   let text: string;
   try {
     text = UTF8.decode(bytes);

@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
+import { reportAnswers } from "./lib/answer-counter.ts";
 import { ConnectionDrain, type DrainLimits } from "./lib/http-drain.ts";
 import { setAsideSummary } from "./lib/set-aside.ts";
 import type { Service, Store } from "./stores/_types.ts";
@@ -146,8 +147,10 @@ async function runServer(approach: Approach): Promise<void> {
     // round-robin; with PORT=0 every worker then gets the same port.
     node: { exclusive: false },
   });
-  // biome-ignore lint/style/noNonNullAssertion: srvx's Node adapter creates it in serve().
-  const connections = new ConnectionDrain(server.node!.server! as Server, DRAIN);
+  // srvx's Node adapter made this node:http server in serve(); it has not taken a connection yet.
+  const http = server.node?.server as Server;
+  const connections = new ConnectionDrain(http, DRAIN);
+  if (!cluster.isWorker) reportAnswers(http);
   try {
     await server.ready();
   } catch (err) {

@@ -13,7 +13,7 @@ import { isUser, type User } from "./user.ts";
 import { USERS_FILE } from "./user-log.ts";
 
 export interface Seeded {
-  /** Each user with its JSON text as seeded, sorted by id (engines load sorted keys fastest). */
+  /** Each user with its JSON text as seeded, in the order they were created (random ids). */
   users: { user: User; json: string }[];
   /** At their stock now: what the seeded orders took is taken. */
   products: Product[];
@@ -25,7 +25,6 @@ export function readSeeded(dataDir: string, log: (message: string) => void): See
   const aside = new SetAside(dataDir, log);
   const users: Seeded["users"] = [];
   loadJsonl(join(dataDir, USERS_FILE), isUser, (user, json) => users.push({ user, json }), aside);
-  users.sort((a, b) => (a.user.id < b.user.id ? -1 : a.user.id > b.user.id ? 1 : 0));
   const products: Product[] = [];
   loadJsonl(join(dataDir, PRODUCTS_FILE), isProduct, (p) => products.push(p), aside);
   const orders: Order[] = [];

@@ -16,6 +16,17 @@ export function isId(value: string): boolean {
   return value.length === ID_LENGTH && ID_PATTERN.test(value);
 }
 
+/**
+ * The one user the ceilings answer every read with: the `null` store, and the lab's bare
+ * node:http server, which must answer the same bytes.
+ */
+export const FIXED_USER_JSON = JSON.stringify({
+  id: "00000000-0000-4000-8000-000000000000",
+  name: "Null User",
+  email: "null@example.com",
+  created_at: "2026-01-01T00:00:00.000Z",
+});
+
 /** Builds a new record. The stores persist it; none of them invents ids or timestamps. */
 export function newUser(name: string, email: string): User {
   return { id: randomUUID(), name, email, created_at: new Date().toISOString() };

@@ -5,14 +5,8 @@
 // fixed user, the join one fixed order, and writes (users and orders) are acknowledged and
 // thrown away.
 import { newOrder, type OrderBook, type UserOrder } from "../lib/order.ts";
+import { FIXED_USER_JSON } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
-
-const FIXED = JSON.stringify({
-  id: "00000000-0000-4000-8000-000000000000",
-  name: "Null User",
-  email: "null@example.com",
-  created_at: "2026-01-01T00:00:00.000Z",
-});
 
 const PRODUCT = {
   id: "00000000-0000-4000-8000-000000000001",
@@ -51,8 +45,8 @@ export const files = [];
 export const open: OpenStore = () => ({
   durability: { survives: "nothing", claim: "Stores nothing: it is the HTTP ceiling." },
   details: { email_lookup: "none: every email answers the one fixed user" },
-  get: () => FIXED,
-  findByEmail: () => [FIXED],
+  get: () => FIXED_USER_JSON,
+  findByEmail: () => [FIXED_USER_JSON],
   insert() {},
   count: () => 0,
   orders: ORDER_BOOK,

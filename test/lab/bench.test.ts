@@ -52,6 +52,12 @@ function processesMentioning(marker: string): number[] {
   return found;
 }
 
+/** The report's charts: the five of every run, and one for each cell that had not settled. */
+function chartsIn(results: Results): number {
+  const samples = [...results.samples, ...(results.ceiling_samples ?? [])];
+  return 5 + samples.filter((s) => s.steady === false).length;
+}
+
 describe("npm run bench, end to end", () => {
   const workDir = tempDir("bench-work");
   const out = tempDir("bench-out");
@@ -67,7 +73,7 @@ describe("npm run bench, end to end", () => {
 
   it("writes a well-formed results.json with every cell", () => {
     assert.equal(results.complete, true);
-    assert.equal(results.cells_done, 10, "2 approaches × 5 workloads");
+    assert.equal(results.cells_done, 12, "2 approaches × 5 workloads, and node:http's 2");
     for (const key of ["cpus", "cpu_model", "mem", "kernel", "fs", "node", "commit"] as const) {
       assert.ok(
         results.machine[key] !== undefined && results.machine[key] !== "",
@@ -90,6 +96,40 @@ describe("npm run bench, end to end", () => {
       assert.ok((run.generator_cpu_cores ?? 0) > 0, "the load generator's CPU was read");
     }
     assert.match((results.warnings ?? []).join("\n"), /One repeat per cell/);
+    for (const run of results.runs)
+      assert.ok(
+        (run.cpu_us_per_request ?? 0) > 0,
+        `${run.approach} ${run.workload}: CPU per request`,
+      );
+  });
+
+  it("measures the bare node:http ceiling beside null, for reads and writes", () => {
+    assert.deepEqual(results.ceilings?.map((c) => `${c.approach} ${c.workload}`).sort(), [
+      "node:http read",
+      "node:http write",
+    ]);
+    for (const w of ["read", "write"]) {
+      const app = results.runs.find((r) => r.approach === "null" && r.workload === w);
+      assert.equal(typeof app?.ratio_to_node, "number", `null ${w} × node:http`);
+    }
+  });
+
+  it("warms every cell up until steady, and keeps each cell's rate over time", () => {
+    for (const s of [...results.samples, ...(results.ceiling_samples ?? [])]) {
+      const where = `${s.approach} ${s.workload}`;
+      assert.ok(
+        s.warmup_s >= 1 && s.warmup_s <= results.load.warmup_max_s + 2,
+        `${where}: warm-up ${s.warmup_s}`,
+      );
+      assert.equal(s.series.interval_ms, 250);
+      assert.ok(s.series.warmup_rps.length >= 4, `${where}: warm-up series`);
+      assert.ok(s.series.window_rps.length >= 3, `${where}: window series`);
+      assert.ok(
+        s.series.window_rps.every((r) => r >= 0 && Number.isFinite(r)),
+        where,
+      );
+      assert.ok([true, false, null].includes(s.steady), where);
+    }
     const mapWrite = results.runs.find((r) => r.approach === "map" && r.workload === "write");
     assert.ok((mapWrite?.bytes_written_per_request ?? 0) > 100, "map's writes reach its file");
     assert.equal(typeof mapWrite?.ratio_to_fsync, "number");
@@ -116,7 +156,7 @@ describe("npm run bench, end to end", () => {
 
   it("writes report.html that needs no network", () => {
     const html = readFileSync(join(out, "report.html"), "utf8");
-    assert.equal((html.match(/<canvas /g) ?? []).length, 5);
+    assert.equal((html.match(/<canvas /g) ?? []).length, chartsIn(results));
     assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]*\.(js|css)/);
     assert.match(html, /Chart\.js v4/);
   });
@@ -154,7 +194,8 @@ describe("npm run bench, end to end", () => {
       page.on("requestfailed", (r) => problems.push(`request to ${r.url()} failed`));
       await page.goto(`file://${join(out, "report.html")}`);
       await page.waitForSelector("body[data-charts-drawn]", { timeout: 10_000 });
-      assert.equal(await page.evaluate(() => document.body.dataset.chartsDrawn), "5");
+      const charts = chartsIn(results);
+      assert.equal(await page.evaluate(() => document.body.dataset.chartsDrawn), String(charts));
       // Every canvas has ink on it: a chart that failed to draw leaves it blank.
       const inked = await page.evaluate(() =>
         [...document.querySelectorAll("canvas")].map((c) => {
@@ -169,7 +210,7 @@ describe("npm run bench, end to end", () => {
           return n;
         }),
       );
-      assert.equal(inked.length, 5);
+      assert.equal(inked.length, charts);
       for (const n of inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
       assert.deepEqual(problems, []);
     } finally {
@@ -277,9 +318,9 @@ describe("npm run bench, interrupted", () => {
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
     assert.equal(results.complete, false);
     assert.ok(results.cells_done >= 2, `${results.cells_done} cells done`);
-    assert.equal(results.cells_total, 30);
+    assert.equal(results.cells_total, 34, "3 approaches × 5 workloads × 2 repeats, and node:http's 4");
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /Interrupted/);
-    assert.match(stderr, /interrupted after \d+ of 30 cells/);
+    assert.match(stderr, /interrupted after \d+ of 34 cells/);
   });
 });
 

@@ -41,12 +41,14 @@ describe("buildOnce", () => {
 });
 
 describe("readSeeded", () => {
-  it("reads users sorted by id, products at their stock after the seeded orders", () => {
+  it("reads users in the order they were created, products at their stock after the seeded orders", () => {
     const dir = tempDir("read-seeded");
     seed({ dataDir: dir, count: 50, products: 5, orders: 20 });
     const s = readSeeded(dir, () => {});
+    const created = s.users.map((u) => u.user.created_at);
+    assert.deepEqual(created, created.toSorted());
     const ids = s.users.map((u) => u.user.id);
-    assert.deepEqual(ids, ids.toSorted());
+    assert.notDeepEqual(ids, ids.toSorted(), "random ids: not in id order");
     assert.equal(s.users.length, 50);
     assert.equal(s.orders.length, 20);
     const units = s.orders.flatMap((o) => o.items).reduce((n, i) => n + i.quantity, 0);

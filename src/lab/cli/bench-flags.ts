@@ -1,6 +1,6 @@
 // npm run bench's flags: their help, and the options they give, checked.
 import { APPROACHES } from "../../stores/index.ts";
-import type { BenchOptions } from "../experiments/bench.ts";
+import { type BenchOptions, phaseDefaults } from "../experiments/bench.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { chooseTool } from "../load/load.ts";
 import { checkAssumptions, DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
@@ -40,7 +40,14 @@ export const BENCH_ARGS = {
   },
   warmup: {
     type: "string",
-    description: "seconds of warm-up per cell, not measured (default 1)",
+    description:
+      "least seconds of warm-up per cell, not measured; it goes on until the rate is steady (default 1)",
+    valueHint: "S",
+  },
+  "warmup-max": {
+    type: "string",
+    description:
+      "most seconds of warm-up per cell, steady or not; 0 skips the warm-up (default 30; --quick 10)",
     valueHint: "S",
   },
   connections: {
@@ -135,6 +142,7 @@ export const str = (args: Args, name: string) => args[name] as string | undefine
 /** The options the flags give, checked. */
 export function benchOptions(args: Args): BenchOptions & { targetDau: number } {
   const quick = Boolean(args.quick);
+  const phases = phaseDefaults(quick);
   const rate = args.rate ? numberArg(str(args, "rate"), 0, "--rate", { min: 1 }) : undefined;
   const assumptions = {
     requestsPerUserPerDay: numberArg(
@@ -161,9 +169,10 @@ export function benchOptions(args: Args): BenchOptions & { targetDau: number } {
     approaches: approachesArg(str(args, "approaches"), APPROACHES),
     workloads: choicesArg(str(args, "workloads"), WORKLOADS, WORKLOADS, "--workloads"),
     records: sizes.map((r) => wholeArg(r, 0, "--records")),
-    repeat: wholeArg(str(args, "repeat"), quick ? 1 : 3, "--repeat"),
-    durationS: wholeArg(str(args, "duration"), quick ? 1 : 2, "--duration"),
-    warmupS: wholeArg(str(args, "warmup"), 1, "--warmup", 0),
+    repeat: wholeArg(str(args, "repeat"), phases.repeat, "--repeat"),
+    durationS: wholeArg(str(args, "duration"), phases.durationS, "--duration"),
+    warmupS: wholeArg(str(args, "warmup"), phases.warmupS, "--warmup", 0),
+    warmupMaxS: wholeArg(str(args, "warmup-max"), phases.warmupMaxS, "--warmup-max", 0),
     timeoutS: 10,
     connections: wholeArg(str(args, "connections"), 50, "--connections"),
     threads: wholeArg(str(args, "threads"), 1, "--threads"),

@@ -14,7 +14,7 @@ import { type Decision, decide, type Evidence, workloadsOf } from "../results/de
 import type { DurabilityResults, Fault } from "../results/durability.ts";
 import type { Tool } from "../results/load.ts";
 import { type Profile, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "../results/profile.ts";
-import { declarations, runBench } from "./bench.ts";
+import { declarations, phaseDefaults, runBench } from "./bench.ts";
 import { runContention } from "./contention.ts";
 import { crashTargets, runDurability } from "./durability.ts";
 import { runOrdersCheck } from "./orders.ts";
@@ -96,8 +96,8 @@ function benchStep(o: AdviseOptions): Step<Results> {
       runBench(
         {
           ...{ approaches: APPROACHES, workloads: settings.workloads },
-          ...{ records: [o.profile.records], repeat: o.quick ? 1 : 3, warmupS: 1 },
-          ...{ durationS: o.quick ? 1 : 2, timeoutS: 10, connections: 50, threads: 1 },
+          ...{ records: [o.profile.records], ...phaseDefaults(o.quick) },
+          ...{ timeoutS: 10, connections: 50, threads: 1 },
           ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },
           assumptions: { ...DEFAULT_ASSUMPTIONS, writeShare: o.profile.write_share },
         },

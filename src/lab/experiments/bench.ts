@@ -10,21 +10,30 @@ import { ensureDataset } from "../harness/datasets.ts";
 import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "../harness/machine.ts";
 import { cpuCores, sampleProcess } from "../harness/proc.ts";
 import { ORDERED_IDS_FILE } from "../harness/seed.ts";
-import { type ServerProcess, startServer } from "../harness/server-process.ts";
+import {
+  BARE_ENTRY,
+  BARE_NAME,
+  type ServerProcess,
+  startServer,
+} from "../harness/server-process.ts";
 import { insertUsers } from "../load/autocannon.ts";
-import { describeLoad, type LoadSpec, runLoad } from "../load/load.ts";
+import { describeLoad, type LoadSpec } from "../load/load.ts";
 import type { Declared, Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
+import { SAMPLE_MS } from "../results/steady.ts";
 import { cellKey, summarise } from "../results/summary.ts";
 import { trustWarnings } from "../results/warnings.ts";
+import { measureWindow, warmUp } from "./steady-load.ts";
 
 export interface BenchOptions {
   approaches: Approach[];
   workloads: Workload[];
   records: number[];
   repeat: number;
+  /** The warm-up's minimum and its cap (experiments/steady-load.ts); a cap of 0 skips it. */
   warmupS: number;
+  warmupMaxS: number;
   durationS: number;
   timeoutS: number;
   connections: number;
@@ -39,12 +48,27 @@ export interface BenchOptions {
   log: (m: string) => void;
 }
 
+/**
+ * Each cell's phases, full or quick: repeats, the measured window, and the warm-up's minimum
+ * and cap. The cap bounds what a store that never settles costs; such a cell is then
+ * judged by its window, and flagged if that still trends.
+ */
+export function phaseDefaults(quick: boolean) {
+  return quick
+    ? { repeat: 1, durationS: 1, warmupS: 1, warmupMaxS: 10 }
+    : { repeat: 3, durationS: 2, warmupS: 1, warmupMaxS: 30 };
+}
+
 export interface Cell {
-  approach: Approach;
+  /** An approach, or BARE_NAME: the bare node:http ceiling, measured for reads and writes. */
+  approach: Approach | typeof BARE_NAME;
   workload: Workload;
   records: number;
   repeat: number;
 }
+
+/** The bare node:http server answers reads and writes only: what `null` is compared with. */
+const CEILING_WORKLOADS: readonly Workload[] = ["read", "write"];
 
 /**
  * Repeats are the outer loop and approaches the inner one, so each repeat measures every
@@ -57,8 +81,13 @@ export function planCells(
   const cells: Cell[] = [];
   for (let repeat = 1; repeat <= o.repeat; repeat++)
     for (const records of o.records)
-      for (const workload of o.workloads)
+      for (const workload of o.workloads) {
         for (const approach of o.approaches) cells.push({ approach, workload, records, repeat });
+        // Beside the last approach (`null`, the app's own ceiling, comes last), so both
+        // ceilings meet the machine in the same state.
+        if (CEILING_WORKLOADS.includes(workload))
+          cells.push({ approach: BARE_NAME, workload, records, repeat });
+      }
   return cells;
 }
 
@@ -116,7 +145,10 @@ async function unsupported(url: string, workload: Workload, dataset: string) {
   return answer.status === 501 ? (JSON.parse(answer.text) as { error: string }).error : undefined;
 }
 
-/** The warm-up, then the measured phase, with the server's CPU, memory and writes around it. */
+/**
+ * The warm-up until the rate is steady, then the measured phase, with the server's CPU,
+ * memory and writes around it and its rate sampled through both.
+ */
 async function measureLoad(
   server: ServerProcess,
   cell: Cell,
@@ -124,9 +156,12 @@ async function measureLoad(
   o: BenchOptions,
 ): Promise<Sample> {
   if (o.inserts > 0) await insertUsers(server.url, o.inserts, spec.signal);
-  if (o.warmupS > 0) await runLoad({ ...spec, durationS: o.warmupS });
+  const warm =
+    o.warmupMaxS > 0
+      ? await warmUp(server, spec, { min_s: o.warmupS, max_s: o.warmupMaxS })
+      : { s: 0, settled: false, rps: [] };
   const before = sampleProcess(server.pid);
-  const result = await runLoad(spec);
+  const { result, rps, steadiness } = await measureWindow(server, spec);
   const after = sampleProcess(server.pid);
   const stats = await health(server.url);
   const { p50, p90, p99, p999 } = result.latency_ms;
@@ -145,12 +180,34 @@ async function measureLoad(
     ...(stats.avg_batch !== undefined
       ? { avg_batch: stats.avg_batch, max_batch: stats.max_batch }
       : {}),
+    ...{ warmup_s: warm.s, warmup_settled: warm.settled },
+    series: { interval_ms: SAMPLE_MS, warmup_rps: warm.rps, window_rps: rps },
+    ...{ steady: steadiness.steady, trend: steadiness.trend, noise: steadiness.noise },
   };
+}
+
+/** The spec of a cell's load, against `url`. */
+function cellSpec(o: BenchOptions, cell: Cell, url: string, dataset: string, signal: AbortSignal) {
+  return { ...loadBase(o), url, workload: cell.workload, dataset, signal };
+}
+
+/**
+ * The bare node:http ceiling's cell: the same warm-up and window as any cell, against a
+ * server that keeps nothing (so it needs no copy of the dataset, only its ids for reads).
+ */
+async function measureCeiling(cell: Cell, dataset: string, o: BenchOptions, signal: AbortSignal) {
+  const server = await startServer({ approach: BARE_NAME, entry: BARE_ENTRY, dataDir: o.workDir });
+  try {
+    const spec = cellSpec(o, cell, server.url, dataset, signal);
+    return { sample: await measureLoad(server, cell, spec, o), claim: "nothing" };
+  } finally {
+    await server.stop();
+  }
 }
 
 /** One cell: a fresh server on a fresh copy, warm-up, then the measured phase. */
 async function measureCell(
-  cell: Cell,
+  cell: Cell & { approach: Approach },
   dataset: string,
   o: BenchOptions,
   signal: AbortSignal,
@@ -166,13 +223,7 @@ async function measureCell(
       };
       const skipped = await unsupported(server.url, cell.workload, dataset);
       if (skipped) return { skipped, ...facts };
-      const spec: LoadSpec = {
-        ...loadBase(o),
-        url: server.url,
-        workload: cell.workload,
-        dataset,
-        signal,
-      };
+      const spec = cellSpec(o, cell, server.url, dataset, signal);
       return { sample: await measureLoad(server, cell, spec, o), ...facts };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${server.stderr()}`);
@@ -184,6 +235,8 @@ async function measureCell(
 
 interface Progress {
   samples: Sample[];
+  /** The bare node:http server's cells. */
+  ceilings: Sample[];
   skipped: Map<string, SkippedCell>;
   claims: Map<string, string>;
   emailLookups: Map<string, string>;
@@ -193,6 +246,11 @@ interface Progress {
 
 /** Takes what a cell gave into the run's progress. */
 function record(p: Progress, cell: Cell, outcome: CellOutcome): void {
+  p.done++;
+  if (cell.approach === BARE_NAME) {
+    if (outcome.sample) p.ceilings.push(outcome.sample);
+    return;
+  }
   if (outcome.sample) p.samples.push(outcome.sample);
   if (outcome.skipped) {
     const { approach, workload, records } = cell;
@@ -200,7 +258,6 @@ function record(p: Progress, cell: Cell, outcome: CellOutcome): void {
   }
   p.claims.set(cell.approach, outcome.claim);
   if (outcome.emailLookup) p.emailLookups.set(cell.approach, outcome.emailLookup);
-  p.done++;
 }
 
 /** Every cell in turn, until finished, failed or interrupted. */
@@ -211,7 +268,8 @@ async function measureCells(
   signal: AbortSignal,
 ): Promise<Progress> {
   const p: Progress = {
-    ...{ samples: [], skipped: new Map(), claims: new Map(), emailLookups: new Map(), done: 0 },
+    ...{ samples: [], ceilings: [], skipped: new Map(), claims: new Map() },
+    ...{ emailLookups: new Map(), done: 0 },
   };
   const tookS = new Map<string, number[]>();
   for (const [i, cell] of cells.entries()) {
@@ -224,7 +282,12 @@ async function measureCells(
     );
     const started = performance.now();
     try {
-      record(p, cell, await measureCell(cell, datasets.get(cell.records) as string, o, signal));
+      const dataset = datasets.get(cell.records) as string;
+      const outcome =
+        cell.approach === BARE_NAME
+          ? await measureCeiling(cell, dataset, o, signal)
+          : await measureCell({ ...cell, approach: cell.approach }, dataset, o, signal);
+      record(p, cell, outcome);
       const key = cellKey(cell);
       tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - started) / 1000]);
     } catch (err) {
@@ -272,7 +335,8 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
   );
   const p = await measureCells(cells, datasets, o, signal);
   const threads = o.tool === "wrk" ? o.threads : 1;
-  const runs = summarise(p.samples, o.tool, p.claims, fsyncCeiling, threads);
+  const ceilings = summarise(p.ceilings, o.tool, p.claims, fsyncCeiling, threads);
+  const runs = summarise(p.samples, o.tool, p.claims, fsyncCeiling, threads, ceilings);
   return {
     needadb_results: 1,
     started_at: started.toISOString(),
@@ -288,7 +352,8 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     load: {
       ...{ tool: o.tool, model: o.rate ? "open" : "closed", rate: o.rate ?? null },
       ...{ connections: o.connections, threads: o.tool === "wrk" ? o.threads : 1 },
-      ...{ warmup_s: o.warmupS, duration_s: o.durationS, timeout_s: o.timeoutS },
+      ...{ warmup_s: o.warmupS, warmup_max_s: o.warmupMaxS },
+      ...{ duration_s: o.durationS, timeout_s: o.timeoutS },
       commands: Object.fromEntries(
         WORKLOADS.map((w) => [w, describeLoad({ ...loadBase(o), workload: w })]),
       ) as Record<Workload, string>,
@@ -300,7 +365,8 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     assumptions: o.assumptions,
     runs,
     samples: p.samples,
-    warnings: trustWarnings(runs, o.tool),
+    ...(ceilings.length ? { ceilings, ceiling_samples: p.ceilings } : {}),
+    warnings: trustWarnings([...runs, ...ceilings], o.tool),
     ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
     email_lookup: Object.fromEntries(p.emailLookups),
     declared: await declarations(o.approaches),

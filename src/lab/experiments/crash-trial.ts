@@ -110,10 +110,9 @@ async function misbehave(fault: Fault, mount: LazyMount, url: string, tally: Tal
   await sleep(fault === "enospc" ? FULL_HOLD_MS : AFTER_EIO_MS);
   // GET /health while the disk misbehaves is a read like any other: a 500 there is a
   // bare 500 the store answered, counted with the writers' answers, not the lab's failure.
-  const res = await fetch(`${url}/health`);
-  const text = await res.text();
+  const res = await get(url, "/health");
   if (res.status !== 200) count(tally, String(res.status));
-  result.fenced = res.status === 200 && (JSON.parse(text) as Health).status === "degraded";
+  result.fenced = res.status === 200 && (JSON.parse(res.text) as Health).status === "degraded";
   if (fault !== "enospc") return;
   tally.releasedAt = performance.now();
   mount.misbehave("ok");

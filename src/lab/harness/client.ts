@@ -1,5 +1,6 @@
 // A typed client for the API the lab measures: every lab tool talks to servers through
 // these few calls, so /health has one type and a request one shape.
+import { request } from "node:http";
 import type { Health } from "../../app.ts";
 
 export type { Health };
@@ -9,31 +10,45 @@ export interface Answer {
   text: string;
 }
 
-export async function health(url: string): Promise<Health> {
-  const res = await fetch(`${url}/health`);
-  if (res.status !== 200) throw new Error(`GET ${url}/health answered ${res.status}`);
-  return (await res.json()) as Health;
+/**
+ * One request on a connection of its own, closed after the answer (`agent: false` sends
+ * Connection: close). The lab's own calls then never leave a keep-alive connection open on
+ * a server it is about to stop, so the server's drain, which keeps an idle connection open
+ * for a while after its last answer, never waits for the lab.
+ */
+function send(url: string, method: string, body?: string, signal?: AbortSignal): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { "content-type": "application/json" };
+    const req = request(url, { method, headers, agent: false, signal });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
-export async function get(url: string, path: string): Promise<Answer> {
-  const res = await fetch(`${url}${path}`);
-  return { status: res.status, text: await res.text() };
+export async function health(url: string): Promise<Health> {
+  const res = await send(`${url}/health`, "GET");
+  if (res.status !== 200) throw new Error(`GET ${url}/health answered ${res.status}`);
+  return JSON.parse(res.text) as Health;
+}
+
+export function get(url: string, path: string): Promise<Answer> {
+  return send(`${url}${path}`, "GET");
 }
 
 /** POSTs a JSON body (text, sent as it is). */
-export async function post(
+export function post(
   url: string,
   path: string,
   body: string,
   signal?: AbortSignal,
 ): Promise<Answer> {
-  const res = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    signal,
-  });
-  return { status: res.status, text: await res.text() };
+  return send(`${url}${path}`, "POST", body, signal);
 }
 
 /** A new user's body, unique by `tag`: "<prefix> <tag>" and an address from both. */

@@ -2,8 +2,12 @@
 // stop it. Tests and every lab tool go through here, so no server is ever left behind.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { ANSWERED, ASK_ANSWERED } from "../../lib/answer-counter.ts";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../server.ts", import.meta.url));
+/** The bare node:http ceiling (bare-http.ts), started the same way, and its name in results. */
+export const BARE_ENTRY = fileURLToPath(new URL("./bare-http.ts", import.meta.url));
+export const BARE_NAME = "node:http";
 
 /** A server that has not printed its address by then is reported as failed to start. */
 const START_TIMEOUT_MS = 60_000;
@@ -25,6 +29,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
   /** Crash it: SIGKILL, no chance to flush. */
   kill(): Promise<void>;
+  /** Answers the server has finished so far (lib/answer-counter.ts), asked over IPC. */
+  answered(): Promise<number>;
   exited: Promise<number | null>;
 }
 
@@ -48,12 +54,15 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra arguments for node, such as --cpu-prof. */
   nodeArgs?: string[];
+  /** The script to run instead of the API server: BARE_ENTRY, the runtime's own ceiling. */
+  entry?: string;
 }
 
 export function startServer(options: StartOptions): Promise<ServerProcess> {
   installCleanup();
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_ENTRY], {
+  const entry = options.entry ?? SERVER_ENTRY;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     env: {
       ...process.env,
       ...options.env,
@@ -62,8 +71,9 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
       PORT: String(options.port ?? 0),
       HOST: "127.0.0.1",
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
+  child.channel?.unref();
   running.add(child);
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -113,12 +123,36 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
         stop,
         kill,
         exited,
+        answered: () => askAnswered(child),
       });
     });
     exited.then((code) => {
       clearTimeout(timer);
       reject(new StartFailed(options.approach, code, stderr));
     });
+  });
+}
+
+/** How long a server may take to answer ASK_ANSWERED before the sampler gives up on it. */
+const ANSWERED_TIMEOUT_MS = 2_000;
+
+function askAnswered(child: ChildProcess): Promise<number> {
+  if (!child.connected) return Promise.reject(new Error("the server has exited"));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off("message", onMessage);
+      reject(
+        new Error(`the server did not say how many answers it sent in ${ANSWERED_TIMEOUT_MS} ms`),
+      );
+    }, ANSWERED_TIMEOUT_MS);
+    const onMessage = (m: { type?: string; answered?: number }) => {
+      if (m?.type !== ANSWERED || typeof m.answered !== "number") return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve(m.answered);
+    };
+    child.on("message", onMessage);
+    child.send({ type: ASK_ANSWERED });
   });
 }
 

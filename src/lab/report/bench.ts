@@ -2,12 +2,14 @@
 // results.json (and the other labs' results it carries).
 import { type Analysis, analyse, describeRun } from "../results/analysis.ts";
 import type { Results, Run } from "../results/bench.ts";
+import { allRuns } from "../results/ceiling.ts";
 import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
+import { ceilingSection, unsteadySection } from "./ceiling.ts";
 import { contentionSection } from "./contention.ts";
 import { durabilitySections } from "./durability.ts";
 import { enginesSection } from "./engines.ts";
-import { code, int, ms, source, times } from "./format.ts";
+import { code, int, ms, source, times, us } from "./format.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 import {
@@ -32,6 +34,9 @@ function readsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section {
         "approach",
         ...a.sizes.map((s) => `${int(s)} records`),
         "× null at largest",
+        "× node:http",
+        "server µs/read",
+        "µs over null",
         "largest / smallest",
         "shape",
         "course (mac mini)",
@@ -40,6 +45,11 @@ function readsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section {
         code(r.approach),
         ...r.rps_by_size.map(int),
         times(r.ratio_to_null_by_size.at(-1)),
+        times(r.ratio_to_node),
+        us(r.cpu_us),
+        r.cpu_us_over_null == null
+          ? "-"
+          : `${r.cpu_us_over_null >= 0 ? "+" : ""}${r.cpu_us_over_null.toFixed(1)}`,
         r.kept === null ? "-" : `${(r.kept * 100).toFixed(0)}%`,
         r.shape,
         r.course,
@@ -62,7 +72,9 @@ function writesSection(a: Analysis, r: Results, c: ReturnType<typeof benchCharts
         "req/s",
         "p50 ms",
         "p99 ms",
+        "server µs/write",
         "× null",
+        "× node:http",
         "× fsync ceiling",
         "× fsync, core busy",
         "claims to survive",
@@ -77,7 +89,9 @@ function writesSection(a: Analysis, r: Results, c: ReturnType<typeof benchCharts
         int(p.run?.rps),
         ms(p.run?.latency_ms.p50),
         ms(p.run?.latency_ms.p99),
+        us(p.run?.cpu_us_per_request),
         times(p.run?.ratio_to_null),
+        times(p.run?.ratio_to_node),
         times(p.run?.ratio_to_fsync),
         times(p.run ? p.run.rps / loadedCeiling : null),
         p.run?.durability ?? "-",
@@ -176,17 +190,19 @@ function everyCell(runs: readonly Run[]): Section {
   return section("Every cell", [
     table(
       [
-        ...["workload", "records", "approach", "req/s", "× null", "× fsync"],
-        ...["p50", "p90", "p99", "p99.9 ms", "non-2xx", "errors", "peak RSS MB", "CPU cores"],
-        ...["bytes written/req", "records per fsync (max)", "start-up ms"],
-        ...["spread", "load generator CPU", "bottleneck"],
+        ...["workload", "records", "approach", "req/s", "server µs/req", "× null", "× node:http"],
+        ...["× fsync", "p50", "p90", "p99", "p99.9 ms", "non-2xx", "errors", "peak RSS MB"],
+        ...["CPU cores", "bytes written/req", "records per fsync (max)", "start-up ms"],
+        ...["warm-up s", "steady", "spread", "load generator CPU", "bottleneck"],
       ],
       sorted.map((r) => [
         r.workload,
         r.inserted ? `${int(r.records)} + ${int(r.inserted)} inserted` : int(r.records),
         code(r.approach),
         int(r.rps),
+        r.cpu_us_per_request == null ? "-" : r.cpu_us_per_request.toFixed(1),
         times(r.ratio_to_null),
+        times(r.ratio_to_node),
         times(r.ratio_to_fsync),
         ...[r.latency_ms.p50, r.latency_ms.p90, r.latency_ms.p99, r.latency_ms.p999].map(ms),
         int(r.non2xx),
@@ -196,6 +212,8 @@ function everyCell(runs: readonly Run[]): Section {
         int(r.bytes_written_per_request),
         r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
         int(r.startup_ms),
+        r.warmup_s.toFixed(1),
+        r.steady === null ? "cannot tell" : r.steady ? "yes" : "**no**",
         r.spread == null ? "-" : `${Math.round(r.spread * 100)}%`,
         r.generator_cpu_cores == null ? "-" : r.generator_cpu_cores.toFixed(2),
         r.bottleneck ?? "unknown",
@@ -213,10 +231,13 @@ export function benchReport(results: Results, a: Analysis): Report {
       trustSection(results),
       readsSection(a, c),
       writesSection(a, results, c),
-      ...[lookupsSection(a, c), enginesSection(results)].flatMap((x) => (x ? [x] : [])),
+      ...[lookupsSection(a, c), enginesSection(results), ceilingSection(results)].flatMap((x) =>
+        x ? [x] : [],
+      ),
       ...labSections(results),
       ...readingSections(a),
-      everyCell(results.runs),
+      ...[unsteadySection(results)].flatMap((x) => (x ? [x] : [])),
+      everyCell(allRuns(results)),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // we hold our stores to, each a ratio between two cells of the same run.
 import type { Results } from "../results/bench.ts";
 import { engineRows, goalRows, OUR_FASTEST_DURABLE } from "../results/engines.ts";
-import { code, int, times, yesNo } from "./format.ts";
+import { code, int, times, us, yesNo } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
 
 export function enginesSection(results: Results): Section | undefined {
@@ -32,10 +32,13 @@ export function enginesSection(results: Results): Section | undefined {
       ]),
     ),
     text(
-      `The speed goals: each is one store's req/s over another's, at ${int(largest)} records. "${OUR_FASTEST_DURABLE}" is whichever of ours that claims to survive a power loss read fastest in this run. Writes near 1.00× \`null\` mean as fast as this machine can measure: the load generator and the loopback, on the same 2 cores, set that ceiling, not the store.`,
+      `The speed goals: each is one store's req/s over another's, at ${int(largest)} records, and for reads also the server CPU it adds per request over \`null\`'s, which holds whatever share of the cores the load generator took. "${OUR_FASTEST_DURABLE}" is whichever of ours that claims to survive a power loss read fastest in this run. Writes near 1.00× \`null\` mean as fast as this machine can measure: the load generator and the loopback, on the same 2 cores, set that ceiling, not the store.`,
     ),
     table(
-      ["store", "workload", "versus", "ratio", "goal", "met", "why this goal"],
+      [
+        ...["store", "workload", "versus", "ratio", "goal", "server µs/req", "versus µs/req"],
+        ...["µs added", "µs goal", "met", "why this goal"],
+      ],
       goals.map((g) => [
         g.measured && g.measured !== g.approach
           ? `${code(g.measured)} (${g.approach})`
@@ -44,6 +47,10 @@ export function enginesSection(results: Results): Section | undefined {
         code(g.versus),
         times(g.ratio),
         `≥ ${g.min.toFixed(2)}×`,
+        us(g.us),
+        us(g.versus_us),
+        g.added_us === null ? "-" : `${g.added_us >= 0 ? "+" : ""}${g.added_us.toFixed(1)}`,
+        g.max_added_us === undefined ? "-" : `≤ +${g.max_added_us}`,
         yesNo(Boolean(g.met)),
         g.why,
       ]),

@@ -8,6 +8,8 @@ export const int = (n: Maybe) => (n == null ? "-" : Math.round(n).toLocaleString
 export const rate = (n: number) => (n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString("en"));
 export const ms = (n: Maybe) => (n == null ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(0));
 export const times = (n: Maybe) => (n == null ? "-" : `${n.toFixed(2)}×`);
+/** µs of CPU per request, with one decimal. */
+export const us = (n: Maybe) => (n == null ? "-" : n.toFixed(1));
 export const code = (s: string) => `\`${s}\``;
 export const yesNo = (ok: boolean, bad = "**no**") => (ok ? "yes" : bad);
 

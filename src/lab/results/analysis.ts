@@ -7,6 +7,7 @@ import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
 import { decide } from "./decision.ts";
 import { FAULT_SHORT } from "./durability.ts";
 import type { Profile } from "./profile.ts";
+import { SAMPLE_MS } from "./steady.ts";
 
 /** The course's write table (Append Throughput lesson), its estimates on its own machine. */
 export const COURSE_WRITE_PATHS = [
@@ -74,6 +75,10 @@ export interface ReadRow {
   kept: number | null;
   shape: "stays flat" | "slows down" | "falls off a cliff" | "one size only";
   course: string;
+  /** At the largest size: the server's CPU per read in µs, what it adds over null's, and × node:http. */
+  cpu_us: number | null;
+  cpu_us_over_null: number | null;
+  ratio_to_node: number | null;
 }
 
 export interface WritePathRow {
@@ -149,7 +154,7 @@ export function describeRun(results: Results): string[] {
     `- Commands: ${Object.entries(l.commands)
       .map(([w, c]) => `${w}: \`${c}\``)
       .join("; ")}.`,
-    `- Each cell: a fresh server on a fresh copy of the dataset, ${l.warmup_s} s warm-up (not measured), then ${l.duration_s} s measured; ${results.settings.repeat} repeat(s), medians reported.`,
+    `- Each cell: a fresh server on a fresh copy of the dataset; a warm-up, not measured, until the rate is steady (at least ${l.warmup_s} s, at most ${l.warmup_max_s ?? l.warmup_s} s); then ${l.duration_s} s measured. The server's answers are counted every ${SAMPLE_MS} ms throughout, so each cell's rate over time is in results.json. ${results.settings.repeat} repeat(s), medians reported. The bare \`node:http\` server, the runtime's own ceiling, is measured beside \`null\` for reads and writes.`,
     `- fsync ceiling: one 120-byte append + fsync took ${int(results.fsync_us)} µs (median) on the data directory's filesystem, so at most ${int(results.fsync_ceiling_rps)} durable single writes/s. ` +
       `With one other core kept busy, as the load generator keeps it, it took ${int(results.fsync_loaded_us)} µs (${int(1e6 / results.fsync_loaded_us)}/s).`,
     ...(results.error ? [`- **The run failed:** ${results.error.split("\n")[0]}`] : []),
@@ -161,14 +166,18 @@ export function describeRun(results: Results): string[] {
   ];
 }
 
-export function analyse(results: Results, targetDau: number): Analysis {
-  const runs = results.runs;
-  const sizes = [...new Set(runs.map((r) => r.records))].sort((a, b) => a - b);
-  const largest = sizes.at(-1) ?? 0;
-  const approaches = results.settings.approaches.filter((a) => runs.some((r) => r.approach === a));
-
-  const reads: ReadRow[] = approaches.map((approach) => {
+/** Each approach's reads at every size, and its shape as the data grows. */
+function readRows(
+  runs: readonly Run[],
+  approaches: readonly string[],
+  sizes: readonly number[],
+  largest: number,
+): ReadRow[] {
+  const nullReadUs = find(runs, "null", "read", largest)?.cpu_us_per_request ?? null;
+  return approaches.map((approach) => {
     const rps = sizes.map((s) => find(runs, approach, "read", s)?.rps ?? null);
+    const atLargest = find(runs, approach, "read", largest);
+    const cpuUs = atLargest?.cpu_us_per_request ?? null;
     const first = rps[0];
     const last = rps.at(-1);
     const kept = sizes.length > 1 && first && last != null ? last / first : null;
@@ -189,8 +198,20 @@ export function analyse(results: Results, targetDau: number): Analysis {
       kept,
       shape,
       course: COURSE_READ_RPS[approach] ?? "",
+      cpu_us: cpuUs,
+      cpu_us_over_null: cpuUs !== null && nullReadUs !== null ? cpuUs - nullReadUs : null,
+      ratio_to_node: atLargest?.ratio_to_node ?? null,
     };
   });
+}
+
+export function analyse(results: Results, targetDau: number): Analysis {
+  const runs = results.runs;
+  const sizes = [...new Set(runs.map((r) => r.records))].sort((a, b) => a - b);
+  const largest = sizes.at(-1) ?? 0;
+  const approaches = results.settings.approaches.filter((a) => runs.some((r) => r.approach === a));
+
+  const reads = readRows(runs, approaches, sizes, largest);
 
   const writePaths: WritePathRow[] = [...COURSE_WRITE_PATHS, ...GROUP_COMMIT_PATHS]
     .map((p) => ({

@@ -34,6 +34,16 @@ export interface Sample {
   max_batch?: number;
   /** CPU the load generator used during the measured phase, in cores. */
   generator_cpu_cores?: number;
+  /** How long the warm-up ran, and whether its rate settled before the cap (results/steady.ts). */
+  warmup_s: number;
+  warmup_settled: boolean;
+  /** The server's answers per second, sampled every `interval_ms`, through the warm-up and the measured window. */
+  series: { interval_ms: number; warmup_rps: number[]; window_rps: number[] };
+  /** The measured window's verdict: false when its rate still trended beyond its noise; null when it cannot tell. */
+  steady: boolean | null;
+  /** The window's fitted change, and its scatter, as shares of its mean rate. */
+  trend: number;
+  noise: number;
 }
 
 /** Which side set the pace of a cell, from the CPU each used. */
@@ -80,6 +90,17 @@ export interface Run {
   bottleneck: Bottleneck;
   /** Write rows only: rps / the fsync ceiling. */
   ratio_to_fsync: number | null;
+  /** The server's CPU per answer, in µs: cpu_cores / rps, whatever share of the machine the load generator took. */
+  cpu_us_per_request: number | null;
+  /** rps / the bare node:http server's, for reads and writes; null elsewhere. */
+  ratio_to_node: number | null;
+  /** The median warm-up, in seconds, and whether every repeat settled within its cap. */
+  warmup_s: number;
+  warmup_settled: boolean;
+  /** False when a repeat's window still trended beyond its noise; null when none could tell. */
+  steady: boolean | null;
+  /** The median over repeats of the window's fitted change, as a share of its mean rate. */
+  trend: number;
 }
 
 export interface Results {
@@ -104,7 +125,9 @@ export interface Results {
     rate: number | null;
     connections: number;
     threads: number;
+    /** The warm-up's minimum and cap; each cell's own is in its samples. */
     warmup_s: number;
+    warmup_max_s: number;
     duration_s: number;
     timeout_s: number;
     /** The exact command or settings for each workload. */
@@ -121,6 +144,12 @@ export interface Results {
   assumptions: DauAssumptions;
   runs: Run[];
   samples: Sample[];
+  /**
+   * The runtime's own ceiling: a bare node:http server answering the same bytes as `null`,
+   * measured for reads and writes beside every size (lab/harness/bare-http.ts). Not an approach.
+   */
+  ceilings?: Run[];
+  ceiling_samples?: Sample[];
   /** Cells whose store answers the workload's route with 501, such as user-orders without orders. */
   skipped?: SkippedCell[];
   /** What makes numbers in this run weak: noise, ratios above the ceiling, a saturated load generator. */

@@ -111,11 +111,20 @@ export function workloadsOf(p: Profile): Workload[] {
 export function capacityOf(
   approach: string,
   c: Ctx,
-): { rps: number; workload: string } | undefined {
+): { rps: number; workload: string; steady: boolean | null } | undefined {
   const cells = workloadsOf(c.profile).map((w) => cell(c, approach, w));
   if (cells.some((x) => !x)) return undefined;
   const slowest = (cells as Run[]).reduce((a, b) => (b.rps < a.rps ? b : a));
-  return { rps: slowest.rps, workload: slowest.workload };
+  return { rps: slowest.rps, workload: slowest.workload, steady: slowest.steady ?? null };
+}
+
+/** A warning when the recommended approach's capacity was read off a cell that had not settled. */
+function unsteadyWarning(approach: string, c: Ctx): string[] {
+  const capacity = capacityOf(approach, c);
+  if (capacity?.steady !== false) return [];
+  return [
+    `\`${approach}\`'s capacity comes from its ${capacity.workload} cell at ${fmt(c.records)} records, whose rate had not settled while it was measured: its headroom may be off by as much as that cell moved. Run \`npm run bench\` with a longer \`--warmup-max\` before relying on it.`,
+  ];
 }
 
 /** A store's 501 reason, without the route's preamble and the list of alternatives. */
@@ -325,6 +334,7 @@ export function decide(profile: Profile, ev: Evidence): Decision {
     }
   }
   const best = passing[0];
+  if (best) c.warnings.push(...unsteadyWarning(best.approach, c));
   return {
     needadb_decision: 1,
     profile,

@@ -75,15 +75,38 @@ function foldRepeats(
     spread: spreadOf(group.map((s) => s.rps)),
     generator_cpu_cores: generatorCores,
     bottleneck: bottleneckOf(cpuCores, generatorCores, generatorThreads),
+    cpu_us_per_request: cpuUsPerRequest(group),
+    ratio_to_node: null,
+    warmup_s: of((s) => s.warmup_s),
+    warmup_settled: group.every((s) => s.warmup_settled),
+    steady: steadyOf(group),
+    trend: of((s) => s.trend),
   };
 }
 
+/** The median over repeats of the server's CPU per answer, in µs; null if none answered. */
+export function cpuUsPerRequest(group: readonly Sample[]): number | null {
+  const each = group.filter((s) => s.rps > 0).map((s) => (s.cpu_cores * 1e6) / s.rps);
+  return each.length ? median(each) : null;
+}
+
+/** Not steady if any repeat's window still trended; steady if any could tell and none did. */
+function steadyOf(group: readonly Sample[]): boolean | null {
+  if (group.some((s) => s.steady === false)) return false;
+  return group.some((s) => s.steady === true) ? true : null;
+}
+
+/**
+ * One row per cell, with its ratios: to `null` (our app on no storage), to the fsync ceiling
+ * for writes, and to `ceilings`, the bare node:http server, for the workloads it was run on.
+ */
 export function summarise(
   samples: readonly Sample[],
   tool: Tool,
   durability: ReadonlyMap<string, string>,
   fsyncCeilingRps: number,
   generatorThreads = 1,
+  ceilings: readonly Run[] = [],
 ): Run[] {
   const groups = new Map<string, Sample[]>();
   for (const s of samples) {
@@ -98,6 +121,8 @@ export function summarise(
       (r) => r.approach === "null" && r.workload === run.workload && r.records === run.records,
     );
     run.ratio_to_null = ratio(run.rps, base?.rps);
+    const node = ceilings.find((c) => c.workload === run.workload && c.records === run.records);
+    run.ratio_to_node = ratio(run.rps, node?.rps);
     if (run.workload === "write") run.ratio_to_fsync = ratio(run.rps, fsyncCeilingRps);
   }
   return runs;

@@ -53,6 +53,11 @@ export function trustWarnings(runs: readonly Run[], tool: Tool): string[] {
     warnings.push(
       `Above the ceiling: ${named(above, (r) => `${r.ratio_to_null?.toFixed(2)}× null`)} measured faster than \`null\`, which does strictly less work, by more than the spread explains. The machine's load changed during the run: every ratio in it is weak.`,
     );
+  const unsteady = runs.filter((r) => r.steady === false);
+  if (unsteady.length)
+    warnings.push(
+      `Not steady: in ${named(unsteady, (r) => `${r.trend >= 0 ? "+" : ""}${pct(r.trend)} over its window after ${r.warmup_s.toFixed(1)} s of warm-up`)}, the rate still moved beyond its noise while it was measured. Their req/s is a point on a moving curve, not the store's steady rate; "Cells that had not settled" draws them. A longer \`--warmup-max\` or \`--duration\` may let them settle.`,
+    );
   const paced = runs.filter((r) => r.bottleneck === "load-generator");
   if (paced.length)
     warnings.push(

@@ -9,6 +9,7 @@ import { renderMarkdown } from "../../../src/lab/report/markdown.ts";
 import { analyse } from "../../../src/lab/results/analysis.ts";
 import type { Results, Sample } from "../../../src/lab/results/bench.ts";
 import { summarise } from "../../../src/lab/results/summary.ts";
+import { sampleOf } from "../_fixtures.ts";
 
 function sample(
   approach: string,
@@ -16,18 +17,7 @@ function sample(
   records: number,
   rps: number,
 ): Sample {
-  return {
-    ...{ approach, workload, records, repeat: 1, rps, requests: rps, duration_s: 1 },
-    latency_ms: { p50: 0.5, p90: 1, p99: 2, p999: 4 },
-    ...{
-      non2xx: 0,
-      errors: 0,
-      peak_rss_bytes: 80 * 2 ** 20,
-      cpu_cores: 0.9,
-      write_bytes: rps * 150,
-    },
-    ...{ startup_ms: 120, inserted: 0 },
-  };
+  return sampleOf({ approach, workload, records, rps, write_bytes: rps * 150 });
 }
 
 const samples = ["null", "map", "sqlite", "sqlite-batched", "lmdb", "leveldb", "lsm"].flatMap(
@@ -53,7 +43,7 @@ const results: Results = {
   ...{ fsync_us: 500, fsync_ceiling_rps: 2_000, fsync_loaded_us: 800 },
   load: {
     ...{ tool: "wrk", model: "closed", rate: null, connections: 50, threads: 1 },
-    ...{ warmup_s: 1, duration_s: 1, timeout_s: 10 },
+    ...{ warmup_s: 1, warmup_max_s: 10, duration_s: 1, timeout_s: 10 },
     commands: {
       read: "wrk r",
       write: "wrk w",

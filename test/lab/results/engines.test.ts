@@ -9,18 +9,15 @@ import {
   goalRows,
   OUR_FASTEST_DURABLE,
 } from "../../../src/lab/results/engines.ts";
+import { runOf } from "../_fixtures.ts";
 
 function run(approach: string, workload: Run["workload"], records: number, rps: number): Run {
   const durable = ["sqlite", "jsonl-group", "lmdb", "leveldb", "postgres", "lsm"];
-  return {
-    ...{ approach, workload, records, tool: "wrk", repeats: 1, rps, rps_samples: [rps] },
+  return runOf({
+    ...{ approach, workload, records, rps },
     durability:
       approach === "map" ? "process-crash" : durable.includes(approach) ? "power-loss" : "nothing",
-    latency_ms: { p50: 1, p90: 1, p99: 1, p999: 1 },
-    ...{ non2xx: 0, errors: 0, rss_mb: 1, cpu_cores: 1, bytes_written_per_request: 0 },
-    ...{ startup_ms: 1, inserted: 0, avg_batch: null, max_batch: null, ratio_to_null: null },
-    ...{ spread: null, generator_cpu_cores: null, bottleneck: "unknown", ratio_to_fsync: null },
-  };
+  });
 }
 
 // At 1,000 records every store is slow; the goals read the largest size only.

@@ -4,25 +4,15 @@ import { estimateLeftS, planCells } from "../../../src/lab/experiments/bench.ts"
 import type { Sample } from "../../../src/lab/results/bench.ts";
 import { compareRuns, formatComparison } from "../../../src/lab/results/compare.ts";
 import { summarise } from "../../../src/lab/results/summary.ts";
+import { sampleOf } from "../_fixtures.ts";
 
 function sample(approach: string, workload: "read" | "write", rps: number, repeat = 1): Sample {
-  return {
-    approach,
-    workload,
-    records: 1000,
-    repeat,
-    rps,
-    requests: rps * 2,
-    duration_s: 2,
+  return sampleOf({
+    ...{ approach, workload, repeat, rps, requests: rps * 2, duration_s: 2 },
     latency_ms: { p50: 1, p90: 2, p99: rps / 1000, p999: 9 },
-    non2xx: 1,
-    errors: 0,
-    peak_rss_bytes: 100 * 2 ** 20 * repeat,
-    cpu_cores: 1,
-    write_bytes: rps * 2 * 150,
-    startup_ms: 100 * repeat,
-    inserted: 0,
-  };
+    ...{ non2xx: 1, peak_rss_bytes: 100 * 2 ** 20 * repeat, cpu_cores: 1 },
+    ...{ write_bytes: rps * 2 * 150, startup_ms: 100 * repeat },
+  });
 }
 
 describe("summarise", () => {
@@ -87,26 +77,26 @@ describe("compareRuns", () => {
 });
 
 describe("planCells", () => {
-  it("runs every approach within a repeat before the next repeat", () => {
+  it("runs every approach within a repeat before the next repeat, the node:http ceiling beside them for reads and writes", () => {
     const cells = planCells({
       approaches: ["null", "map"],
-      workloads: ["read"],
+      workloads: ["read", "mixed"],
       records: [10, 20],
       repeat: 2,
     });
-    assert.equal(cells.length, 8);
+    assert.equal(cells.length, 20);
     assert.deepEqual(
-      cells.map((c) => `${c.repeat}:${c.records}:${c.approach}`),
+      cells
+        .filter((c) => c.workload === "read")
+        .map((c) => `${c.repeat}:${c.records}:${c.approach}`),
       [
-        "1:10:null",
-        "1:10:map",
-        "1:20:null",
-        "1:20:map",
-        "2:10:null",
-        "2:10:map",
-        "2:20:null",
-        "2:20:map",
+        ...["1:10:null", "1:10:map", "1:10:node:http", "1:20:null", "1:20:map", "1:20:node:http"],
+        ...["2:10:null", "2:10:map", "2:10:node:http", "2:20:null", "2:20:map", "2:20:node:http"],
       ],
+    );
+    assert.ok(
+      cells.filter((c) => c.workload === "mixed").every((c) => c.approach !== "node:http"),
+      "the bare server answers reads and writes only",
     );
   });
 });

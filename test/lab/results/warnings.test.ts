@@ -5,17 +5,13 @@ import { describe, it } from "node:test";
 import type { Run } from "../../../src/lab/results/bench.ts";
 import { bottleneckOf, spreadOf } from "../../../src/lab/results/summary.ts";
 import { trustWarnings } from "../../../src/lab/results/warnings.ts";
+import { runOf } from "../_fixtures.ts";
 
 function run(approach: string, o: Partial<Run> = {}): Run {
-  return {
-    ...{ approach, workload: "read", records: 1000, tool: "wrk", durability: "nothing" },
-    ...{ repeats: 3, rps: 10_000, rps_samples: [10_000], non2xx: 0, errors: 0, rss_mb: 50 },
-    latency_ms: { p50: 1, p90: 1, p99: 1, p999: 1 },
-    ...{ cpu_cores: 0.5, bytes_written_per_request: 0, startup_ms: 100, inserted: 0 },
-    ...{ avg_batch: null, max_batch: null, ratio_to_null: 1, ratio_to_fsync: null },
-    ...{ spread: 0.05, generator_cpu_cores: 0.5, bottleneck: "unknown" },
+  return runOf({
+    ...{ approach, repeats: 3, ratio_to_null: 1, spread: 0.05, generator_cpu_cores: 0.5 },
     ...o,
-  };
+  });
 }
 
 describe("which side set the pace", () => {

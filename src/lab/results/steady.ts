@@ -1,0 +1,110 @@
+// Whether a cell's rate had settled: the warm-up's stopping rule, and the measured window's
+// verdict. Pure functions over a series of rates sampled at a fixed interval.
+//
+// The warm-up rule: sample the server's answers every SAMPLE_MS; after the minimum warm-up,
+// stop as soon as the mean rate of the last half-second is within WARMUP_TOLERANCE of the
+// half-second before it, or at the cap. A store that is still warming (V8 compiling its hot
+// paths, the page cache filling, an engine's writer finding its pace) changes its rate from
+// one half-second to the next by more than a steady server's noise; comparing means of two
+// samples each keeps one slow quarter-second (a GC, the load generator descheduled) from
+// deciding. The cap bounds what a store that never settles costs the run, and such a store
+// is then judged by its window.
+//
+// Neither looks at a phase's first sample: it holds the load generator's own start (a new
+// process, its script, 50 connections), not the server.
+//
+// The window's verdict: fit a straight line to the window's rates. The window still trends
+// when the fitted change over it is both significant (the slope's t statistic beyond the
+// two-sided 95% critical value for its degrees of freedom) and material (more than
+// TREND_MATERIAL of the mean): a change the noise cannot explain, large enough to matter.
+
+export const SAMPLE_MS = 250;
+/** Two samples on each side of the warm-up's comparison: half a second each. */
+const HALF_SAMPLES = 2;
+export const WARMUP_TOLERANCE = 0.1;
+export const TREND_MATERIAL = 0.1;
+/** Fewer samples than this cannot show a trend beyond noise. */
+const WINDOW_SAMPLES_MIN = 4;
+/** With fewer answers than this per sample on average, one answer more or less is noise. */
+const ANSWERS_PER_SAMPLE_MIN = 5;
+
+/** Two-sided 95% critical values of Student's t, by degrees of freedom. */
+const T_CRITICAL: readonly [number, number][] = [
+  [1, 12.71],
+  [2, 4.3],
+  [3, 3.18],
+  [4, 2.78],
+  [5, 2.57],
+  [6, 2.45],
+  [7, 2.36],
+  [8, 2.31],
+  [9, 2.26],
+  [10, 2.23],
+  [12, 2.18],
+  [15, 2.13],
+  [20, 2.09],
+  [30, 2.04],
+  [60, 2.0],
+];
+
+export function tCritical(df: number): number {
+  if (!(df >= 1)) throw new RangeError(`degrees of freedom must be at least 1, not ${df}`);
+  for (const [at, t] of T_CRITICAL) if (df <= at) return t;
+  return 1.96;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** True once the last half-second's mean rate is within tolerance of the one before it. */
+export function warmedUp(rps: readonly number[]): boolean {
+  if (rps.length < 1 + 2 * HALF_SAMPLES) return false;
+  const last = mean(rps.slice(-HALF_SAMPLES));
+  const before = mean(rps.slice(-2 * HALF_SAMPLES, -HALF_SAMPLES));
+  if (before === 0) return last === 0;
+  return Math.abs(last - before) <= WARMUP_TOLERANCE * before;
+}
+
+export interface Steadiness {
+  /** null when the window cannot tell (too short, or too few answers per sample). */
+  steady: boolean | null;
+  /** The fitted change across the window, as a share of its mean rate. */
+  trend: number;
+  /** The rates' scatter about the fitted line, as a share of the mean (their noise). */
+  noise: number;
+  /** Why `steady` is null. */
+  why?: string;
+}
+
+/** The window's verdict: see the file's header. */
+export function judgeWindow(series: readonly number[], intervalMs: number): Steadiness {
+  const rps = series.slice(1);
+  const n = rps.length;
+  if (n < WINDOW_SAMPLES_MIN)
+    return { steady: null, trend: 0, noise: 0, why: `${n} samples are too few to show a trend` };
+  const m = mean(rps);
+  const perSample = (m * intervalMs) / 1000;
+  if (perSample < ANSWERS_PER_SAMPLE_MIN)
+    return {
+      steady: null,
+      trend: 0,
+      noise: 0,
+      why: `${perSample.toFixed(1)} answers per sample are too few`,
+    };
+  const xMean = (n - 1) / 2;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (i - xMean) ** 2;
+    sxy += (i - xMean) * ((rps[i] as number) - m);
+  }
+  const slope = sxy / sxx; // per sample
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += ((rps[i] as number) - (m + slope * (i - xMean))) ** 2;
+  const residualSd = Math.sqrt(sse / (n - 2));
+  const trend = (slope * (n - 1)) / m;
+  const noise = residualSd / m;
+  const standardError = residualSd / Math.sqrt(sxx);
+  const significant =
+    standardError === 0 ? slope !== 0 : Math.abs(slope / standardError) > tCritical(n - 2);
+  return { steady: !(significant && Math.abs(trend) > TREND_MATERIAL), trend, noise };
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { judgeWindow, tCritical, warmedUp } from "../../../src/lab/results/steady.ts";
+
+describe("warmedUp", () => {
+  it("waits for two half-seconds, then for their means to agree within 10%", () => {
+    assert.equal(
+      warmedUp([1000, 1000, 1000, 1000]),
+      false,
+      "not yet two half-seconds after the first sample",
+    );
+    assert.equal(
+      warmedUp([100, 1000, 1020, 990, 1010]),
+      true,
+      "the first sample is the load generator starting",
+    );
+    assert.equal(warmedUp([100, 262, 450, 1172, 2655]), false, "LMDB's climb");
+    assert.equal(warmedUp([100, 262, 450, 1172, 2655, 3300, 3400, 3350, 3420]), true);
+    assert.equal(
+      warmedUp([100, 5000, 5000, 4000, 4000]),
+      false,
+      "a fall counts as much as a climb",
+    );
+  });
+
+  it("counts a server that answered nothing in either half as settled at zero", () => {
+    assert.equal(warmedUp([0, 0, 0, 0, 0]), true);
+    assert.equal(warmedUp([0, 0, 0, 10, 10]), false);
+  });
+});
+
+describe("judgeWindow", () => {
+  it("calls a flat but noisy window steady", () => {
+    const noisy = [200, 1000, 1080, 940, 1050, 960, 1030, 990, 1010];
+    const v = judgeWindow(noisy, 250);
+    assert.equal(v.steady, true);
+    assert.ok(Math.abs(v.trend) < 0.05);
+    assert.ok(v.noise > 0.03 && v.noise < 0.1, `noise ${v.noise}`);
+  });
+
+  it("calls a window that climbs well past its noise not steady, with its trend", () => {
+    const v = judgeWindow([0, 1000, 1100, 1180, 1300, 1390, 1500, 1610, 1700], 250);
+    assert.equal(v.steady, false);
+    assert.ok(v.trend > 0.5 && v.trend < 0.6, `trend ${v.trend}`);
+  });
+
+  it("lets a small significant drift pass: it is not material", () => {
+    assert.equal(
+      judgeWindow([0, 1000, 1005, 1010, 1015, 1020, 1025, 1030, 1035], 250).steady,
+      true,
+    );
+  });
+
+  it("does not call a trend the noise can explain", () => {
+    // A 14% rise over the window, but the scatter is as large: not significant.
+    assert.equal(judgeWindow([0, 1000, 1400, 800, 1300, 900, 1350, 950, 1250], 250).steady, true);
+  });
+
+  it("cannot tell from too few samples or too few answers per sample", () => {
+    assert.equal(judgeWindow([0, 1, 2, 3], 250).steady, null);
+    const slow = judgeWindow([0, 4, 8, 4, 12, 8, 16], 250);
+    assert.equal(slow.steady, null);
+    assert.match(slow.why ?? "", /too few/);
+  });
+});
+
+describe("tCritical", () => {
+  it("is Student's two-sided 95% value, falling to the normal's", () => {
+    assert.equal(tCritical(1), 12.71);
+    assert.equal(tCritical(6), 2.45);
+    assert.equal(tCritical(11), 2.18);
+    assert.equal(tCritical(1000), 1.96);
+    assert.throws(() => tCritical(0), RangeError);
+  });
+});
