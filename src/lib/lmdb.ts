@@ -8,10 +8,9 @@
 // that fsync after the commit instead, so a write's promise means "visible", and durability
 // needs its separate `flushed` promise. Here it is off: then a write is acknowledged when
 // its transaction has committed, which is LMDB's own durable commit, and nothing depends on
-// lmdb-js deciding after a crash which commits were flushed. Measured at a million records
-// (wrk -t1 -c50, POST, one server started by the lab's harness), both ways were slow and
-// alike: about 400 writes/s with it off, 480 with it on and waiting for `flushed`. The crash
-// lab checks the claim with power cuts.
+// lmdb-js deciding after a crash which commits were flushed. (Both ways once measured a
+// few hundred writes/s at a million records; that was the free list the old build left,
+// not the sync setting: see buildLmdb.) The crash lab checks the claim with power cuts.
 //
 // The layout, one named database each: users (id -> the user's JSON), emails (email ->
 // ids, sorted duplicates), products (id -> JSON with the stock now), orders (id -> JSON) and

@@ -7,8 +7,11 @@
 // paths, the page cache filling, an engine's writer finding its pace) changes its rate from
 // one half-second to the next by more than a steady server's noise; comparing means of two
 // samples each keeps one slow quarter-second (a GC, the load generator descheduled) from
-// deciding. The cap bounds what a store that never settles costs the run, and such a store
-// is then judged by its window.
+// deciding. The tolerance sits just above this machine's noise: in a quick bench (134
+// cells), successive half-seconds of servers that had settled differed by up to about 15%,
+// and 10% kept 27 cells warming for more than 2 s where 15% kept 16. A store still warming
+// moves by far more (LMDB's climb doubled between half-seconds). The cap bounds what a store
+// that never settles costs the run, and such a store is then judged by its window.
 //
 // Neither looks at a phase's first sample: it holds the load generator's own start (a new
 // process, its script, 50 connections), not the server.
@@ -21,7 +24,7 @@
 export const SAMPLE_MS = 250;
 /** Two samples on each side of the warm-up's comparison: half a second each. */
 const HALF_SAMPLES = 2;
-export const WARMUP_TOLERANCE = 0.1;
+export const WARMUP_TOLERANCE = 0.15;
 export const TREND_MATERIAL = 0.1;
 /** Fewer samples than this cannot show a trend beyond noise. */
 const WINDOW_SAMPLES_MIN = 4;
