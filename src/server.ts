@@ -150,7 +150,7 @@ async function runServer(approach: Approach): Promise<void> {
   // srvx's Node adapter made this node:http server in serve(); it has not taken a connection yet.
   const http = server.node?.server as Server;
   const connections = new ConnectionDrain(http, DRAIN);
-  if (!cluster.isWorker) reportAnswers(http);
+  if (!cluster.isWorker) reportAnswers(() => connections.answered);
   try {
     await server.ready();
   } catch (err) {

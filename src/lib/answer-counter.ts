@@ -10,18 +10,24 @@ export const ASK_ANSWERED = "needadb:answered?";
 export const ANSWERED = "needadb:answered";
 
 /**
- * Counts the answers `server` finishes and answers ASK_ANSWERED messages with the count.
- * Does nothing in a process without an IPC channel (a server a user started by hand).
+ * Answers ASK_ANSWERED messages with `answered()`. Does nothing in a process without an IPC
+ * channel (a server a user started by hand). The API server's count is its connection
+ * drain's (lib/http-drain.ts), which already watches every answer finish.
  */
-export function reportAnswers(server: Server): void {
+export function reportAnswers(answered: () => number): void {
   const send = process.send?.bind(process);
   if (!send) return;
-  let answered = 0;
-  const counted = () => answered++;
-  server.on("request", (_req, res) => res.once("finish", counted));
   process.on("message", (m: { type?: string }) => {
-    if (m?.type === ASK_ANSWERED) send({ type: ANSWERED, answered });
+    if (m?.type === ASK_ANSWERED) send({ type: ANSWERED, answered: answered() });
   });
   // The channel must not keep the process alive: a stop still ends it.
   process.channel?.unref();
+}
+
+/** A count of the answers `server` finishes, for a server without a drain. */
+export function countAnswers(server: Server): () => number {
+  let answered = 0;
+  const counted = () => answered++;
+  server.on("request", (_req, res) => res.once("finish", counted));
+  return () => answered;
 }

@@ -60,11 +60,16 @@ export class ConnectionDrain {
       const socket = req.socket;
       this.open.set(socket, res);
       if (this.draining) closeAfter(res);
-      res.once("close", () => {
+      // An answer that never finishes ends with its socket, whose "close" forgets it.
+      res.once("finish", () => {
+        this.answered++;
         if (this.open.has(socket)) this.open.set(socket, performance.now());
       });
     });
   }
+
+  /** Answers finished since the server started (lib/answer-counter.ts reports them). */
+  answered = 0;
 
   /** True once drain() has been called: every answer from then on closes its connection. */
   get stopping(): boolean {

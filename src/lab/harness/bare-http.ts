@@ -7,7 +7,7 @@
 // Started by the harness (server-process.ts) as a process of its own, like the API server,
 // and announced the same way: `listening on <url>`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { reportAnswers } from "../../lib/answer-counter.ts";
+import { countAnswers, reportAnswers } from "../../lib/answer-counter.ts";
 import { FIXED_USER_JSON, newUser } from "../../lib/user.ts";
 import { BARE_NAME } from "./server-process.ts";
 
@@ -52,7 +52,7 @@ const server = createServer((req, res) => {
     );
   answer(res, 404, '{"error":"the bare server answers GET /users/:id and POST /users only"}');
 });
-reportAnswers(server);
+reportAnswers(countAnswers(server));
 const stop = () => server.close(() => process.exit(0)).closeAllConnections();
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
