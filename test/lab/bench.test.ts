@@ -318,7 +318,11 @@ describe("npm run bench, interrupted", () => {
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
     assert.equal(results.complete, false);
     assert.ok(results.cells_done >= 2, `${results.cells_done} cells done`);
-    assert.equal(results.cells_total, 34, "3 approaches × 5 workloads × 2 repeats, and node:http's 4");
+    assert.equal(
+      results.cells_total,
+      34,
+      "3 approaches × 5 workloads × 2 repeats, and node:http's 4",
+    );
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /Interrupted/);
     assert.match(stderr, /interrupted after \d+ of 34 cells/);
   });

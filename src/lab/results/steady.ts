@@ -13,8 +13,10 @@
 // moves by far more (LMDB's climb doubled between half-seconds). The cap bounds what a store
 // that never settles costs the run, and such a store is then judged by its window.
 //
-// Neither looks at a phase's first sample: it holds the load generator's own start (a new
-// process, its script, 50 connections), not the server.
+// Neither looks at a phase's samples before its first answer, nor at that first one: they
+// hold the load generator's own start (a new process, 50 connections, and for reads its
+// script loading ids.txt, which takes most of a second at a million records), not the
+// server. A warm-up that has seen no answer yet has not settled.
 //
 // The window's verdict: fit a straight line to the window's rates. The window still trends
 // when the fitted change over it is both significant (the slope's t statistic beyond the
@@ -58,9 +60,16 @@ export function tCritical(df: number): number {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The samples after a phase's first answer: what the server, not the load's start, set. */
+export function afterFirstAnswer(rps: readonly number[]): readonly number[] {
+  const first = rps.findIndex((r) => r > 0);
+  return first === -1 ? [] : rps.slice(first + 1);
+}
+
 /** True once the last half-second's mean rate is within tolerance of the one before it. */
-export function warmedUp(rps: readonly number[]): boolean {
-  if (rps.length < 1 + 2 * HALF_SAMPLES) return false;
+export function warmedUp(series: readonly number[]): boolean {
+  const rps = afterFirstAnswer(series);
+  if (rps.length < 2 * HALF_SAMPLES) return false;
   const last = mean(rps.slice(-HALF_SAMPLES));
   const before = mean(rps.slice(-2 * HALF_SAMPLES, -HALF_SAMPLES));
   if (before === 0) return last === 0;
@@ -80,7 +89,7 @@ export interface Steadiness {
 
 /** The window's verdict: see the file's header. */
 export function judgeWindow(series: readonly number[], intervalMs: number): Steadiness {
-  const rps = series.slice(1);
+  const rps = afterFirstAnswer(series);
   const n = rps.length;
   if (n < WINDOW_SAMPLES_MIN)
     return { steady: null, trend: 0, noise: 0, why: `${n} samples are too few to show a trend` };
