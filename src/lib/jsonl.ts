@@ -101,19 +101,40 @@ export function scanLines(
   }
 }
 
-/** The complete lines of an open file from its start, pulled one at a time. */
-export function* iterateLines(fd: number): Generator<string> {
+/**
+ * The complete lines of an open file from its start, pulled one at a time, read in pieces of
+ * `chunkBytes` (a line longer than that grows the buffer).
+ */
+export function* iterateLines(fd: number, chunkBytes = CHUNK_BYTES): Generator<string> {
   const ready: string[] = [];
-  const reader = new _LineReader(0, (buf, begin, end) => {
-    ready.push(buf.toString("utf8", begin, end));
-    return undefined;
-  });
+  const reader = new _LineReader(
+    0,
+    (buf, begin, end) => {
+      ready.push(buf.toString("utf8", begin, end));
+      return undefined;
+    },
+    chunkBytes,
+  );
   for (;;) {
     const { buf, at, length } = reader.target();
     const result = reader.took(readSync(fd, buf, at, length, reader.readPos));
     yield* ready;
     ready.length = 0;
     if (result) return;
+  }
+}
+
+/**
+ * The JSON records of a file's lines, one at a time, with their text: for a file that
+ * loadJsonl has checked and repaired already (a missing file has none).
+ */
+export function* jsonRecordsIn<T>(path: string): Generator<{ value: T; json: string }> {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, "r");
+  try {
+    for (const json of iterateLines(fd)) if (json) yield { value: JSON.parse(json) as T, json };
+  } finally {
+    closeSync(fd);
   }
 }
 

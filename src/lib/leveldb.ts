@@ -16,6 +16,7 @@
 // what it appends next lands after that part. So the first failed write fences the store;
 // a restart recovers the log up to its last whole record and starts a new one.
 import { ClassicLevel } from "classic-level";
+import { inBatches } from "./batches.ts";
 import type { Seeded } from "./seeded.ts";
 import { classify, FencedError } from "./storage-errors.ts";
 
@@ -64,15 +65,14 @@ export async function openLevel(path: string): Promise<Level> {
 export async function buildLevelDb(path: string, seeded: Seeded): Promise<void> {
   const db = await openLevel(path);
   try {
-    const puts: Put[] = [];
-    for (const { user, json } of seeded.users) puts.push(...userPuts(user.id, user.email, json));
-    for (const p of seeded.products) puts.push(put(keys.product(p.id), JSON.stringify(p)));
+    for (const batch of inBatches(seeded.users, LOAD_ROWS_PER_BATCH))
+      await db.batch(batch.flatMap(({ user, json }) => userPuts(user.id, user.email, json)));
+    const puts: Put[] = seeded.products.map((p) => put(keys.product(p.id), JSON.stringify(p)));
     for (const o of seeded.orders) {
       puts.push(put(keys.order(o.id), JSON.stringify(o)));
       puts.push(put(keys.userOrder(o.user_id, o.created_at, o.id), ""));
     }
-    for (let i = 0; i < puts.length; i += LOAD_ROWS_PER_BATCH)
-      await db.batch(puts.slice(i, i + LOAD_ROWS_PER_BATCH));
+    for (const batch of inBatches(puts, LOAD_ROWS_PER_BATCH)) await db.batch(batch);
     await db.compactRange("", "\uffff");
   } finally {
     await db.close();

@@ -18,6 +18,7 @@
 import { rmSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Database, open, type RootDatabase } from "lmdb";
+import { inBatches } from "./batches.ts";
 import type { Seeded } from "./seeded.ts";
 import { classify, DiskFullError, diskFullMessage, FencedError } from "./storage-errors.ts";
 
@@ -105,9 +106,9 @@ export async function buildLmdb(path: string, seeded: Seeded): Promise<void> {
   const f = openLmdb(scratch);
   try {
     const { users, products, orders } = seeded;
-    for (let i = 0; i < users.length; i += LOAD_ROWS_PER_TXN) {
+    for (const batch of inBatches(users, LOAD_ROWS_PER_TXN)) {
       f.root.transactionSync(() => {
-        for (const { user, json } of users.slice(i, i + LOAD_ROWS_PER_TXN)) {
+        for (const { user, json } of batch) {
           f.users.putSync(user.id, json);
           f.emails.putSync(user.email, user.id);
         }

@@ -6,7 +6,8 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { loadJsonl } from "./jsonl.ts";
+import { inBatches } from "./batches.ts";
+import { jsonRecordsIn, loadJsonl } from "./jsonl.ts";
 import { ORDERS_FILE } from "./memory-orders.ts";
 import { isProduct, PRODUCTS_FILE, type Product } from "./order.ts";
 import { importSeededOrders, ORDERS_MIGRATION } from "./postgres-orders.ts";
@@ -142,8 +143,7 @@ const SEED_TABLES = [
 /**
  * Loads what `npm run seed` wrote in `dataDir` (users.jsonl, products.jsonl, orders.jsonl) into tables
  * that are still empty, so that seeding prepares PostgreSQL as it prepares every other
- * store. ON CONFLICT makes two processes loading at once harmless. The records are read
- * into memory first (about 400 MB at a million users).
+ * store. ON CONFLICT makes two processes loading at once harmless.
  */
 export async function importSeed(
   pool: pg.Pool,
@@ -168,19 +168,20 @@ async function importTable<T>(
   const path = join(aside.dataDir, file);
   if (!existsSync(path)) return false;
   if ((await pool.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) return false;
-  const records: T[] = [];
-  loadJsonl(path, isRecord, (r) => records.push(r), aside);
+  // A pass to check the file (and set aside what a crash left), then the records again, a
+  // batch at a time, so that memory holds one batch whatever the file's size.
+  const { records } = loadJsonl(path, isRecord, () => {}, aside);
   const names = columns.map(([name]) => name).join(", ");
   const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
-  for (let i = 0; i < records.length; i += IMPORT_BATCH_ROWS) {
-    const batch = records.slice(i, i + IMPORT_BATCH_ROWS);
+  for (const batch of inBatches(jsonRecordsIn<T>(path), IMPORT_BATCH_ROWS)) {
+    const values = batch.map((r) => r.value);
     await pool.query(
       `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ON CONFLICT (id) DO NOTHING`,
-      columns.map(([, , value]) => batch.map(value)),
+      columns.map(([, , value]) => values.map(value)),
     );
   }
-  aside.log(`postgres: loaded ${records.length.toLocaleString("en")} seeded ${table} from ${path}`);
-  return records.length > 0;
+  aside.log(`postgres: loaded ${records.toLocaleString("en")} seeded ${table} from ${path}`);
+  return records > 0;
 }
 
 /** A PostgreSQL server this process started, or found and took over; `stop` ends it. */

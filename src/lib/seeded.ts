@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fsyncDir, fsyncPath } from "./durable-fs.ts";
-import { loadJsonl, loadRecords } from "./jsonl.ts";
+import { jsonRecordsIn, loadJsonl, loadRecords } from "./jsonl.ts";
 import { ORDERS_FILE, unframeOrder } from "./memory-orders.ts";
 import { isProduct, type Order, PRODUCTS_FILE, type Product, stockAfter } from "./order.ts";
 import { SetAside } from "./set-aside.ts";
@@ -13,8 +13,11 @@ import { isUser, type User } from "./user.ts";
 import { USERS_FILE } from "./user-log.ts";
 
 export interface Seeded {
-  /** Each user with its JSON text as seeded, in the order they were created (random ids). */
-  users: { user: User; json: string }[];
+  /**
+   * Each user with its JSON text as seeded, in the order they were created (random ids),
+   * read from users.jsonl as it is iterated: a build holds only the batch it is writing.
+   */
+  users: Iterable<{ user: User; json: string }>;
   /** At their stock now: what the seeded orders took is taken. */
   products: Product[];
   orders: Order[];
@@ -23,8 +26,15 @@ export interface Seeded {
 /** Reads the seeded files in `dataDir`; a file that is missing counts as empty. */
 export function readSeeded(dataDir: string, log: (message: string) => void): Seeded {
   const aside = new SetAside(dataDir, log);
-  const users: Seeded["users"] = [];
-  loadJsonl(join(dataDir, USERS_FILE), isUser, (user, json) => users.push({ user, json }), aside);
+  // One pass to check the file and set aside what a crash left in it, keeping nothing; the
+  // users are then read again, one at a time, as the build asks for them.
+  const usersPath = join(dataDir, USERS_FILE);
+  loadJsonl(usersPath, isUser, () => {}, aside);
+  const users = {
+    *[Symbol.iterator]() {
+      for (const { value, json } of jsonRecordsIn<User>(usersPath)) yield { user: value, json };
+    },
+  };
   const products: Product[] = [];
   loadJsonl(join(dataDir, PRODUCTS_FILE), isProduct, (p) => products.push(p), aside);
   const orders: Order[] = [];

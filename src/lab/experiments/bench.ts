@@ -9,6 +9,7 @@ import { get, health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "../harness/machine.ts";
 import { cpuCores, sampleProcess } from "../harness/proc.ts";
+import { formatDuration } from "../harness/progress.ts";
 import { ORDERED_IDS_FILE } from "../harness/seed.ts";
 import {
   BARE_ENTRY,
@@ -113,11 +114,6 @@ export function estimateLeftS(
     const size = bySize.get(c.records);
     return sum + (own ? avg(own) : size ? avg(size) : avg(all));
   }, 0);
-}
-
-function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
 type LoadBase = Omit<LoadSpec, "url" | "workload" | "dataset" | "signal">;

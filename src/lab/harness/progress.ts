@@ -1,3 +1,13 @@
+/** "1m05s", or "42s": how long something took or will take. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** No time left is guessed before this much of the work, or this long, has passed. */
+const ETA_AFTER_SHARE = 0.02;
+const ETA_AFTER_MS = 2_000;
+
 /** Redraws at most this often on a terminal. */
 const REDRAW_MS = 200;
 /** Off a terminal (CI logs, pipes), one line per this many percent. */
@@ -23,7 +33,7 @@ export class Progress {
   update(done: number, note = ""): void {
     const now = Date.now();
     const percent = this.total > 0 ? Math.floor((done / this.total) * 100) : 100;
-    const text = `${this.label}: ${percent}%${note ? ` ${note}` : ""}`;
+    const text = `${this.label}: ${percent}%${note ? ` ${note}` : ""}${this.left(done, now)}`;
     if (this.tty) {
       if (now - this.lastDraw < REDRAW_MS) return;
       this.lastDraw = now;
@@ -34,6 +44,14 @@ export class Progress {
       this.lastStep = step;
       process.stderr.write(`${text}\n`);
     }
+  }
+
+  /** " · about 1m20s left", from the pace so far, once there is enough of it to go on. */
+  private left(done: number, now: number): string {
+    const elapsed = now - this.started;
+    if (done <= 0 || done >= this.total || elapsed < ETA_AFTER_MS) return "";
+    if (done / this.total < ETA_AFTER_SHARE) return "";
+    return ` · about ${formatDuration(((elapsed / done) * (this.total - done)) / 1000)} left`;
   }
 
   finish(note = ""): void {

@@ -12,23 +12,34 @@ const MAX_QUANTITY = 2;
 const ORDER_STEP_MS = 10_000;
 
 /**
+ * The seeded users orders are placed for: the first min(count, orders) of them (order i
+ * goes to user i mod count), how many there are in all, and when the last was created.
+ */
+export interface OrderUsers {
+  first: readonly User[];
+  count: number;
+  lastCreated: number;
+}
+
+/**
  * `count` orders, from their own stream of the generator (so adding them changed no user
  * or product). Each takes stock that is there: it throws, saying how many orders fit, when
  * the products run out.
  */
 export function generateOrders(
   count: number,
-  users: readonly User[],
+  users: OrderUsers,
   products: readonly Product[],
   seed: number,
 ): Order[] {
   if (count === 0) return [];
-  if (users.length === 0 || products.length === 0)
+  if (users.count === 0 || products.length === 0)
     throw new Error("--orders needs seeded users and products (--count and --products above 0)");
+  if (users.first.length < Math.min(users.count, count))
+    throw new RangeError(`orders need the first ${Math.min(users.count, count)} users`);
   const next = createRandom(seed ^ 0x5eed_0002);
   const left = new Map(products.map((p) => [p.id, p.stock]));
-  const firstMs =
-    Date.parse(users.at(-1)?.created_at ?? "2026-01-01T00:00:00.000Z") + ORDER_STEP_MS;
+  const firstMs = users.lastCreated + ORDER_STEP_MS;
   const orders: Order[] = [];
   for (let i = 0; i < count; i++) {
     const items: OrderItem[] = [];
@@ -47,7 +58,7 @@ export function generateOrders(
       );
     orders.push({
       id: randomUuid(next),
-      user_id: (users[i % users.length] as User).id,
+      user_id: (users.first[i % users.count] as User).id,
       items,
       total_cents: items.reduce((sum, item) => sum + item.quantity * item.price_cents, 0),
       created_at: new Date(firstMs + i * ORDER_STEP_MS).toISOString(),

@@ -34,7 +34,7 @@ describe("seeded orders", () => {
       () => seed({ dataDir: tempDir("orders-short"), count: 10, products: 1, orders: 5_000 }),
       /stock runs out after \d+ orders; seed more --products/,
     );
-    assert.deepEqual(generateOrders(0, [], [], 1), []);
+    assert.deepEqual(generateOrders(0, { first: [], count: 0, lastCreated: 0 }, [], 1), []);
   });
 
   for (const approach of ["map", "sqlite", "postgres"]) {
