@@ -13,7 +13,7 @@ export function enginesSection(results: Results): Section | undefined {
   const workloads = results.settings.workloads;
   return section("Engines you might pick instead, and our stores beside them", [
     text(
-      `Real embedded engines from npm, run in the same harness as our stores. Ratios are to \`null\` (HTTP only) at ${int(largest)} records, in this run.`,
+      `Real embedded engines from npm, run in the same harness as our stores. Ratios are to \`null\` (HTTP only) at ${int(largest)} records, in this run. Beside them, each engine's write rate over the first second of load and over its measured window: an engine that starts slow shows it there.`,
     ),
     table(
       [
@@ -21,6 +21,8 @@ export function enginesSection(results: Results): Section | undefined {
         "engine",
         "our store like it",
         ...workloads.map((w) => `${w} × null`),
+        "writes/s, first second",
+        "writes/s, measured",
         "claims to survive",
       ],
       engines.map((e) => [
@@ -28,6 +30,8 @@ export function enginesSection(results: Results): Section | undefined {
         e.engine,
         e.like ? code(e.like) : "-",
         ...workloads.map((w) => times(e.ratios[w])),
+        int(e.first_second_write_rps),
+        int(e.write_rps),
         e.durability,
       ]),
     ),

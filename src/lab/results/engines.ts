@@ -3,6 +3,8 @@
 // noisy machine moves both sides alike. Pure functions over results.json.
 import type { Results, Run } from "./bench.ts";
 import type { Workload } from "./load.ts";
+import { median } from "./stats.ts";
+import { afterFirstAnswer } from "./steady.ts";
 
 /** What a goal compares `approach` with: `null` (HTTP only), an engine, or our fastest durable store. */
 export interface SpeedGoal {
@@ -94,6 +96,31 @@ export interface EngineRow {
   /** × null at the largest size, per workload; null where the cell was not run. */
   ratios: Partial<Record<Workload, number | null>>;
   durability: string;
+  /**
+   * Writes at the largest size: the rate over the first second of load (after the first
+   * answer), and the measured window's, each the median over repeats. Far apart, the engine
+   * starts slow, as LMDB did on a file its build had left full of free pages.
+   */
+  first_second_write_rps: number | null;
+  write_rps: number | null;
+}
+
+/** Samples in one second of a cell's series. */
+const SECOND_MS = 1000;
+
+/** The median over repeats of the first second's rate of `approach`'s write warm-ups at the largest size. */
+function firstSecondWriteRps(results: Results, approach: string): number | null {
+  const size = largestOf(results.runs);
+  const firsts = results.samples
+    .filter((s) => s.approach === approach && s.workload === "write" && s.records === size)
+    .flatMap((s) => {
+      const perSecond = Math.round(SECOND_MS / s.series.interval_ms);
+      const rps = afterFirstAnswer([...s.series.warmup_rps, ...s.series.window_rps]);
+      return rps.length >= perSecond
+        ? [rps.slice(0, perSecond).reduce((a, b) => a + b, 0) / perSecond]
+        : [];
+    });
+  return firsts.length ? median(firsts) : null;
 }
 
 const largestOf = (runs: readonly Run[]) => Math.max(0, ...runs.map((r) => r.records));
@@ -154,6 +181,12 @@ export function engineRows(results: Results): EngineRow[] {
       ratios[w] = rps !== null && base ? rps / base : null;
     }
     const durability = results.runs.find((r) => r.approach === approach)?.durability ?? "";
-    return [{ approach, engine: engine.name, like: engine.like ?? null, ratios, durability }];
+    return [
+      {
+        ...{ approach, engine: engine.name, like: engine.like ?? null, ratios, durability },
+        first_second_write_rps: firstSecondWriteRps(results, approach),
+        write_rps: rpsOf(results, approach, "write"),
+      },
+    ];
   });
 }

@@ -1,0 +1,150 @@
+// How a measured cost grows with the number of records, fitted from a ladder of sizes, and
+// what that predicts at a size never measured. Pure functions.
+//
+// The shapes, simplest first: flat (y = a), logarithmic (y = a + b·ln n), linear
+// (y = a + b·n), and a power law (y = a·n^b) where none of those fits. Each is fitted by
+// least squares (the power law in log-log space, as trend-prof fits its costs); its error
+// is the largest relative miss over the points it was fitted on. The simplest shape whose
+// error is within the measurements' own noise is chosen, as Extra-P prefers the simplest
+// hypothesis that explains the data; if none is, the shape with the least error.
+//
+// Every fit is checked the way both tools check theirs: fitted again without its largest
+// size, it must predict that size within its band (its error, or the noise if larger). A
+// fit that misses its own held-out point by more is marked and never used to predict.
+
+export const SHAPES = ["flat", "log", "linear", "power"] as const;
+export type Shape = (typeof SHAPES)[number];
+
+export interface Point {
+  n: number;
+  y: number;
+}
+
+export interface HeldOut {
+  n: number;
+  predicted: number;
+  measured: number;
+  /** |predicted - measured| / measured. */
+  error: number;
+}
+
+export interface Fit {
+  shape: Shape;
+  a: number;
+  b: number;
+  /** The relative band of a prediction: the fit's largest miss, at least the noise. */
+  band: number;
+  /** The sizes it was fitted on. */
+  sizes: number[];
+  held_out: HeldOut | null;
+  /** False when the held-out point was missed by more than the band: not used to predict. */
+  usable: boolean;
+}
+
+/** The least noise a measured cost is taken to have on these machines (repeats vary so). */
+export const NOISE_MIN = 0.1;
+
+const evaluate = (shape: Shape, a: number, b: number, n: number): number =>
+  shape === "flat"
+    ? a
+    : shape === "log"
+      ? a + b * Math.log(n)
+      : shape === "linear"
+        ? a + b * n
+        : a * n ** b;
+
+/** y = a + b·x by least squares. */
+function line(xs: readonly number[], ys: readonly number[]): { a: number; b: number } {
+  const k = xs.length;
+  const mx = xs.reduce((s, x) => s + x, 0) / k;
+  const my = ys.reduce((s, y) => s + y, 0) / k;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < k; i++) {
+    sxx += ((xs[i] as number) - mx) ** 2;
+    sxy += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+  }
+  const b = sxx === 0 ? 0 : sxy / sxx;
+  return { a: my - b * mx, b };
+}
+
+function fitShape(shape: Shape, points: readonly Point[]): { a: number; b: number } | undefined {
+  const ns = points.map((p) => p.n);
+  const ys = points.map((p) => p.y);
+  if (shape === "flat") return { a: ys.reduce((s, y) => s + y, 0) / ys.length, b: 0 };
+  if (points.length < 2) return undefined;
+  if (shape === "log") return line(ns.map(Math.log), ys);
+  if (shape === "linear") return line(ns, ys);
+  if (ys.some((y) => y <= 0)) return undefined;
+  const { a, b } = line(ns.map(Math.log), ys.map(Math.log));
+  return { a: Math.exp(a), b };
+}
+
+/** The largest relative miss of a shape over points. */
+function missOf(shape: Shape, ab: { a: number; b: number }, points: readonly Point[]): number {
+  return Math.max(
+    ...points.map((p) => Math.abs(evaluate(shape, ab.a, ab.b, p.n) - p.y) / Math.abs(p.y || 1)),
+  );
+}
+
+/** The shape chosen for `points`: the simplest within `noise`, else the least wrong. */
+function choose(points: readonly Point[], noise: number) {
+  const tried = SHAPES.flatMap((shape) => {
+    const ab = fitShape(shape, points);
+    return ab ? [{ shape, ...ab, miss: missOf(shape, ab, points) }] : [];
+  });
+  return tried.find((t) => t.miss <= noise) ?? tried.reduce((x, y) => (y.miss < x.miss ? y : x));
+}
+
+/**
+ * Fits how `points` grow with n (one point per size; at least two sizes). `noise` is the
+ * relative scatter the measurements are known to have (NOISE_MIN at least).
+ */
+export function fitGrowth(points: readonly Point[], noise = NOISE_MIN): Fit | undefined {
+  const byN = [...points].filter((p) => Number.isFinite(p.y)).sort((p, q) => p.n - q.n);
+  if (byN.length < 2) return undefined;
+  const floor = Math.max(noise, NOISE_MIN);
+  const chosen = choose(byN, floor);
+  const band = Math.max(chosen.miss, floor);
+  const largest = byN.at(-1) as Point;
+  let held: HeldOut | null = null;
+  // Two points at least to fit a two-parameter shape again without the largest one.
+  const rest = byN.slice(0, -1);
+  const again =
+    rest.length >= (chosen.shape === "flat" ? 1 : 2) ? fitShape(chosen.shape, rest) : undefined;
+  if (again) {
+    const predicted = evaluate(chosen.shape, again.a, again.b, largest.n);
+    const error = Math.abs(predicted - largest.y) / Math.abs(largest.y || 1);
+    held = { n: largest.n, predicted, measured: largest.y, error };
+  }
+  return {
+    ...{ shape: chosen.shape, a: chosen.a, b: chosen.b, band },
+    sizes: byN.map((p) => p.n),
+    held_out: held,
+    usable: held !== null && held.error <= band,
+  };
+}
+
+export interface Prediction {
+  value: number;
+  low: number;
+  high: number;
+}
+
+/** The fit's value at `n`, with its band. */
+export function predict(fit: Fit, n: number): Prediction {
+  const value = evaluate(fit.shape, fit.a, fit.b, n);
+  return { value, low: value * (1 - fit.band), high: value * (1 + fit.band) };
+}
+
+/** The least n (from `from`, by steps of `factor`) where `reached(prediction)` holds, or null. */
+export function firstSizeWhere(
+  fit: Fit,
+  from: number,
+  reached: (p: Prediction) => boolean,
+  nMax = 1e13,
+  factor = 1.05,
+): number | null {
+  for (let n = Math.max(1, from); n <= nMax; n *= factor) if (reached(predict(fit, n))) return n;
+  return null;
+}
