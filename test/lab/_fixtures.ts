@@ -29,6 +29,7 @@ export function runOf(o: Partial<Run> & Pick<Run, "approach">): Run {
     ...{ avg_batch: null, max_batch: null, ratio_to_null: null, ratio_to_fsync: null },
     ...{ spread: null, generator_cpu_cores: null, bottleneck: "unknown" },
     ...{ cpu_us_per_request: 50, ratio_to_node: null, warmup_s: 1, warmup_settled: true },
+    disk_bytes: null,
     ...{ steady: true, trend: 0 },
     ...o,
   };

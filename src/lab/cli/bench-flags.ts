@@ -173,6 +173,7 @@ export function benchOptions(args: Args): BenchOptions & { targetDau: number } {
     durationS: wholeArg(str(args, "duration"), phases.durationS, "--duration"),
     warmupS: wholeArg(str(args, "warmup"), phases.warmupS, "--warmup", 0),
     warmupMaxS: wholeArg(str(args, "warmup-max"), phases.warmupMaxS, "--warmup-max", 0),
+    warmupCompareMs: phases.warmupCompareMs,
     timeoutS: 10,
     connections: wholeArg(str(args, "connections"), 50, "--connections"),
     threads: wholeArg(str(args, "threads"), 1, "--threads"),

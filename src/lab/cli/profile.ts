@@ -2,7 +2,7 @@
 // override. A bad profile gets a message that names the field and says what to write.
 import { readFileSync } from "node:fs";
 import * as z from "zod";
-import { NEEDS, type Profile, SURVIVE } from "../results/profile.ts";
+import { NEEDS, type Profile, RESTART_S_MAX_DEFAULT, SURVIVE } from "../results/profile.ts";
 
 const count = (field: string, min: number) =>
   z
@@ -31,6 +31,9 @@ const ProfileSchema = z.strictObject(
       error: `needs must be a list, such as ["by-email", "orders"] (or [])`,
     }),
     survive: z.enum(SURVIVE, { error: `survive must be one of ${SURVIVE.join(", ")}` }),
+    restart_s_max: z
+      .number({ error: "restart_s_max must be a number of seconds, such as 30" })
+      .positive({ error: "restart_s_max must be above 0" }),
   },
   {
     error: (issue) =>
@@ -52,6 +55,10 @@ export const DEFAULTS: Profile = {
   servers: 1,
   needs: [],
   survive: "power-loss",
+  // Kubernetes gives a stopping pod 30 s by default, and a rolling deploy waits for each new
+  // server before it stops the next: a restart longer than that is downtime in a crash and
+  // a deploy that crawls. The app may say otherwise.
+  restart_s_max: RESTART_S_MAX_DEFAULT,
 };
 
 /** The flags that set a profile's fields, with their help. */
@@ -107,6 +114,11 @@ export const PROFILE_FLAGS = {
     description: `${SURVIVE.join(", ")} (default ${DEFAULTS.survive})`,
     valueHint: "LEVEL",
   },
+  "restart-s-max": {
+    type: "string",
+    description: `the longest a restart may take, in seconds (default ${DEFAULTS.restart_s_max})`,
+    valueHint: "S",
+  },
 } as const;
 
 type Flags = Partial<Record<keyof typeof PROFILE_FLAGS, string>>;
@@ -153,6 +165,7 @@ function fromFlags(f: Flags): Record<string, unknown> {
             .map((s) => s.trim())
             .filter(Boolean),
     survive: f.survive,
+    restart_s_max: num(f["restart-s-max"]),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -7,7 +7,12 @@ import { type Approach, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
 import { get, health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
-import { describeMachine, measureFsyncUnderLoadUs, measureFsyncUs } from "../harness/machine.ts";
+import {
+  describeMachine,
+  measureFsyncUnderLoadUs,
+  measureFsyncUs,
+  treeBytes,
+} from "../harness/machine.ts";
 import { cpuCores, sampleProcess } from "../harness/proc.ts";
 import { formatDuration } from "../harness/progress.ts";
 import { ORDERED_IDS_FILE } from "../harness/seed.ts";
@@ -22,7 +27,7 @@ import { describeLoad, type LoadSpec } from "../load/load.ts";
 import type { Declared, Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
-import { SAMPLE_MS } from "../results/steady.ts";
+import { COMPARE_MS, SAMPLE_MS } from "../results/steady.ts";
 import { cellKey, summarise } from "../results/summary.ts";
 import { trustWarnings } from "../results/warnings.ts";
 import { measureWindow, warmUp } from "./steady-load.ts";
@@ -35,6 +40,8 @@ export interface BenchOptions {
   /** The warm-up's minimum and its cap (experiments/steady-load.ts); a cap of 0 skips it. */
   warmupS: number;
   warmupMaxS: number;
+  /** The span each side of the warm-up rule compares, in ms. */
+  warmupCompareMs: number;
   durationS: number;
   timeoutS: number;
   connections: number;
@@ -56,8 +63,8 @@ export interface BenchOptions {
  */
 export function phaseDefaults(quick: boolean) {
   return quick
-    ? { repeat: 1, durationS: 1, warmupS: 1, warmupMaxS: 10 }
-    : { repeat: 3, durationS: 2, warmupS: 1, warmupMaxS: 30 };
+    ? { repeat: 1, durationS: 1, warmupS: 1, warmupMaxS: 10, warmupCompareMs: COMPARE_MS / 2 }
+    : { repeat: 3, durationS: 2, warmupS: 1, warmupMaxS: 30, warmupCompareMs: COMPARE_MS };
 }
 
 export interface Cell {
@@ -150,11 +157,14 @@ async function measureLoad(
   cell: Cell,
   spec: LoadSpec,
   o: BenchOptions,
+  dataDir?: string,
 ): Promise<Sample> {
   if (o.inserts > 0) await insertUsers(server.url, o.inserts, spec.signal);
   const warm =
     o.warmupMaxS > 0
-      ? await warmUp(server, spec, { min_s: o.warmupS, max_s: o.warmupMaxS })
+      ? await warmUp(server, spec, {
+          ...{ min_s: o.warmupS, max_s: o.warmupMaxS, compare_ms: o.warmupCompareMs },
+        })
       : { s: 0, settled: false, rps: [] };
   const before = sampleProcess(server.pid);
   const { result, rps, steadiness } = await measureWindow(server, spec);
@@ -178,6 +188,7 @@ async function measureLoad(
       : {}),
     ...{ warmup_s: warm.s, warmup_settled: warm.settled },
     series: { interval_ms: SAMPLE_MS, warmup_rps: warm.rps, window_rps: rps },
+    ...(dataDir ? { disk_bytes: treeBytes(dataDir) } : {}),
     ...{ steady: steadiness.steady, trend: steadiness.trend, noise: steadiness.noise },
   };
 }
@@ -220,7 +231,7 @@ async function measureCell(
       const skipped = await unsupported(server.url, cell.workload, dataset);
       if (skipped) return { skipped, ...facts };
       const spec = cellSpec(o, cell, server.url, dataset, signal);
-      return { sample: await measureLoad(server, cell, spec, o), ...facts };
+      return { sample: await measureLoad(server, cell, spec, o, dir), ...facts };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${server.stderr()}`);
     } finally {
@@ -348,7 +359,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     load: {
       ...{ tool: o.tool, model: o.rate ? "open" : "closed", rate: o.rate ?? null },
       ...{ connections: o.connections, threads: o.tool === "wrk" ? o.threads : 1 },
-      ...{ warmup_s: o.warmupS, warmup_max_s: o.warmupMaxS },
+      ...{ warmup_s: o.warmupS, warmup_max_s: o.warmupMaxS, warmup_compare_ms: o.warmupCompareMs },
       ...{ duration_s: o.durationS, timeout_s: o.timeoutS },
       commands: Object.fromEntries(
         WORKLOADS.map((w) => [w, describeLoad({ ...loadBase(o), workload: w })]),

@@ -12,6 +12,8 @@ export interface WarmUpLimits {
   min_s: number;
   /** And at most this long, settled or not. */
   max_s: number;
+  /** The span of each side of the rule's comparison (results/steady.ts). */
+  compare_ms: number;
 }
 
 /** The rates a sampler saw, in req/s, one per SAMPLE_MS. */
@@ -70,7 +72,7 @@ export async function warmUp(
   const started = performance.now();
   const settled = new AbortController();
   const sampler = sampleAnswers(server, (rps, elapsedMs) => {
-    if (elapsedMs >= limits.min_s * 1000 && warmedUp(rps)) settled.abort();
+    if (elapsedMs >= limits.min_s * 1000 && warmedUp(rps, limits.compare_ms)) settled.abort();
   });
   try {
     const signal = AbortSignal.any([spec.signal, settled.signal]);

@@ -2,11 +2,14 @@
 import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
@@ -99,4 +102,19 @@ export async function measureFsyncUnderLoadUs(dir: string): Promise<number> {
   } finally {
     burner.kill("SIGKILL");
   }
+}
+
+/** Bytes of every file under `dir` (0 for a missing one): what a store keeps on disk. */
+export function treeBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) {
+      try {
+        bytes += statSync(join(e.parentPath, e.name)).size;
+      } catch {
+        // removed while we looked (a store's temporary file)
+      }
+    }
+  return bytes;
 }

@@ -10,6 +10,7 @@ import { contentionSection } from "./contention.ts";
 import { durabilitySections } from "./durability.ts";
 import { enginesSection } from "./engines.ts";
 import { code, int, ms, source, times, us } from "./format.ts";
+import { growthSection } from "./growth.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 import {
@@ -231,9 +232,12 @@ export function benchReport(results: Results, a: Analysis): Report {
       trustSection(results),
       readsSection(a, c),
       writesSection(a, results, c),
-      ...[lookupsSection(a, c), enginesSection(results), ceilingSection(results)].flatMap((x) =>
-        x ? [x] : [],
-      ),
+      ...[
+        lookupsSection(a, c),
+        growthSection(results),
+        enginesSection(results),
+        ceilingSection(results),
+      ].flatMap((x) => (x ? [x] : [])),
       ...labSections(results),
       ...readingSections(a),
       ...[unsteadySection(results)].flatMap((x) => (x ? [x] : [])),

@@ -71,7 +71,7 @@ export function unsteadySection(results: Results): Section | undefined {
   if (!unsteady.length) return undefined;
   return section("Cells that had not settled", [
     text(
-      `In these cells the measured window's rate still moved beyond its noise: a straight line through its samples changed by more than ${pctOf(TREND_MATERIAL)} across the window, more than their scatter explains (a t-test on the slope, 95%). Their req/s is a point on a moving curve, not the store's steady rate. The warm-up ran until the rate of one half-second was within ${pctOf(WARMUP_TOLERANCE)} of the half-second before it, at least ${results.load.warmup_s} s and at most ${results.load.warmup_max_s} s.`,
+      `In these cells the measured window's rate still moved beyond its noise: a straight line through its samples changed by more than ${pctOf(TREND_MATERIAL)} across the window, more than their scatter explains (a t-test on the slope, 95%). Their req/s is a point on a moving curve, not the store's steady rate. The warm-up ran until the rate of the last ${results.load.warmup_compare_ms ?? 500} ms was within ${pctOf(WARMUP_TOLERANCE)} of the ${results.load.warmup_compare_ms ?? 500} ms before it, at least ${results.load.warmup_s} s and at most ${results.load.warmup_max_s} s.`,
     ),
     table(
       ["approach", "workload", "records", "repeat", "warm-up s", "window trend", "noise"],

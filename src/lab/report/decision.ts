@@ -52,9 +52,21 @@ function answer(d: Decision): Section {
   return section("The answer", [text(head), text(d.reason)]);
 }
 
+/** The recommended approach's measurement for each requirement it meets. */
+function metSection(d: Decision): Section | undefined {
+  if (!d.recommended || !d.met?.length) return undefined;
+  return section(`What \`${d.recommended}\` meets, and the measurement that shows it`, [
+    table(
+      ["requirement", "measured"],
+      d.met.map((m) => [m.requirement, m.evidence]),
+    ),
+  ]);
+}
+
 export function decisionReport(d: Decision & { sources?: Record<string, string> }): Report {
   const sections: Section[] = [
     answer(d),
+    ...[metSection(d)].flatMap((s) => (s ? [s] : [])),
     section("Ruled out, and the measurement that ruled each out", [
       d.ruled_out.length
         ? table(

@@ -27,13 +27,25 @@ function inline(s: string): string {
 function htmlTable({ header, rows }: Table): string {
   const head = header.map((h) => `<th>${inline(h)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td${isFigure(c) ? "" : ' class="text"'}>${inline(c)}</td>`).join("")}</tr>`,
+    )
     .join("\n");
   return `<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 function canvas(c: Chart): string {
   return `<div class="chart"><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.description)}"></canvas></div>`;
+}
+
+/**
+ * A cell that is a figure (a number, a ratio, a percentage, "-"), set flush right so that
+ * figures line up; any other cell is text, set flush left like the prose around it.
+ */
+const FIGURE = /^[-+±≥≤~<>]?\s*[\d.,]+\s*(×|%|ms|µs|s|MB|GiB|req\/s)?(\s*\([^)]*\))?$|^-$/;
+export function isFigure(cell: string): boolean {
+  return FIGURE.test(cell.trim());
 }
 
 function block(b: Block): string {
@@ -86,7 +98,7 @@ body { font: 15px/1.5 system-ui, sans-serif; color: #111827; max-width: 1100px; 
 h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #e5e7eb; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
 th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; }
-th { background: #f9fafb; } td:first-child, th:first-child { text-align: left; }
+th { background: #f9fafb; } td:first-child, th:first-child, td.text { text-align: left; }
 code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.5rem; }
 .chart { position: relative; height: 340px; }

@@ -27,6 +27,8 @@ export interface Sample {
   write_bytes: number;
   /** From spawning the server to its "listening" line. */
   startup_ms: number;
+  /** Bytes of the store's files in its DATA_DIR at the end of the cell. */
+  disk_bytes?: number;
   /** Users POSTed before the warm-up (--inserts), on top of the seeded records. */
   inserted: number;
   /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
@@ -77,6 +79,8 @@ export interface Run {
   bytes_written_per_request: number;
   /** Median start-up time of the server, spawn to listening. */
   startup_ms: number;
+  /** Median bytes of the store's files at the end of its cells; null where not measured. */
+  disk_bytes: number | null;
   inserted: number;
   /** Group-commit stores: the median over repeats of records per flush, and the largest batch. */
   avg_batch: number | null;
@@ -128,6 +132,8 @@ export interface Results {
     /** The warm-up's minimum and cap; each cell's own is in its samples. */
     warmup_s: number;
     warmup_max_s: number;
+    /** Each side of the warm-up rule's comparison, in ms. */
+    warmup_compare_ms?: number;
     duration_s: number;
     timeout_s: number;
     /** The exact command or settings for each workload. */

@@ -4,8 +4,11 @@
 import type { Declared, Results, Run } from "./bench.ts";
 import type { ContentionResults } from "./contention.ts";
 import type { DurabilityRun, Fault } from "./durability.ts";
+import { Figures } from "./figures.ts";
+import type { Metric } from "./growth-rows.ts";
 import type { Workload } from "./load.ts";
 import type { OrdersResults } from "./orders.ts";
+import { inWords, type Limits, type Outgrow, outgrowOf, recordsPerDay } from "./outgrow.ts";
 import {
   dauAt,
   type Profile,
@@ -43,6 +46,10 @@ export interface Decision {
   /** How the approaches that pass every requirement are ranked. */
   rule: string;
   passing: { approach: string; capacity_rps: number; headroom: number }[];
+  /** For the recommended approach: each requirement it meets, and the measurement that shows it. */
+  met: { requirement: string; evidence: string }[];
+  /** How long the recommended approach, and the next that passes, hold the app's growing data. */
+  outgrows: Outgrow[];
   ruled_out: RuledOut[];
   what_would_change: string[];
   warnings: string[];
@@ -84,8 +91,10 @@ const rank = (a: string) => {
 interface Ctx {
   profile: Profile;
   ev: Evidence;
-  /** The dataset size the bench cells used: the profile's, or the nearest measured. */
+  /** The dataset size the figures are for: the profile's, or the nearest measured. */
   records: number;
+  /** Each approach's figures at `records`: measured, or predicted from the bench's ladder. */
+  figures: Figures;
   warnings: string[];
 }
 
@@ -94,6 +103,8 @@ interface Requirement {
   name: (p: Profile) => string;
   applies: (p: Profile) => boolean;
   fails: (approach: string, c: Ctx) => string | undefined;
+  /** For an approach that meets it: the measurement that shows it does. */
+  shows: (approach: string, c: Ctx) => string;
 }
 
 function cell(c: Ctx, approach: string, workload: string): Run | undefined {
@@ -107,21 +118,52 @@ export function workloadsOf(p: Profile): Workload[] {
   return ["mixed", ...p.needs.filter((n): n is "by-email" | "user-orders" => n !== "orders")];
 }
 
-/** The least of the needed workloads' measured req/s: the approach's capacity for this app. */
-export function capacityOf(
-  approach: string,
-  c: Ctx,
-): { rps: number; workload: string; steady: boolean | null } | undefined {
-  const cells = workloadsOf(c.profile).map((w) => cell(c, approach, w));
-  if (cells.some((x) => !x)) return undefined;
-  const slowest = (cells as Run[]).reduce((a, b) => (b.rps < a.rps ? b : a));
-  return { rps: slowest.rps, workload: slowest.workload, steady: slowest.steady ?? null };
+/** The throughput figure of each workload the decision reads. */
+const RATE_OF: Record<Workload, Metric> = {
+  read: "read_rps",
+  write: "write_rps",
+  mixed: "mixed_rps",
+  "by-email": "by_email_rps",
+  "user-orders": "user_orders_rps",
+};
+
+interface Capacity {
+  rps: number;
+  workload: string;
+  steady: boolean | null;
+  /** Where the figure comes from: measured at a size, or predicted and from what. */
+  source: string;
 }
+
+/**
+ * The least of the needed workloads' req/s (measured, or predicted): the approach's capacity
+ * for this app; a string says why there is none.
+ */
+export function capacityOf(approach: string, c: Ctx): Capacity | string {
+  let slowest: Capacity | undefined;
+  for (const w of workloadsOf(c.profile)) {
+    const f = c.figures.get(approach, RATE_OF[w]);
+    if ("missing" in f) return f.missing;
+    if (!slowest || f.value < slowest.rps)
+      slowest = {
+        rps: f.value,
+        workload: w,
+        steady: cell(c, approach, w)?.steady ?? null,
+        source: f.source,
+      };
+  }
+  return slowest ?? "no workload to measure";
+}
+
+const rpsOf = (approach: string, c: Ctx) => {
+  const capacity = capacityOf(approach, c);
+  return typeof capacity === "string" ? 0 : capacity.rps;
+};
 
 /** A warning when the recommended approach's capacity was read off a cell that had not settled. */
 function unsteadyWarning(approach: string, c: Ctx): string[] {
   const capacity = capacityOf(approach, c);
-  if (capacity?.steady !== false) return [];
+  if (typeof capacity === "string" || capacity.steady !== false) return [];
   return [
     `\`${approach}\`'s capacity comes from its ${capacity.workload} cell at ${fmt(c.records)} records, whose rate had not settled while it was measured: its headroom may be off by as much as that cell moved. Run \`npm run bench\` with a longer \`--warmup-max\` before relying on it.`,
   ];
@@ -147,6 +189,13 @@ const takesOrders: Requirement = {
       ? `answers 501 to GET /users/:id/orders (npm run bench): ${skipped.reason}`
       : undefined;
   },
+  shows(approach, c) {
+    const run = c.ev.orders?.runs.find((r) => r.approach === approach);
+    const trials = run?.crash.reduce((n, x) => n + x.trials, 0) ?? 0;
+    return run
+      ? `kept every order whole through ${trials} crash trials${run.race ? ", and oversold nothing in a two-process race" : ""} (npm run orders-check)`
+      : "answered GET /users/:id/orders (npm run bench)";
+  },
 };
 
 const severalServers: Requirement = {
@@ -166,6 +215,14 @@ const severalServers: Requirement = {
       return "keeps its data in files beside one server, so a second server has its own copy (a declaration: run npm run topology to measure it)";
     return `keeps its data in files beside one server: two servers with a file each served ${fmt(apart.stale_reads)} of ${fmt(apart.probes)} reads stale and ended with ${fmt(apart.records_a)} and ${fmt(apart.records_b)} records (npm run topology, measured on sqlite)`;
   },
+  shows(approach, c) {
+    const shared = c.ev.topology?.runs.find(
+      (r) => r.approach === approach && r.setup === "postgres-shared",
+    );
+    return shared
+      ? `two app servers on one PostgreSQL: ${fmt(shared.stale_reads)} of ${fmt(shared.probes)} reads stale (npm run topology)`
+      : "one database server that every app server reaches (a declaration: npm run topology measures it)";
+  },
 };
 
 const severalProcesses: Requirement = {
@@ -176,6 +233,9 @@ const severalProcesses: Requirement = {
     if (c.profile.needs.includes("orders") && race && !race.holds)
       return `two processes selling the same stock oversold ${fmt(race.oversold_units)} units (npm run orders-check)`;
     const run = c.ev.contention?.runs.find((r) => r.approach === approach);
+    const refused = c.ev.contention?.refused?.find((r) => r.approach === approach);
+    if (refused)
+      return `a second process would not start on its DATA_DIR: "${refused.why}" (npm run contention)`;
     if (!run)
       return c.ev.declared[approach]?.many
         ? undefined
@@ -187,6 +247,12 @@ const severalProcesses: Requirement = {
     if (run.errors_5xx > 0)
       return `${fmt(run.errors_5xx)} server errors with two processes (npm run contention)`;
     return undefined;
+  },
+  shows(approach, c) {
+    const run = c.ev.contention?.runs.find((r) => r.approach === approach);
+    return run
+      ? `two processes: ${fmt(run.stale_reads)} of ${fmt(run.probes)} reads stale, the same ${fmt(run.records_a)} records in both (npm run contention)`
+      : "says it is safe with several processes (a declaration: npm run contention measures it)";
   },
 };
 
@@ -227,6 +293,21 @@ const survives: Requirement = {
       );
     return ordersSurvive(approach, c, level.fault, level.what);
   },
+  shows(approach, c) {
+    const faults = [
+      ...SURVIVE_FAULTS[c.profile.survive].slice(-1),
+      ...SURVIVE_DISK_FAULTS[c.profile.survive],
+    ];
+    const kept = faults.flatMap((fault) => {
+      const run = c.ev.durability?.find((r) => r.approach === approach && r.fault === fault);
+      return run
+        ? [`${fmt(run.lost_acked)} of ${fmt(run.acked)} over ${run.trials} ${FAULT_TRIALS[fault]}`]
+        : [];
+    });
+    return kept.length
+      ? `lost ${kept.join(", ")} (npm run crash)`
+      : `claims it (${cell(c, approach, "mixed")?.durability ?? "not said"}); not measured here`;
+  },
 };
 
 /** What a run of crash trials did wrong, or undefined if it kept every acknowledged write. */
@@ -255,18 +336,40 @@ function ordersSurvive(approach: string, c: Ctx, fault: Fault, what: string): st
   return `under ${what} with orders: ${trials.invariant_broken ? `stock and orders disagreed after ${trials.invariant_broken} of ${trials.trials} trials` : `lost ${fmt(trials.lost)} of ${fmt(trials.acked)} acknowledged orders`} (npm run orders-check)`;
 }
 
+/** The memory this machine lets a store use, in MB. */
+const memoryLimitMb = (c: Ctx) => (c.ev.bench.machine.mem * RAM_SHARE_MAX) / 2 ** 20;
+
 const fitsInMemory: Requirement = {
   name: (p) => `holds ${fmt(p.records)} records in this machine's memory`,
   applies: () => true,
   fails(approach, c) {
-    const rss = Math.max(
-      0,
-      ...workloadsOf(c.profile).map((w) => cell(c, approach, w)?.rss_mb ?? 0),
-    );
-    const limit = (c.ev.bench.machine.mem * RAM_SHARE_MAX) / 2 ** 20;
-    return rss > limit
-      ? `used ${fmt(rss)} MB holding ${fmt(c.records)} records, over half of this machine's ${fmt(c.ev.bench.machine.mem / 2 ** 30)} GiB (npm run bench)`
+    const rss = c.figures.get(approach, "rss_mb");
+    if ("missing" in rss) return c.figures.predicted ? rss.missing : undefined;
+    return rss.value > memoryLimitMb(c)
+      ? `${rss.predicted ? "would use" : "used"} ${fmt(rss.value)} MB holding ${fmt(c.records)} records (${rss.source}), over half of this machine's ${fmt(c.ev.bench.machine.mem / 2 ** 30)} GiB (npm run bench)`
       : undefined;
+  },
+  shows(approach, c) {
+    const rss = c.figures.get(approach, "rss_mb");
+    return "missing" in rss
+      ? rss.missing
+      : `${fmt(rss.value)} MB of ${fmt(memoryLimitMb(c))} allowed (${rss.source})`;
+  },
+};
+
+const restartsInTime: Requirement = {
+  name: (p) => `restarts within ${fmt(p.restart_s_max)} s`,
+  applies: () => true,
+  fails(approach, c) {
+    const startup = c.figures.get(approach, "startup_ms");
+    if ("missing" in startup) return c.figures.predicted ? startup.missing : undefined;
+    return startup.value > c.profile.restart_s_max * 1000
+      ? `${startup.predicted ? "would take" : "took"} ${rate(startup.value / 1000)} s to start on ${fmt(c.records)} records (${startup.source}), over the ${fmt(c.profile.restart_s_max)} s allowed (npm run bench)`
+      : undefined;
+  },
+  shows(approach, c) {
+    const s = c.figures.get(approach, "startup_ms");
+    return "missing" in s ? s.missing : `${rate(s.value / 1000)} s to start (${s.source})`;
   },
 };
 
@@ -276,11 +379,16 @@ const fastEnough: Requirement = {
   fails(approach, c) {
     const capacity = capacityOf(approach, c);
     const needed = requiredPeakRps(c.profile);
-    if (!capacity)
-      return `not measured at ${fmt(c.records)} records for ${workloadsOf(c.profile).join(", ")}`;
+    if (typeof capacity === "string") return capacity;
     return capacity.rps < needed
-      ? `${rate(capacity.rps)} requests/s against ${rate(needed)} needed (${capacity.workload} at ${fmt(c.records)} records; npm run bench)`
+      ? `${rate(capacity.rps)} requests/s against ${rate(needed)} needed (${capacity.workload}, ${capacity.source}; npm run bench)`
       : undefined;
+  },
+  shows(approach, c) {
+    const capacity = capacityOf(approach, c);
+    return typeof capacity === "string"
+      ? capacity
+      : `${rate(capacity.rps)} requests/s (${capacity.workload}, ${capacity.source})`;
   },
 };
 
@@ -291,12 +399,23 @@ const REQUIREMENTS = [
   severalProcesses,
   survives,
   fitsInMemory,
+  restartsInTime,
   fastEnough,
 ];
 
-/** The bench size the decision reads: the profile's, else the nearest above, else the largest. */
+/**
+ * The size the decision reads: the profile's, measured or predicted from a ladder of three
+ * sizes or more; without a ladder, the nearest measured above it, else the largest.
+ */
 function sizeFor(p: Profile, bench: Results, warnings: string[]): number {
   const sizes = [...new Set(bench.runs.map((r) => r.records))].sort((a, b) => a - b);
+  if (sizes.includes(p.records) || sizes.length >= 3) {
+    if (!sizes.includes(p.records))
+      warnings.push(
+        `The bench measured ${sizes.map(fmt).join(", ")} records, not the profile's ${fmt(p.records)}: the figures at ${fmt(p.records)} are predicted from how each grew over those sizes, and each says so.`,
+      );
+    return p.records;
+  }
   const size = sizes.find((s) => s >= p.records) ?? sizes.at(-1) ?? 0;
   if (size !== p.records)
     warnings.push(
@@ -307,7 +426,8 @@ function sizeFor(p: Profile, bench: Results, warnings: string[]): number {
 
 export function decide(profile: Profile, ev: Evidence): Decision {
   const warnings = [...(ev.bench.warnings ?? [])];
-  const c: Ctx = { profile, ev, records: sizeFor(profile, ev.bench, warnings), warnings };
+  const records = sizeFor(profile, ev.bench, warnings);
+  const c: Ctx = { profile, ev, records, figures: new Figures(ev.bench, records), warnings };
   const required = requiredPeakRps(profile);
   const candidates = [...new Set(ev.bench.runs.map((r) => r.approach))]
     .filter((a) => a !== "null")
@@ -325,7 +445,7 @@ export function decide(profile: Profile, ev: Evidence): Decision {
         evidence: failed.evidence as string,
       });
     else {
-      const rps = capacityOf(approach, c)?.rps ?? 0;
+      const rps = rpsOf(approach, c);
       passing.push({
         approach,
         capacity_rps: rps,
@@ -335,6 +455,20 @@ export function decide(profile: Profile, ev: Evidence): Decision {
   }
   const best = passing[0];
   if (best) c.warnings.push(...unsteadyWarning(best.approach, c));
+  const outgrows = passing
+    .slice(0, 2)
+    .map((x) => outgrowOf(x.approach, profile, c.figures, limitsOf(c)));
+  for (const o of outgrows)
+    if (o.days !== null && o.days < 365)
+      c.warnings.push(
+        `\`${o.approach}\` holds this app's growing data for only ${inWords(o.days)} (${o.limit}; the app adds ${fmt(recordsPerDay(profile))} records a day).`,
+      );
+  const met = best
+    ? REQUIREMENTS.filter((r) => r.applies(profile)).map((r) => ({
+        requirement: r.name(profile),
+        evidence: r.shows(best.approach, c),
+      }))
+    : [];
   return {
     needadb_decision: 1,
     profile,
@@ -344,10 +478,37 @@ export function decide(profile: Profile, ev: Evidence): Decision {
     headroom: best ? best.headroom : null,
     rule: RANKING_RULE,
     passing,
+    met,
+    outgrows,
     ruled_out,
-    what_would_change: changes(best, c, passing),
+    what_would_change: changes(best, c, passing).toSpliced(
+      1,
+      0,
+      ...outgrowLines(outgrows, profile),
+    ),
     warnings: [...new Set(c.warnings)],
   };
+}
+
+function limitsOf(c: Ctx): Limits {
+  return {
+    memory_mb: memoryLimitMb(c),
+    restart_ms: c.profile.restart_s_max * 1000,
+    peak_rps: requiredPeakRps(c.profile),
+    rates: workloadsOf(c.profile).map((w) => RATE_OF[w]),
+  };
+}
+
+function outgrowLines(outgrows: readonly Outgrow[], p: Profile): string[] {
+  if (!outgrows.length) return [];
+  const each = outgrows.map((o) =>
+    o.days === null
+      ? `\`${o.approach}\`: ${o.limit}`
+      : `\`${o.approach}\` holds it for ${inWords(o.days)} (its first limit: ${o.limit})`,
+  );
+  return [
+    `The app adds ${fmt(recordsPerDay(p))} records a day (every write creates one). ${each.join("; ")}.`,
+  ];
 }
 
 function reasonFor(best: Decision["passing"][number], c: Ctx, passingCount: number): string {
@@ -355,13 +516,18 @@ function reasonFor(best: Decision["passing"][number], c: Ctx, passingCount: numb
   const met = REQUIREMENTS.filter((r) => r.applies(p)).map((r) => r.name(p));
   return (
     `\`${best.approach}\` is ${passingCount === 1 ? "the only approach that meets" : `the simplest of the ${passingCount} approaches that meet`} every requirement (${met.join("; ")}). ` +
-    `Measured here at ${fmt(c.records)} records it carries ${rate(best.capacity_rps)} requests/s against the ${rate(requiredPeakRps(p))} the app needs at peak: ${best.headroom.toFixed(1)}× headroom.`
+    `At ${fmt(c.records)} records it carries ${rate(best.capacity_rps)} requests/s (${sourceOf(best.approach, c)}) against the ${rate(requiredPeakRps(p))} the app needs at peak: ${best.headroom.toFixed(1)}× headroom.`
   );
+}
+
+function sourceOf(approach: string, c: Ctx): string {
+  const capacity = capacityOf(approach, c);
+  return typeof capacity === "string" ? capacity : capacity.source;
 }
 
 function noneReason(c: Ctx, ruled: readonly RuledOut[]): string {
   const slow = ruled.filter((r) => r.requirement.startsWith("carries"));
-  const fastest = Math.max(0, ...ruled.map((r) => capacityOf(r.approach, c)?.rps ?? 0));
+  const fastest = Math.max(0, ...ruled.map((r) => rpsOf(r.approach, c)));
   return ruled.length === 0
     ? "Nothing was measured: run the bench first."
     : `No approach measured on this machine meets every requirement. ${slow.length ? `The fastest one measured carries ${rate(fastest)} requests/s against ${rate(requiredPeakRps(c.profile))} needed: ` : ""}the app needs more than one machine of this size, or a faster one; each approach's reason is below.`;

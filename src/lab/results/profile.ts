@@ -26,7 +26,15 @@ export interface Profile {
   servers: number;
   needs: Need[];
   survive: Survive;
+  /**
+   * The longest a restart may take, in seconds: a deploy or a crash, until the server
+   * answers again. The map stores replay their whole file at start, so it grows with the data.
+   */
+  restart_s_max: number;
 }
+
+/** The default longest restart, in seconds: see DEFAULTS in cli/profile.ts for why. */
+export const RESTART_S_MAX_DEFAULT = 30;
 
 /** The faults that test a survival level, weakest first: the last one is the level's test. */
 export const SURVIVE_FAULTS: Record<Survive, Fault[]> = {

@@ -24,8 +24,8 @@
 // TREND_MATERIAL of the mean): a change the noise cannot explain, large enough to matter.
 
 export const SAMPLE_MS = 250;
-/** Two samples on each side of the warm-up's comparison: half a second each. */
-const HALF_SAMPLES = 2;
+/** Each side of the warm-up's comparison, by default: half a second (--quick: a quarter). */
+export const COMPARE_MS = 500;
 export const WARMUP_TOLERANCE = 0.15;
 export const TREND_MATERIAL = 0.1;
 /** Fewer samples than this cannot show a trend beyond noise. */
@@ -66,12 +66,17 @@ export function afterFirstAnswer(rps: readonly number[]): readonly number[] {
   return first === -1 ? [] : rps.slice(first + 1);
 }
 
-/** True once the last half-second's mean rate is within tolerance of the one before it. */
-export function warmedUp(series: readonly number[]): boolean {
+/**
+ * True once the mean rate of the last `compareMs` is within tolerance of the `compareMs`
+ * before it (half a second each by default; --quick compares quarter-seconds, sooner and
+ * noisier, for a run meant as an overview).
+ */
+export function warmedUp(series: readonly number[], compareMs = COMPARE_MS): boolean {
+  const half = Math.max(1, Math.round(compareMs / SAMPLE_MS));
   const rps = afterFirstAnswer(series);
-  if (rps.length < 2 * HALF_SAMPLES) return false;
-  const last = mean(rps.slice(-HALF_SAMPLES));
-  const before = mean(rps.slice(-2 * HALF_SAMPLES, -HALF_SAMPLES));
+  if (rps.length < 2 * half) return false;
+  const last = mean(rps.slice(-half));
+  const before = mean(rps.slice(-2 * half, -half));
   if (before === 0) return last === 0;
   return Math.abs(last - before) <= WARMUP_TOLERANCE * before;
 }

@@ -66,6 +66,7 @@ function foldRepeats(
     cpu_cores: cpuCores,
     bytes_written_per_request: of((s) => (s.requests > 0 ? s.write_bytes / s.requests : 0)),
     startup_ms: of((s) => s.startup_ms),
+    disk_bytes: group.some((s) => s.disk_bytes !== undefined) ? of((s) => s.disk_bytes ?? 0) : null,
     inserted: first.inserted,
     ...{ ratio_to_null: null, ratio_to_fsync: null },
     avg_batch: group.some((s) => s.avg_batch !== undefined) ? of((s) => s.avg_batch ?? 0) : null,

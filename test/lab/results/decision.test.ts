@@ -38,7 +38,7 @@ const evidence: Evidence = {
 const base: Profile = {
   ...{ name: "test", daily_active_users: 1_000, requests_per_user: 20, peak_factor: 3 },
   ...{ write_share: 0.1, records: 1_000, processes: 1, servers: 1, needs: [] },
-  survive: "nothing",
+  ...{ survive: "nothing", restart_s_max: 30 },
 };
 
 const ruledOut = (d: ReturnType<typeof decide>, approach: string) =>
