@@ -84,9 +84,28 @@ async function step<T>(o: AdviseOptions, s: Step<T>, n: string, signal: AbortSig
   return results;
 }
 
+/** The largest dataset advise seeds and measures; past it, figures are predicted. */
+export const ADVISE_MEASURED_MAX = 1_000_000;
+/** The smallest rung of the ladder. */
+const LADDER_MIN = 10;
+
+/**
+ * The sizes advise measures: a ladder of three, a decade apart, up to the profile's size or
+ * ADVISE_MEASURED_MAX, whichever is less. The top rung is the profile's own size when the
+ * machine can measure it in the time budget; the ladder lets every decision say how each
+ * figure grows (how long the app's data takes to outgrow its store), and predict past the
+ * top where the profile's size is out of reach.
+ */
+export function adviseSizes(records: number): number[] {
+  const top = Math.min(records, ADVISE_MEASURED_MAX);
+  const rungs = [top / 100, top / 10, top].map((n) => Math.max(LADDER_MIN, Math.round(n)));
+  return [...new Set(rungs)].sort((a, b) => a - b);
+}
+
 function benchStep(o: AdviseOptions): Step<Results> {
   const settings = {
-    ...{ records: o.profile.records, write_share: o.profile.write_share, quick: o.quick },
+    ...{ records: adviseSizes(o.profile.records), write_share: o.profile.write_share },
+    quick: o.quick,
     ...{ workloads: workloadsOf(o.profile), tool: o.tool },
   };
   return {
@@ -96,7 +115,7 @@ function benchStep(o: AdviseOptions): Step<Results> {
       runBench(
         {
           ...{ approaches: APPROACHES, workloads: settings.workloads },
-          ...{ records: [o.profile.records], ...phaseDefaults(o.quick) },
+          ...{ records: settings.records, ...phaseDefaults(o.quick) },
           ...{ timeoutS: 10, connections: 50, threads: 1 },
           ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },
           assumptions: { ...DEFAULT_ASSUMPTIONS, writeShare: o.profile.write_share },
