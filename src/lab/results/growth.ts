@@ -10,7 +10,8 @@
 //
 // Every fit is checked the way both tools check theirs: fitted again without its largest
 // size, it must predict that size within its band (its error, or the noise if larger). A
-// fit that misses its own held-out point by more is marked and never used to predict.
+// fit that misses its own held-out point by more is marked and never used to predict; nor is
+// one whose band is past BAND_MAX, whose predictions would say next to nothing.
 
 export const SHAPES = ["flat", "log", "linear", "power"] as const;
 export type Shape = (typeof SHAPES)[number];
@@ -37,12 +38,14 @@ export interface Fit {
   /** The sizes it was fitted on. */
   sizes: number[];
   held_out: HeldOut | null;
-  /** False when the held-out point was missed by more than the band: not used to predict. */
+  /** False when the held-out point was missed by more than the band, or the band is past BAND_MAX: not used to predict. */
   usable: boolean;
 }
 
 /** The least noise a measured cost is taken to have on these machines (repeats vary so). */
 export const NOISE_MIN = 0.1;
+/** A fit whose band is wider than this is too scattered to predict with, whatever its check. */
+export const BAND_MAX = 0.5;
 
 const evaluate = (shape: Shape, a: number, b: number, n: number): number =>
   shape === "flat"
@@ -53,28 +56,39 @@ const evaluate = (shape: Shape, a: number, b: number, n: number): number =>
         ? a + b * n
         : a * n ** b;
 
-/** y = a + b·x by least squares. */
-function line(xs: readonly number[], ys: readonly number[]): { a: number; b: number } {
-  const k = xs.length;
-  const mx = xs.reduce((s, x) => s + x, 0) / k;
-  const my = ys.reduce((s, y) => s + y, 0) / k;
+/**
+ * y = a + b·x by least squares, each point weighted by `weights`. The shapes fitted on y
+ * itself weigh each point by 1/y², so that the fit minimises relative misses: sizes a decade
+ * apart carry costs a decade apart, and plain least squares would fit the largest alone.
+ */
+function line(
+  xs: readonly number[],
+  ys: readonly number[],
+  weights: readonly number[] = xs.map(() => 1),
+): { a: number; b: number } {
+  const w = weights.reduce((s, v) => s + v, 0);
+  const mx = xs.reduce((s, x, i) => s + (weights[i] as number) * x, 0) / w;
+  const my = ys.reduce((s, y, i) => s + (weights[i] as number) * y, 0) / w;
   let sxx = 0;
   let sxy = 0;
-  for (let i = 0; i < k; i++) {
-    sxx += ((xs[i] as number) - mx) ** 2;
-    sxy += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+  for (let i = 0; i < xs.length; i++) {
+    const wi = weights[i] as number;
+    sxx += wi * ((xs[i] as number) - mx) ** 2;
+    sxy += wi * ((xs[i] as number) - mx) * ((ys[i] as number) - my);
   }
   const b = sxx === 0 ? 0 : sxy / sxx;
   return { a: my - b * mx, b };
 }
 
+const relative = (ys: readonly number[]) => ys.map((y) => 1 / Math.max(Math.abs(y), 1e-12) ** 2);
+
 function fitShape(shape: Shape, points: readonly Point[]): { a: number; b: number } | undefined {
   const ns = points.map((p) => p.n);
   const ys = points.map((p) => p.y);
-  if (shape === "flat") return { a: ys.reduce((s, y) => s + y, 0) / ys.length, b: 0 };
+  if (shape === "flat") return line(ns.map(() => 0), ys, relative(ys));
   if (points.length < 2) return undefined;
-  if (shape === "log") return line(ns.map(Math.log), ys);
-  if (shape === "linear") return line(ns, ys);
+  if (shape === "log") return line(ns.map(Math.log), ys, relative(ys));
+  if (shape === "linear") return line(ns, ys, relative(ys));
   if (ys.some((y) => y <= 0)) return undefined;
   const { a, b } = line(ns.map(Math.log), ys.map(Math.log));
   return { a: Math.exp(a), b };
@@ -121,7 +135,7 @@ export function fitGrowth(points: readonly Point[], noise = NOISE_MIN): Fit | un
     ...{ shape: chosen.shape, a: chosen.a, b: chosen.b, band },
     sizes: byN.map((p) => p.n),
     held_out: held,
-    usable: held !== null && held.error <= band,
+    usable: held !== null && held.error <= band && band <= BAND_MAX,
   };
 }
 

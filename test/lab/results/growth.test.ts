@@ -47,15 +47,26 @@ describe("fitGrowth", () => {
   });
 
   it("marks a fit that misses its held-out point by more than its band, and will not predict with it", () => {
-    // Linear over the first three sizes, then it levels off: the fit without 10^6 overshoots.
+    // Flat over the first three sizes, then it jumps: the fit without 10^6 misses it by far.
+    const fit = fitGrowth([
+      { n: 1e3, y: 10 },
+      { n: 1e4, y: 10.5 },
+      { n: 1e5, y: 9.8 },
+      { n: 1e6, y: 14 },
+    ]);
+    assert.equal(fit?.usable, false);
+    assert.ok((fit?.held_out?.error ?? 0) > (fit?.band ?? 1), JSON.stringify(fit));
+  });
+
+  it("will not predict with a fit too scattered to say much", () => {
     const fit = fitGrowth([
       { n: 1e3, y: 1 },
       { n: 1e4, y: 10 },
       { n: 1e5, y: 100 },
       { n: 1e6, y: 120 },
     ]);
+    assert.ok((fit?.band ?? 0) > 0.5);
     assert.equal(fit?.usable, false);
-    assert.ok((fit?.held_out?.error ?? 0) > (fit?.band ?? 1));
   });
 
   it("needs two sizes to fit, and three to check", () => {
