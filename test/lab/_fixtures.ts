@@ -23,7 +23,7 @@ export function runOf(o: Partial<Run> & Pick<Run, "approach">): Run {
   const rps = o.rps ?? 10_000;
   return {
     ...{ workload: "read", records: 1000, tool: "wrk", durability: "nothing" },
-    ...{ repeats: 1, rps, rps_samples: [rps], non2xx: 0, errors: 0, rss_mb: 50 },
+    ...{ repeats: 1, rps, rps_samples: [rps], non2xx: 0, errors: 0, rss_mb: 50, anon_mb: null },
     latency_ms: { p50: 1, p90: 1, p99: 1, p999: 1 },
     ...{ cpu_cores: 0.5, bytes_written_per_request: 0, startup_ms: 100, inserted: 0 },
     ...{ avg_batch: null, max_batch: null, ratio_to_null: null, ratio_to_fsync: null },

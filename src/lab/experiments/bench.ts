@@ -177,6 +177,7 @@ async function measureLoad(
     latency_ms: { p50, p90, p99, p999 },
     ...{ non2xx: result.non2xx, errors: result.errors },
     peak_rss_bytes: after?.peak_rss_bytes ?? 0,
+    ...(after ? { anon_bytes: after.anon_bytes } : {}),
     cpu_cores: before && after ? cpuCores(before, after) : 0,
     write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
     ...{ startup_ms: server.startup_ms, inserted: o.inserts },

@@ -11,6 +11,11 @@ export interface ProcSample {
   /** Peak resident set size so far (VmHWM), in bytes. */
   peak_rss_bytes: number;
   rss_bytes: number;
+  /**
+   * The process's own resident memory (RssAnon): its heap and buffers, without the pages of
+   * files it maps (LMDB's and SQLite's data), which the kernel can drop and read again.
+   */
+  anon_bytes: number;
   /** Bytes the process has sent (or dirtied) towards storage: file writes, not sockets. */
   write_bytes: number;
 }
@@ -34,6 +39,7 @@ export function sampleProcess(pid: number): ProcSample | undefined {
       cpu_s: ticks / TICKS_PER_S,
       peak_rss_bytes: statusKb(status, "VmHWM"),
       rss_bytes: statusKb(status, "VmRSS"),
+      anon_bytes: statusKb(status, "RssAnon"),
       write_bytes: Number(/^write_bytes: (\d+)/m.exec(io)?.[1] ?? 0),
     };
   } catch {

@@ -21,6 +21,8 @@ export interface Sample {
   errors: number;
   /** The server's peak resident set size (VmHWM) at the end of the measured phase. */
   peak_rss_bytes: number;
+  /** Its own memory at the end of the measured phase (RssAnon: without mapped file pages). */
+  anon_bytes?: number;
   /** CPU the server used during the measured phase, in cores. */
   cpu_cores: number;
   /** Bytes the server wrote to files during the measured phase. */
@@ -75,6 +77,8 @@ export interface Run {
   non2xx: number;
   errors: number;
   rss_mb: number;
+  /** The largest RssAnon over repeats, in MB: memory the store needs, not file pages it maps. */
+  anon_mb: number | null;
   cpu_cores: number;
   bytes_written_per_request: number;
   /** Median start-up time of the server, spawn to listening. */

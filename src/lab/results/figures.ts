@@ -2,7 +2,14 @@
 // ran that size, predicted from the bench's ladder of sizes where it did not (growth.ts),
 // and marked as a prediction, with its band and held-out error, wherever it is one.
 import type { Results, Run } from "./bench.ts";
-import { type GrowthRow, growthRows, METRICS, type Metric, predictRow } from "./growth-rows.ts";
+import {
+  type GrowthRow,
+  growthRows,
+  METRICS,
+  type Metric,
+  type MetricDef,
+  predictRow,
+} from "./growth-rows.ts";
 
 /** A figure, and what it rests on: a measurement, or a prediction said in full. */
 export interface Figure {
@@ -65,9 +72,18 @@ export class Figures {
   }
 
   private predict(approach: string, metric: Metric): Figure | { missing: string } {
-    const def = METRICS[metric];
+    const def: MetricDef = METRICS[metric];
     const row = this.row(approach, metric);
     const largest = Math.max(0, ...this.bench.runs.map((r) => r.records));
+    // No request finished in the window at the largest size: a store does not get faster
+    // with more records, so it is no faster at the profile's size either.
+    const last = row?.points.at(-1);
+    if (def.inverse && last?.n === largest && last.y === 0)
+      return {
+        value: 0,
+        source: `no request finished in its measured window at ${fmt(largest)} records, so none faster at ${fmt(this.records)}`,
+        predicted: true,
+      };
     if (!row?.fit)
       return {
         missing: `${def.label} not measured past ${fmt(largest)} records, and no growth to predict from`,

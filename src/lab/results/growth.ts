@@ -9,7 +9,8 @@
 // hypothesis that explains the data; if none is, the shape with the least error.
 //
 // Every fit is checked the way both tools check theirs: fitted again without its largest
-// size, it must predict that size within its band (its error, or the noise if larger). A
+// size, it must predict that size within its band (its error, and at least twice the noise:
+// the measurement it is checked against has that noise too). A
 // fit that misses its own held-out point by more is marked and never used to predict; nor is
 // one whose band is past BAND_MAX, whose predictions would say next to nothing.
 
@@ -33,7 +34,11 @@ export interface Fit {
   shape: Shape;
   a: number;
   b: number;
-  /** The relative band of a prediction: the fit's largest miss, at least the noise. */
+  /**
+   * The relative band of a prediction: the fit's largest miss, and at least twice the noise,
+   * the band one noisy measurement falls in 95 times in 100: a prediction cannot be checked,
+   * nor trusted, more closely than the measurement it is checked against.
+   */
   band: number;
   /** The sizes it was fitted on. */
   sizes: number[];
@@ -42,7 +47,7 @@ export interface Fit {
   usable: boolean;
 }
 
-/** The least noise a measured cost is taken to have on these machines (repeats vary so). */
+/** The least noise (relative scatter) a measured cost is taken to have on these machines. */
 export const NOISE_MIN = 0.1;
 /** A fit whose band is wider than this is too scattered to predict with, whatever its check. */
 export const BAND_MAX = 0.5;
@@ -85,7 +90,12 @@ const relative = (ys: readonly number[]) => ys.map((y) => 1 / Math.max(Math.abs(
 function fitShape(shape: Shape, points: readonly Point[]): { a: number; b: number } | undefined {
   const ns = points.map((p) => p.n);
   const ys = points.map((p) => p.y);
-  if (shape === "flat") return line(ns.map(() => 0), ys, relative(ys));
+  if (shape === "flat")
+    return line(
+      ns.map(() => 0),
+      ys,
+      relative(ys),
+    );
   if (points.length < 2) return undefined;
   if (shape === "log") return line(ns.map(Math.log), ys, relative(ys));
   if (shape === "linear") return line(ns, ys, relative(ys));
@@ -119,7 +129,7 @@ export function fitGrowth(points: readonly Point[], noise = NOISE_MIN): Fit | un
   if (byN.length < 2) return undefined;
   const floor = Math.max(noise, NOISE_MIN);
   const chosen = choose(byN, floor);
-  const band = Math.max(chosen.miss, floor);
+  const band = Math.max(chosen.miss, 2 * floor);
   const largest = byN.at(-1) as Point;
   let held: HeldOut | null = null;
   // Two points at least to fit a two-parameter shape again without the largest one.

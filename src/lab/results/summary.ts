@@ -63,6 +63,9 @@ function foldRepeats(
     non2xx: group.reduce((n, s) => n + s.non2xx, 0),
     errors: group.reduce((n, s) => n + s.errors, 0),
     rss_mb: Math.max(...group.map((s) => s.peak_rss_bytes)) / MB,
+    anon_mb: group.some((s) => s.anon_bytes !== undefined)
+      ? Math.max(...group.map((s) => s.anon_bytes ?? 0)) / MB
+      : null,
     cpu_cores: cpuCores,
     bytes_written_per_request: of((s) => (s.requests > 0 ? s.write_bytes / s.requests : 0)),
     startup_ms: of((s) => s.startup_ms),
