@@ -87,6 +87,12 @@ function line(
 
 const relative = (ys: readonly number[]) => ys.map((y) => 1 / Math.max(Math.abs(y), 1e-12) ** 2);
 
+/**
+ * A shape's least-squares fit. Every cost here (the time a request takes, memory, start-up,
+ * bytes) only grows with the records, so a shape that would fall is not a fit of it: a
+ * negative slope is the measurements' noise (one slow cell at a small size), and the shape
+ * is not offered; flat stands for it.
+ */
 function fitShape(shape: Shape, points: readonly Point[]): { a: number; b: number } | undefined {
   const ns = points.map((p) => p.n);
   const ys = points.map((p) => p.y);
@@ -97,11 +103,15 @@ function fitShape(shape: Shape, points: readonly Point[]): { a: number; b: numbe
       relative(ys),
     );
   if (points.length < 2) return undefined;
-  if (shape === "log") return line(ns.map(Math.log), ys, relative(ys));
-  if (shape === "linear") return line(ns, ys, relative(ys));
-  if (ys.some((y) => y <= 0)) return undefined;
-  const { a, b } = line(ns.map(Math.log), ys.map(Math.log));
-  return { a: Math.exp(a), b };
+  let fit: { a: number; b: number };
+  if (shape === "log") fit = line(ns.map(Math.log), ys, relative(ys));
+  else if (shape === "linear") fit = line(ns, ys, relative(ys));
+  else {
+    if (ys.some((y) => y <= 0)) return undefined;
+    const { a, b } = line(ns.map(Math.log), ys.map(Math.log));
+    fit = { a: Math.exp(a), b };
+  }
+  return fit.b < 0 ? undefined : fit;
 }
 
 /** The largest relative miss of a shape over points. */
@@ -134,8 +144,16 @@ export function fitGrowth(points: readonly Point[], noise = NOISE_MIN): Fit | un
   let held: HeldOut | null = null;
   // Two points at least to fit a two-parameter shape again without the largest one.
   const rest = byN.slice(0, -1);
+  // Refitted, the shape may fall over the smaller sizes alone; then it is flat there (a
+  // power law's flat is n^0 times its level).
+  const flatRest = () => {
+    const level = fitShape("flat", rest)?.a ?? 0;
+    return { a: level, b: 0 };
+  };
   const again =
-    rest.length >= (chosen.shape === "flat" ? 1 : 2) ? fitShape(chosen.shape, rest) : undefined;
+    rest.length >= (chosen.shape === "flat" ? 1 : 2)
+      ? (fitShape(chosen.shape, rest) ?? flatRest())
+      : undefined;
   if (again) {
     const predicted = evaluate(chosen.shape, again.a, again.b, largest.n);
     const error = Math.abs(predicted - largest.y) / Math.abs(largest.y || 1);
