@@ -86,7 +86,7 @@ const CREATED_STEP_MS = 30_000;
 /** Files are written in batches of about this many characters. */
 const WRITE_BATCH_CHARS = 1 << 20;
 /** SQLite's page cache while users.db is built: room for the email index's sort. */
-const SEED_DB_CACHE_KIB = 256 * 1024;
+const SEED_DB_CACHE_KIB = 64 * 1024;
 /** The disk must hold this much more than a seed is estimated to take. */
 const ROOM_MARGIN = 1.1;
 
