@@ -1,11 +1,13 @@
 // Start-up and environment: pick the store named by APPROACH, open it on DATA_DIR and serve
 // the API with srvx. On SIGINT/SIGTERM stop taking requests, let the store flush, and exit.
 // With WORKERS=N, a primary process runs N such servers on one port (node:cluster), if the
-// store is correct across processes; otherwise it refuses and says which stores are.
+// store is correct across processes; otherwise it refuses and says which stores are. The
+// lab's thread host (lab/harness/thread-host.ts) runs this same server in worker threads.
 import cluster from "node:cluster";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
+import { isMainThread, parentPort } from "node:worker_threads";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
 import { reportAnswers } from "./lib/answer-counter.ts";
@@ -187,13 +189,17 @@ async function runServer(approach: Approach): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  if (cluster.isWorker) {
-    // The primary asks over IPC, so that a terminal's Ctrl-C, which reaches every worker as
-    // well, does not count as a second, impatient signal.
-    process.on("message", (m: { type?: string }) => {
-      if (m.type === "stop") void stop("asked by the primary", () => {});
+  // A cluster worker's primary, or the thread host, asks over its channel: a terminal's
+  // Ctrl-C, which reaches every worker as well, is then not a second, impatient signal (and
+  // a worker thread gets no signals at all).
+  const channel = cluster.isWorker ? process : isMainThread ? undefined : parentPort;
+  if (channel) {
+    channel.on("message", (m: { type?: string }) => {
+      if (m.type === "stop") void stop("asked to stop", () => {});
     });
-    process.send?.({ type: "listening", url: server.url });
+    const listening = { type: "listening", url: server.url };
+    if (channel === parentPort) parentPort.postMessage(listening);
+    else process.send?.(listening);
     return;
   }
   // Announced only once the stop handlers above are in place: tools that start the server

@@ -1,10 +1,11 @@
-// npm run contention: two servers on one DATA_DIR against one, for each approach, with a
-// probe that creates through one server and reads through the other.
+// npm run contention: two servers on one DATA_DIR, then two worker threads of one process,
+// against one server, for each approach, with a probe that creates through one and reads
+// through the other.
 import { approachesArg, STORING, wholeArg } from "./cli/flags.ts";
 import { runLabTool } from "./cli/lab-command.ts";
 import { pairArgs, pairOptions } from "./cli/pair.ts";
 import { runContention } from "./experiments/contention.ts";
-import { contentionSection } from "./report/contention.ts";
+import { contentionSections } from "./report/contention.ts";
 
 function ports(arg: string | undefined): [number, number] {
   const ps = (arg ?? "8081,8082").split(",").map((p) => wholeArg(p, 0, "--ports", 0));
@@ -17,7 +18,7 @@ await runLabTool(
   {
     script: "contention",
     description:
-      "Run two servers on one DATA_DIR under write load for each approach, against one server at the same concurrency, with a probe that creates through one server and reads through the other. Writes contention.json and contention.md.",
+      "Run two servers on one DATA_DIR under write load for each approach, then two worker threads of one process, against one server at the same concurrency, with a probe that creates through one and reads through the other. Writes contention.json and contention.md.",
     resultsDir: "contention-results",
     kept: "the finished approaches",
     inBench: true,
@@ -30,7 +31,8 @@ await runLabTool(
       },
       ports: {
         type: "string",
-        description: "the two servers' ports (default 8081,8082; 0,0 picks free ones)",
+        description:
+          "the two servers' ports (default 8081,8082; 0,0 picks free ones); the threads use the first and the next",
         valueHint: "A,B",
       },
     },
@@ -41,7 +43,7 @@ await runLabTool(
         ports: ports(args.ports),
         ...lab,
       };
-      const minutes = Math.ceil((o.approaches.length * (2 * o.durationS + 4)) / 60);
+      const minutes = Math.ceil((o.approaches.length * (3 * o.durationS + 6)) / 60);
       lab.log(
         `needadb contention: ${o.approaches.length} approaches, ${o.durationS} s per phase, about ${minutes} min`,
       );
@@ -52,7 +54,7 @@ await runLabTool(
         report: {
           title: "needadb contention report",
           intro: [],
-          sections: [contentionSection(results)],
+          sections: contentionSections(results),
         },
         exitCode: results.error ? 1 : 0,
       };

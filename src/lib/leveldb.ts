@@ -54,7 +54,7 @@ export async function openLevel(path: string): Promise<Level> {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === "LEVEL_LOCKED")
       throw new Error(
-        `${path} is open in another process (LevelDB's LOCK file): LevelDB serves one process at a time. Stop the other server first.`,
+        `${path} is open in another process or thread (LevelDB's LOCK file): LevelDB serves one opener at a time. Stop the other server first.`,
       );
     throw err;
   }

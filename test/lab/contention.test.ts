@@ -28,6 +28,9 @@ describe("npm run contention, end to end", () => {
   let results: ContentionResults;
   const run = (approach: string): ContentionRun =>
     results.runs.find((r) => r.approach === approach) ?? assert.fail(`no run for ${approach}`);
+  const thread = (approach: string): ContentionRun =>
+    results.thread_runs?.find((r) => r.approach === approach) ??
+    assert.fail(`no thread run for ${approach}`);
 
   before(() => {
     const r = lab("contention", [
@@ -57,7 +60,7 @@ describe("npm run contention, end to end", () => {
       results.refused?.map((r) => r.approach),
       ["leveldb"],
     );
-    assert.match(results.refused?.[0]?.why ?? "", /LOCK file.*one process at a time/);
+    assert.match(results.refused?.[0]?.why ?? "", /LOCK file.*one opener at a time/);
     assert.match(readFileSync(join(out, "contention.md"), "utf8"), /Refused a second process/);
   });
 
@@ -70,6 +73,26 @@ describe("npm run contention, end to end", () => {
     assert.equal(run("map-shared").stale_reads, 0);
     assert.equal(run("map-shared").diverged, false);
     assert.equal(run("map-shared").errors_5xx, 0);
+  });
+
+  it("in two worker threads of one process, map serves stale reads as in two processes", () => {
+    const map = thread("map");
+    assert.ok(map.probes > 0 && map.stale_reads > 0, JSON.stringify(map));
+    assert.equal(map.diverged, true);
+    assert.match(readFileSync(join(out, "contention.md"), "utf8"), /two threads: req\/s/);
+  });
+
+  it("in two threads, map-shared and sqlite stay coherent, and leveldb keeps the second out", () => {
+    for (const name of ["map-shared", "sqlite"]) {
+      const r = thread(name);
+      assert.ok(r.probes > 0, name);
+      assert.deepEqual([r.stale_reads, r.errors_5xx, r.diverged], [0, 0, false], name);
+    }
+    assert.deepEqual(
+      results.thread_refused?.map((r) => r.approach),
+      ["leveldb"],
+    );
+    assert.match(results.thread_refused?.[0]?.why ?? "", /thread 1 exited.*LOCK file/);
   });
 
   it("sqlite and sqlite-group answer no 5xx to two writers, and stay coherent", () => {
@@ -138,6 +161,7 @@ describe("the benchmark report shows both", () => {
     const md = readFileSync(join(out, "report.md"), "utf8");
     assert.match(md, /## Several processes on one DATA_DIR, measured/);
     assert.match(md, /\| `map-shared` \| yes \|/);
+    assert.match(md, /### Two worker threads of one process on one DATA_DIR, measured/);
     assert.match(md, /## Several servers, measured/);
     assert.match(md, /Two servers on one DATA_DIR: `map` served stale reads or diverged/);
     const html = readFileSync(join(out, "report.html"), "utf8");

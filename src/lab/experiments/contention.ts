@@ -1,6 +1,7 @@
 // The course's "Concurrent Writers" lesson as an experiment: for each approach, two servers
 // on one DATA_DIR take write load at once, against one server with the same total
-// concurrency, while a probe creates users through one and reads them through the other.
+// concurrency, while a probe creates users through one and reads them through the other;
+// then the same on two worker threads of one process (harness/thread-host.ts).
 import { join } from "node:path";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
@@ -13,6 +14,7 @@ import type { LoadResult } from "../results/load.ts";
 import {
   measurePair,
   measureSingle,
+  measureThreads,
   type PairOptions,
   type PairResult,
   twoServerResults,
@@ -42,28 +44,58 @@ function toRun(
   };
 }
 
-/** One approach: one server, then two, each on a fresh copy of the dataset. */
+type Outcome = ContentionRun | Refused;
+
+/** What one approach showed: one server, then two servers, then two threads of one. */
+interface Measured {
+  processes: Outcome;
+  threads: Outcome;
+}
+
+/** Each setup on a fresh copy of the dataset; undefined when the run was stopped. */
 async function measureApproach(
   approach: Approach,
   o: ContentionOptions,
   dataset: string,
   load: WriteLoad,
   signal: AbortSignal,
-): Promise<ContentionRun | Refused | undefined> {
+): Promise<Measured | undefined> {
   const cell = { approach, dataset, dir: join(o.workDir, "contention-cell"), log: o.log };
   const single = await withCell(cell, ({ dir, env }) =>
     measureSingle({ approach, dataDir: dir, port: o.ports[0], env, load, signal }),
   );
   if (signal.aborted) return undefined;
   const { many } = (await loadStore(approach)).processes;
-  const pair = await orKeptOut(many, () =>
-    withCell(cell, ({ dir, env }) =>
-      measurePair({ approach, dataDirs: [dir, dir], ports: o.ports, env, load, signal }),
-    ),
+  const outcome = async (
+    measure: (dir: string, env: Record<string, string>) => Promise<PairResult>,
+  ) => {
+    const pair = await orKeptOut(many, () => withCell(cell, ({ dir, env }) => measure(dir, env)));
+    if ("keptOut" in pair) return { approach, why: pair.keptOut };
+    return toRun(approach, many, pair.ran, single);
+  };
+  const common = { approach, ports: o.ports, load, signal };
+  const processes = await outcome((dir, env) =>
+    measurePair({ ...common, dataDirs: [dir, dir], env }),
   );
-  if ("keptOut" in pair) return { approach, why: pair.keptOut };
   if (signal.aborted) return undefined;
-  return toRun(approach, many, pair.ran, single);
+  const threads = await outcome((dir, env) => measureThreads({ ...common, dataDir: dir, env }));
+  if (signal.aborted) return undefined;
+  return { processes, threads };
+}
+
+function keep(x: Outcome, runs: ContentionRun[], refused: Refused[]): void {
+  if ("why" in x) refused.push(x);
+  else runs.push(x);
+}
+
+/** One line of progress per setup. */
+function describe(setup: string, x: Outcome): string {
+  if ("why" in x) return `  ${setup}: a second one would not start: ${x.why}`;
+  return (
+    `  ${setup}: ${Math.round(x.rps)} req/s (one server: ${Math.round(x.rps_single)}), ` +
+    `${x.stale_reads}/${x.probes} stale reads, ${x.errors_5xx} 5xx, ${x.busy} SQLITE_BUSY, ` +
+    `${x.diverged ? `diverged (${x.records_a} vs ${x.records_b} records)` : "same records on both"}`
+  );
 }
 
 export async function runContention(
@@ -75,24 +107,23 @@ export async function runContention(
   const load = writeLoad(o, dataset);
   const runs: ContentionRun[] = [];
   const refused: Refused[] = [];
+  const threadRuns: ContentionRun[] = [];
+  const threadRefused: Refused[] = [];
+  let done = 0;
   let error: string | undefined;
   for (const [i, approach] of o.approaches.entries()) {
     if (signal.aborted) break;
-    o.log(`[${i + 1}/${o.approaches.length}] ${approach}: one server, then two on one DATA_DIR`);
+    o.log(
+      `[${i + 1}/${o.approaches.length}] ${approach}: one server, two on one DATA_DIR, two threads`,
+    );
     try {
-      const run = await measureApproach(approach, o, dataset, load, signal);
-      if (!run) break;
-      if ("why" in run) {
-        refused.push(run);
-        o.log(`  a second server would not start: ${run.why}`);
-        continue;
-      }
-      runs.push(run);
-      o.log(
-        `  ${Math.round(run.rps)} req/s on two (one: ${Math.round(run.rps_single)}), ` +
-          `${run.stale_reads}/${run.probes} stale reads, ${run.errors_5xx} 5xx, ${run.busy} SQLITE_BUSY, ` +
-          `${run.diverged ? `diverged (${run.records_a} vs ${run.records_b} records)` : "same records on both"}`,
-      );
+      const m = await measureApproach(approach, o, dataset, load, signal);
+      if (!m) break;
+      o.log(describe("two processes", m.processes));
+      o.log(describe("two threads", m.threads));
+      keep(m.processes, runs, refused);
+      keep(m.threads, threadRuns, threadRefused);
+      done++;
     } catch (err) {
       if (signal.aborted) break;
       error = `${approach}: ${(err as Error).message}`;
@@ -104,11 +135,13 @@ export async function runContention(
   return {
     needadb_contention: 1,
     ...twoServerResults(o, started, {
-      complete: runs.length + refused.length === o.approaches.length,
+      complete: done === o.approaches.length,
       ...(error ? { error } : {}),
       load: describeLoad(load1),
     }),
     runs,
     ...(refused.length ? { refused } : {}),
+    thread_runs: threadRuns,
+    ...(threadRefused.length ? { thread_refused: threadRefused } : {}),
   };
 }

@@ -6,7 +6,7 @@ import type { Approach } from "../../stores/index.ts";
 import { withServer, withServers } from "../harness/cell.ts";
 import { createdId, get, health, post, userBody } from "../harness/client.ts";
 import { forEachInParallel } from "../harness/parallel.ts";
-import type { ServerProcess } from "../harness/server-process.ts";
+import { type ServerProcess, THREAD_ENTRY } from "../harness/server-process.ts";
 import { type LoadSpec, runLoad } from "../load/load.ts";
 import type { LoadResult } from "../results/load.ts";
 import type { TwoServerResults, TwoServerRun } from "../results/pair.ts";
@@ -114,12 +114,12 @@ export interface PairSetup {
   signal: AbortSignal;
 }
 
-/** Half the connections of write load at each server, with the probe alongside until both end. */
-async function loadBoth(a: ServerProcess, b: ServerProcess, setup: PairSetup) {
+/** Half the connections of write load at each address, with the probe alongside until both end. */
+async function loadBoth(a: string, b: string, setup: Pick<PairSetup, "load" | "signal">) {
   const probeStop = new AbortController();
   const onAbort = () => probeStop.abort();
   setup.signal.addEventListener("abort", onAbort, { once: true });
-  const probing = probeCoherence(a.url, b.url, probeStop.signal);
+  const probing = probeCoherence(a, b, probeStop.signal);
   const half = Math.max(1, Math.floor(setup.load.connections / 2));
   try {
     const spec = {
@@ -128,7 +128,7 @@ async function loadBoth(a: ServerProcess, b: ServerProcess, setup: PairSetup) {
       workload: "write" as const,
       signal: setup.signal,
     };
-    const loads = await Promise.all([a, b].map((s) => runLoad({ ...spec, url: s.url })));
+    const loads = await Promise.all([a, b].map((url) => runLoad({ ...spec, url })));
     return { loads: loads as [LoadResult, LoadResult], probing };
   } finally {
     probeStop.abort();
@@ -136,33 +136,56 @@ async function loadBoth(a: ServerProcess, b: ServerProcess, setup: PairSetup) {
   }
 }
 
+/**
+ * Write load at two addresses at once (two servers, or two threads of one), the coherence
+ * probe alongside, then what each address counts and finds once the load has stopped.
+ */
+export async function measureAddresses(
+  [a, b]: readonly [string, string],
+  setup: Pick<PairSetup, "load" | "signal">,
+): Promise<PairResult> {
+  const { loads, probing } = await loadBoth(a, b, setup);
+  const { ids, ...probe } = await probing;
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const [ha, hb] = await Promise.all([health(a), health(b)]);
+  const [missing_a, missing_b] = await Promise.all([countMissing(a, ids), countMissing(b, ids)]);
+  const [la, lb] = loads;
+  return {
+    rps: la.rps + lb.rps,
+    p50_ms: Math.max(la.latency_ms.p50, lb.latency_ms.p50),
+    p99_ms: Math.max(la.latency_ms.p99, lb.latency_ms.p99),
+    non2xx: la.non2xx + lb.non2xx,
+    errors: la.errors + lb.errors,
+    busy: (ha.sqlite_busy ?? 0) + (hb.sqlite_busy ?? 0),
+    probe,
+    ...{ records_a: ha.records, records_b: hb.records, missing_a, missing_b },
+    diverged: ha.records !== hb.records || missing_a + missing_b > 0,
+  };
+}
+
 /** Write load on two servers at once, with the coherence probe alongside. */
-export async function measurePair(setup: PairSetup): Promise<PairResult> {
+export function measurePair(setup: PairSetup): Promise<PairResult> {
   const starts = setup.dataDirs.map((dataDir, i) => ({
     ...{ approach: setup.approach, dataDir, port: setup.ports[i], env: setup.env },
   }));
-  return withServers(starts, async (servers) => {
-    const [a, b] = servers as [ServerProcess, ServerProcess];
-    const { loads, probing } = await loadBoth(a, b, setup);
-    const { ids, ...probe } = await probing;
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const [ha, hb] = await Promise.all([health(a.url), health(b.url)]);
-    const [missing_a, missing_b] = await Promise.all([
-      countMissing(a.url, ids),
-      countMissing(b.url, ids),
-    ]);
-    const [la, lb] = loads;
-    return {
-      rps: la.rps + lb.rps,
-      p50_ms: Math.max(la.latency_ms.p50, lb.latency_ms.p50),
-      p99_ms: Math.max(la.latency_ms.p99, lb.latency_ms.p99),
-      non2xx: la.non2xx + lb.non2xx,
-      errors: la.errors + lb.errors,
-      busy: (ha.sqlite_busy ?? 0) + (hb.sqlite_busy ?? 0),
-      probe,
-      ...{ records_a: ha.records, records_b: hb.records, missing_a, missing_b },
-      diverged: ha.records !== hb.records || missing_a + missing_b > 0,
-    };
+  return withServers(starts, ([a, b]) =>
+    measureAddresses([(a as ServerProcess).url, (b as ServerProcess).url], setup),
+  );
+}
+
+/**
+ * Write load on two worker threads of one process (harness/thread-host.ts) on one
+ * DATA_DIR, with the probe creating through the first thread and reading through the second.
+ */
+export function measureThreads(
+  setup: Omit<PairSetup, "dataDirs"> & { dataDir: string },
+): Promise<PairResult> {
+  const { approach, dataDir, env } = setup;
+  const start = { approach, dataDir, port: setup.ports[0], env: { ...env, THREADS: "2" } };
+  return withServer({ ...start, entry: THREAD_ENTRY }, (host) => {
+    const [a, b] = host.urls;
+    if (!a || !b) throw new Error(`the thread host named ${host.urls.length} addresses, not 2`);
+    return measureAddresses([a, b], setup);
   });
 }
 

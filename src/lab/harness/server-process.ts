@@ -8,6 +8,8 @@ export const SERVER_ENTRY = fileURLToPath(new URL("../../server.ts", import.meta
 /** The bare node:http ceiling (bare-http.ts), started the same way, and its name in results. */
 export const BARE_ENTRY = fileURLToPath(new URL("./bare-http.ts", import.meta.url));
 export const BARE_NAME = "node:http";
+/** The lab's worker-thread setup (thread-host.ts): one process, THREADS servers in threads. */
+export const THREAD_ENTRY = fileURLToPath(new URL("./thread-host.ts", import.meta.url));
 
 /** A server that has not printed its address by then is reported as failed to start. */
 const START_TIMEOUT_MS = 60_000;
@@ -18,6 +20,8 @@ const STDERR_KEEP_CHARS = 4_000;
 
 export interface ServerProcess {
   url: string;
+  /** Every address the "listening" line names: `url`, then a thread host's other threads. */
+  urls: string[];
   port: number;
   pid: number;
   /** From spawning the process to its "listening" line: start-up, including opening the store. */
@@ -109,13 +113,15 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
     let stdout = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
-      if (!match?.[1]) return;
+      const line = /listening on (http:\/\/[^\s]+).*\n/.exec(stdout);
+      if (!line?.[1]) return;
       clearTimeout(timer);
-      const url = match[1].replace(/\/$/, "");
+      const url = line[1].replace(/\/$/, "");
+      const urls = [...line[0].matchAll(/http:\/\/[^\s]+/g)].map((m) => m[0].replace(/\/$/, ""));
       resolve({
         startup_ms: performance.now() - spawnedAt,
         url,
+        urls: [...new Set(urls)],
         port: Number(new URL(url).port),
         pid: child.pid ?? -1,
         child,

@@ -6,7 +6,7 @@ import { allRuns } from "../results/ceiling.ts";
 import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
 import { ceilingSection, unsteadySection } from "./ceiling.ts";
-import { contentionSection } from "./contention.ts";
+import { contentionSections } from "./contention.ts";
 import { durabilitySections } from "./durability.ts";
 import { enginesSection } from "./engines.ts";
 import { code, int, ms, source, times, us } from "./format.ts";
@@ -140,7 +140,7 @@ function labSections(r: Results): Section[] {
     ...(r.durability
       ? durabilitySections(r.durability.runs, source(r.durability.file, "crash"))
       : []),
-    ...(r.contention ? [contentionSection(r.contention.results, r.contention.file)] : []),
+    ...(r.contention ? contentionSections(r.contention.results, r.contention.file) : []),
     ...(r.topology ? [topologySection(r.topology.results, r.topology.file)] : []),
     ...(r.orders ? [ordersSection(r.orders.results, r.orders.file)] : []),
   ];

@@ -1,14 +1,40 @@
-// The contention section: two servers on one DATA_DIR against one, per approach.
-import type { ContentionResults } from "../results/contention.ts";
+// The contention section: two servers on one DATA_DIR, and two threads of one process,
+// against one server, per approach.
+import type { ContentionResults, ContentionRun, Refused } from "../results/contention.ts";
 import { code, int, source, yesNo } from "./format.ts";
 import { list, type Section, section, table, text } from "./model.ts";
-import { PAIR_HEADER, pairCells } from "./pair.ts";
+import { pairCells, pairHeader } from "./pair.ts";
 
-/** The contention table, as contention.md and the benchmark report show it. */
-function contentionTable(r: ContentionResults) {
+/** A contention table, as contention.md and the benchmark report show it. */
+function contentionTable(runs: readonly ContentionRun[], two: string) {
   return table(
-    ["store", "says it is safe with many processes", ...PAIR_HEADER, "SQLITE_BUSY absorbed"],
-    r.runs.map((x) => [code(x.approach), yesNo(x.claims_many, "no"), ...pairCells(x), int(x.busy)]),
+    ["store", "says it is safe with many processes", ...pairHeader(two), "SQLITE_BUSY absorbed"],
+    runs.map((x) => [code(x.approach), yesNo(x.claims_many, "no"), ...pairCells(x), int(x.busy)]),
+  );
+}
+
+function refusedList(refused: readonly Refused[] | undefined, what: string) {
+  if (!refused?.length) return [];
+  return [
+    text(`Refused ${what} on the same DATA_DIR (measured: it would not start):`),
+    list(refused.map((x) => `${code(x.approach)}: ${x.why}`)),
+  ];
+}
+
+/** Two worker threads of one process, the same load and probe as two servers. */
+function threadSection(r: ContentionResults): Section {
+  return section(
+    "Two worker threads of one process on one DATA_DIR, measured",
+    [
+      ...(r.thread_runs?.length ? [contentionTable(r.thread_runs, "two threads")] : []),
+      ...refusedList(r.thread_refused, "a second thread"),
+      text(
+        "One process runs the API server in two worker threads on one DATA_DIR, each thread on its own port, with the same load split between them and the same probe: " +
+          "created through the first thread, read through the second. Each thread has its own JavaScript heap, so a store that keeps its records in memory holds one copy per thread, as it does per process. " +
+          "`npm start` offers several processes (`WORKERS`), not threads: a thread shares nothing more than a process does here, and a crash in one thread's native engine ends them all.",
+      ),
+    ],
+    3,
   );
 }
 
@@ -23,18 +49,13 @@ function contentionNotes(r: ContentionResults): string {
   );
 }
 
-export function contentionSection(r: ContentionResults, file?: string): Section {
-  return section("Several processes on one DATA_DIR, measured", [
+/** The processes section, and the threads section where the run measured threads. */
+export function contentionSections(r: ContentionResults, file?: string): Section[] {
+  const processes = section("Several processes on one DATA_DIR, measured", [
     ...(file ? [text(source(file, "contention"))] : []),
-    contentionTable(r),
-    ...(r.refused?.length
-      ? [
-          text(
-            "Refused a second process on the same DATA_DIR (measured: the second server would not start):",
-          ),
-          list(r.refused.map((x) => `${code(x.approach)}: ${x.why}`)),
-        ]
-      : []),
+    contentionTable(r.runs, "two servers"),
+    ...refusedList(r.refused, "a second process"),
     text(contentionNotes(r)),
   ]);
+  return [processes, ...(r.thread_runs ? [threadSection(r)] : [])];
 }

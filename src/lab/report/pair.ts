@@ -3,11 +3,12 @@
 import type { TwoServerRun } from "../results/pair.ts";
 import { int, pct } from "./format.ts";
 
-export const PAIR_HEADER = [
-  "two servers: req/s",
+/** The shared columns; `two` names what the pair is ("two servers", "two threads"). */
+export const pairHeader = (two = "two servers") => [
+  `${two}: req/s`,
   "one server: req/s",
   "two ÷ one",
-  "p99 ms (two)",
+  `p99 ms (${two})`,
   "5xx",
   "stale reads / probes",
   "records A / B",

@@ -2,12 +2,12 @@
 import type { TopologyResults } from "../results/topology.ts";
 import { code, int, source } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
-import { PAIR_HEADER, pairCells } from "./pair.ts";
+import { pairCells, pairHeader } from "./pair.ts";
 
 /** The two-servers table, as topology.md and the benchmark report show it. */
 function topologyTable(r: TopologyResults) {
   return table(
-    ["app servers on", "sharing", ...PAIR_HEADER],
+    ["app servers on", "sharing", ...pairHeader()],
     r.runs.map((x) => [code(x.approach), x.shares, ...pairCells(x)]),
   );
 }

@@ -1,5 +1,5 @@
-// The shape of contention.json (npm run contention): two servers on one DATA_DIR against
-// one, per approach.
+// The shape of contention.json (npm run contention): two servers on one DATA_DIR, and two
+// worker threads of one process, against one server, per approach.
 import type { TwoServerResults, TwoServerRun } from "./pair.ts";
 
 export interface ContentionRun extends TwoServerRun {
@@ -26,4 +26,8 @@ export interface ContentionResults extends TwoServerResults {
   runs: ContentionRun[];
   /** Stores that kept a second process out (LevelDB's LOCK file). */
   refused?: Refused[];
+  /** The same load and probe on two worker threads of one process (lab/harness/thread-host.ts). */
+  thread_runs?: ContentionRun[];
+  /** Stores whose second thread would not open the same DATA_DIR. */
+  thread_refused?: Refused[];
 }
