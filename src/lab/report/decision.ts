@@ -48,7 +48,9 @@ function profileLine(d: Decision): string {
 function answer(d: Decision): Section {
   const head = d.recommended
     ? `**Use \`${d.recommended}\`**, with ${d.headroom?.toFixed(1)}× headroom.`
-    : "**Nothing measured on this machine is enough.**";
+    : d.ruled_out.some((r) => r.unknown)
+      ? `**No answer at ${int(d.profile.records)} records from this run.**`
+      : "**Nothing measured on this machine is enough.**";
   return section("The answer", [text(head), text(d.reason)]);
 }
 
@@ -71,13 +73,23 @@ export function decisionReport(d: Decision & { sources?: Record<string, string> 
       d.ruled_out.length
         ? table(
             ["approach", "fails", "measured"],
-            d.ruled_out.map((r) => [code(r.approach), r.requirement, r.evidence]),
+            d.ruled_out.map((r) => [
+              code(r.approach),
+              r.unknown ? `not shown to meet: ${r.requirement}` : r.requirement,
+              r.evidence,
+            ]),
           )
         : text("No approach was ruled out."),
     ]),
     section(
       "What would change the answer",
-      d.what_would_change.length ? [list(d.what_would_change)] : [text("-")],
+      d.what_would_change.length
+        ? [list(d.what_would_change)]
+        : [
+            text(
+              "Nothing passes here, so there is no answer to change; the reasons above say what each approach lacks.",
+            ),
+          ],
     ),
     section("How the approaches that pass are ranked", [
       text(d.rule),

@@ -32,6 +32,12 @@ export interface RuledOut {
   approach: string;
   requirement: string;
   evidence: string;
+  /**
+   * The requirement could not be checked at the profile's size: its figure was neither
+   * measured there nor predictable (a fit that missed its held-out point). Not a failure
+   * shown, only one not ruled out; the answer says so rather than "nothing is enough".
+   */
+  unknown?: true;
 }
 
 export interface Decision {
@@ -99,10 +105,16 @@ interface Ctx {
 }
 
 /** A requirement: its name, and the measured reason an approach fails it (or undefined). */
+/** A requirement that could not be checked, and why. */
+interface Unknown {
+  unknown: string;
+}
+
 interface Requirement {
   name: (p: Profile) => string;
   applies: (p: Profile) => boolean;
-  fails: (approach: string, c: Ctx) => string | undefined;
+  /** Why the approach fails it (measured, or predicted), why it could not be told, or undefined. */
+  fails: (approach: string, c: Ctx) => string | Unknown | undefined;
   /** For an approach that meets it: the measurement that shows it does. */
   shows: (approach: string, c: Ctx) => string;
 }
@@ -111,6 +123,11 @@ function cell(c: Ctx, approach: string, workload: string): Run | undefined {
   return c.ev.bench.runs.find(
     (r) => r.approach === approach && r.workload === workload && r.records === c.records,
   );
+}
+
+/** What a store says it survives, from any of its cells: a claim does not depend on the size. */
+function claimOf(c: Ctx, approach: string): Run["durability"] | undefined {
+  return c.ev.bench.runs.find((r) => r.approach === approach)?.durability;
 }
 
 /** The workloads the profile's traffic is made of: the mix, and each lookup it needs. */
@@ -283,7 +300,7 @@ const survives: Requirement = {
         ordersSurvive(approach, c, level.fault, level.what)
       );
     }
-    const claim = cell(c, approach, "mixed")?.durability;
+    const claim = claimOf(c, approach);
     const enough =
       claim === "power-loss" || (claim === "process-crash" && level.fault === "sigkill");
     if (!enough) return `claims to survive ${claim ?? "nothing"} only (not measured here)`;
@@ -306,7 +323,7 @@ const survives: Requirement = {
     });
     return kept.length
       ? `lost ${kept.join(", ")} (npm run crash)`
-      : `claims it (${cell(c, approach, "mixed")?.durability ?? "not said"}); not measured here`;
+      : `claims it (${claimOf(c, approach) ?? "not said"}); not measured here`;
   },
 };
 
@@ -344,7 +361,7 @@ const fitsInMemory: Requirement = {
   applies: () => true,
   fails(approach, c) {
     const rss = c.figures.get(approach, "rss_mb");
-    if ("missing" in rss) return c.figures.predicted ? rss.missing : undefined;
+    if ("missing" in rss) return c.figures.predicted ? { unknown: rss.missing } : undefined;
     return rss.value > memoryLimitMb(c)
       ? `${rss.predicted ? "would use" : "used"} ${fmt(rss.value)} MB holding ${fmt(c.records)} records (${rss.source}), over half of this machine's ${fmt(c.ev.bench.machine.mem / 2 ** 30)} GiB (npm run bench)`
       : undefined;
@@ -362,7 +379,7 @@ const restartsInTime: Requirement = {
   applies: () => true,
   fails(approach, c) {
     const startup = c.figures.get(approach, "startup_ms");
-    if ("missing" in startup) return c.figures.predicted ? startup.missing : undefined;
+    if ("missing" in startup) return c.figures.predicted ? { unknown: startup.missing } : undefined;
     return startup.value > c.profile.restart_s_max * 1000
       ? `${startup.predicted ? "would take" : "took"} ${rate(startup.value / 1000)} s to start on ${fmt(c.records)} records (${startup.source}), over the ${fmt(c.profile.restart_s_max)} s allowed (npm run bench)`
       : undefined;
@@ -379,7 +396,7 @@ const fastEnough: Requirement = {
   fails(approach, c) {
     const capacity = capacityOf(approach, c);
     const needed = requiredPeakRps(c.profile);
-    if (typeof capacity === "string") return capacity;
+    if (typeof capacity === "string") return boundedCapacity(approach, c, needed, capacity);
     return capacity.rps < needed
       ? `${rate(capacity.rps)} requests/s against ${rate(needed)} needed (${capacity.workload}, ${capacity.source}; npm run bench)`
       : undefined;
@@ -391,6 +408,25 @@ const fastEnough: Requirement = {
       : `${rate(capacity.rps)} requests/s (${capacity.workload}, ${capacity.source})`;
   },
 };
+
+/**
+ * A capacity that could not be predicted is still bounded: a store gets no faster with more
+ * records, so its slowest needed workload at the largest size measured is the most it can
+ * carry at the profile's size. Under the peak, that fails it; over, it is not known.
+ */
+function boundedCapacity(approach: string, c: Ctx, needed: number, why: string): string | Unknown {
+  const largest = Math.max(0, ...c.ev.bench.runs.map((r) => r.records));
+  const rates = workloadsOf(c.profile).map(
+    (w) =>
+      c.ev.bench.runs.find(
+        (r) => r.approach === approach && r.workload === w && r.records === largest,
+      )?.rps,
+  );
+  if (rates.some((r) => r === undefined)) return { unknown: why };
+  const most = Math.min(...(rates as number[]));
+  if (most >= needed) return { unknown: why };
+  return `at most ${rate(most)} requests/s against ${rate(needed)} needed: measured at ${fmt(largest)} records, and a store gets no faster with more (${why}; npm run bench)`;
+}
 
 /** In the order they are checked: what the app cannot do without first, speed last. */
 const REQUIREMENTS = [
@@ -424,6 +460,22 @@ function sizeFor(p: Profile, bench: Results, warnings: string[]): number {
   return size;
 }
 
+/**
+ * The first requirement `approach` is shown to fail, in REQUIREMENTS' order; else the first
+ * it could not be checked against; else undefined: it meets them all.
+ */
+function firstFailure(approach: string, c: Ctx): RuledOut | undefined {
+  let unknown: RuledOut | undefined;
+  for (const r of REQUIREMENTS.filter((x) => x.applies(c.profile))) {
+    const evidence = r.fails(approach, c);
+    if (evidence === undefined) continue;
+    const requirement = r.name(c.profile);
+    if (typeof evidence === "string") return { approach, requirement, evidence };
+    unknown ??= { approach, requirement, evidence: evidence.unknown, unknown: true };
+  }
+  return unknown;
+}
+
 export function decide(profile: Profile, ev: Evidence): Decision {
   const warnings = [...(ev.bench.warnings ?? [])];
   const records = sizeFor(profile, ev.bench, warnings);
@@ -435,15 +487,8 @@ export function decide(profile: Profile, ev: Evidence): Decision {
   const ruled_out: RuledOut[] = [];
   const passing: Decision["passing"] = [];
   for (const approach of candidates) {
-    const failed = REQUIREMENTS.filter((r) => r.applies(profile))
-      .map((r) => ({ requirement: r.name(profile), evidence: r.fails(approach, c) }))
-      .find((x) => x.evidence !== undefined);
-    if (failed)
-      ruled_out.push({
-        approach,
-        requirement: failed.requirement,
-        evidence: failed.evidence as string,
-      });
+    const failed = firstFailure(approach, c);
+    if (failed) ruled_out.push(failed);
     else {
       const rps = rpsOf(approach, c);
       passing.push({
@@ -526,11 +571,23 @@ function sourceOf(approach: string, c: Ctx): string {
 }
 
 function noneReason(c: Ctx, ruled: readonly RuledOut[]): string {
+  const open = ruled.filter((r) => r.unknown);
+  if (open.length) return undecidedReason(c, open);
   const slow = ruled.filter((r) => r.requirement.startsWith("carries"));
   const fastest = Math.max(0, ...ruled.map((r) => rpsOf(r.approach, c)));
   return ruled.length === 0
     ? "Nothing was measured: run the bench first."
     : `No approach measured on this machine meets every requirement. ${slow.length ? `The fastest one measured carries ${rate(fastest)} requests/s against ${rate(requiredPeakRps(c.profile))} needed: ` : ""}the app needs more than one machine of this size, or a faster one; each approach's reason is below.`;
+}
+
+/** No approach shown to pass, but some not shown to fail either: say which, and what to run. */
+function undecidedReason(c: Ctx, open: readonly RuledOut[]): string {
+  const names = open.map((r) => `\`${r.approach}\``).join(", ");
+  return (
+    `No approach was shown to meet every requirement at ${fmt(c.records)} records, and ${open.length === 1 ? "one was" : `${open.length} were`} not shown to fail either: ${names}. ` +
+    "A figure each needs could not be carried to this size from the sizes measured (its growth fit missed its own held-out point: the measurements moved more than the fit allows). " +
+    "This run does not show that the app needs more than one machine. Run `npm run advise` again without `--quick`, so that each cell is measured three times and the fits can be checked, or on a quieter machine."
+  );
 }
 
 /** What would change the answer: the DAU at which it runs out, and deployments that rule it out. */

@@ -12,6 +12,7 @@ import type { DurabilityResults } from "../../../src/lab/results/durability.ts";
 import type { OrdersResults } from "../../../src/lab/results/orders.ts";
 import type { Profile } from "../../../src/lab/results/profile.ts";
 import type { TopologyResults } from "../../../src/lab/results/topology.ts";
+import { runOf } from "../_fixtures.ts";
 import { APPROACHES, loadStore } from "../../../src/stores/index.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/decision");
@@ -125,5 +126,59 @@ describe("the decision, from recorded results", () => {
     const d = decide(base, evidence);
     assert.equal(d.recommended, "linear", d.reason);
     assert.match(d.what_would_change[0] ?? "", /carries up to [\d,]+ daily active users/);
+  });
+});
+
+describe("the decision at a size past what was measured", () => {
+  const LADDER = [100_000, 333_333, 1_000_000];
+  /** One approach's mixed cells up the ladder: req/s, memory and start-up at each size. */
+  const ladder = (approach: string, rps: number[], rss: number[], startup: number[]) =>
+    LADDER.map((records, i) =>
+      runOf({
+        ...{ approach, workload: "mixed", records, durability: "power-loss" },
+        ...{ rps: rps[i], rss_mb: rss[i], startup_ms: startup[i] },
+      }),
+    );
+  const benchOf = (runs: ReturnType<typeof runOf>[]): Evidence => ({
+    ...evidence,
+    bench: {
+      ...evidence.bench,
+      runs,
+      settings: {
+        ...evidence.bench.settings,
+        approaches: [...new Set(runs.map((r) => r.approach))],
+        records: LADDER,
+      },
+      warnings: [],
+    },
+  });
+  const big: Profile = { ...base, records: 40_000_000, daily_active_users: 200_000 };
+  const steady = ladder("sqlite", [10_000, 9_800, 9_600], [60, 60, 61], [200, 205, 210]);
+  const grows = ladder("map", [40_000, 39_000, 38_000], [100, 330, 1_000], [300, 1_000, 3_000]);
+  const noisy = ladder("lsm", [30_000, 11_000, 17_000], [60, 61, 60], [200, 200, 200]);
+
+  it("decides from predictions, marks them as predicted, and rules out memory it would need", () => {
+    const d = decide(big, benchOf([...steady, ...grows]));
+    assert.equal(d.recommended, "sqlite", d.reason);
+    assert.match(d.reason, /predicted [\d,]+ ± [\d,]+ req\/s at 40,000,000 records from 3 sizes/);
+    assert.ok(d.met.every((m) => /predicted/.test(m.evidence)), JSON.stringify(d.met));
+    assert.match(ruledOut(d, "map").evidence, /would use [\d,]+ MB holding 40,000,000 records/);
+  });
+
+  it("says it has no answer, rather than that nothing is enough, where a fit cannot be trusted", () => {
+    const d = decide(big, benchOf([...grows, ...noisy]));
+    assert.equal(d.recommended, null);
+    assert.equal(ruledOut(d, "lsm").unknown, true);
+    assert.match(ruledOut(d, "lsm").evidence, /missed its own held-out point/);
+    assert.match(d.reason, /not shown to fail either: `lsm`/);
+    assert.doesNotMatch(d.reason, /needs more than one machine of this size/);
+  });
+
+  it("still rules a store out by its largest measured rate, which no larger size can beat", () => {
+    const d = decide({ ...big, daily_active_users: 3_000_000_000 }, benchOf([...grows, ...noisy]));
+    const lsm = ruledOut(d, "lsm");
+    assert.equal(lsm.unknown, undefined);
+    assert.match(lsm.evidence, /at most 17,000 requests\/s against [\d,]+ needed: measured at 1,000,000/);
+    assert.match(d.reason, /No approach measured on this machine meets every requirement/);
   });
 });
