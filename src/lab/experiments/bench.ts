@@ -180,7 +180,7 @@ async function measureLoad(
     ...(after ? { anon_bytes: after.anon_bytes } : {}),
     cpu_cores: before && after ? cpuCores(before, after) : 0,
     write_bytes: before && after ? after.write_bytes - before.write_bytes : 0,
-    ...{ startup_ms: server.startup_ms, inserted: o.inserts },
+    ...{ startup_ms: server.startup_ms, inserted: o.inserts, records_held: stats.records },
     ...(result.generator_cpu_cores !== undefined
       ? { generator_cpu_cores: result.generator_cpu_cores }
       : {}),

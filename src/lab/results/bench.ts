@@ -33,6 +33,11 @@ export interface Sample {
   disk_bytes?: number;
   /** Users POSTed before the warm-up (--inserts), on top of the seeded records. */
   inserted: number;
+  /**
+   * Records the store held at the end of the measured phase (its /health count): the seeded
+   * ones and every write of the cell, which the memory measured then was holding.
+   */
+  records_held?: number;
   /** Group commit: records per flush over the whole cell (warm-up included), and the largest. */
   avg_batch?: number;
   max_batch?: number;
@@ -79,6 +84,8 @@ export interface Run {
   rss_mb: number;
   /** The largest RssAnon over repeats, in MB: memory the store needs, not file pages it maps. */
   anon_mb: number | null;
+  /** The most records a repeat held at the end of its measured phase; null where not known. */
+  records_held?: number | null;
   cpu_cores: number;
   bytes_written_per_request: number;
   /** Median start-up time of the server, spawn to listening. */

@@ -14,6 +14,11 @@ export interface MetricDef {
   /** Which rows: one workload's, or every workload's (their median) for the store's own facts. */
   workload?: Workload;
   /**
+   * The size a row's value belongs to, where it is not the seeded records: memory is
+   * measured at the end of a cell, holding every record its writes added as well.
+   */
+  at?(run: Run): number | undefined;
+  /**
    * Throughput is fitted as its inverse, the time one request takes, which is what grows
    * (flat for a Map, logarithmic for a B-tree, linear for a scan); it is shown as req/s.
    */
@@ -39,7 +44,10 @@ export const METRICS = {
   },
   // The store's own memory: RssAnon where measured (an engine's mapped file pages are the
   // kernel's to drop, not memory the store needs), else the peak RSS.
-  rss_mb: { label: "memory", unit: "MB", of: (r) => r.anon_mb ?? r.rss_mb },
+  rss_mb: {
+    ...{ label: "memory", unit: "MB", of: (r) => r.anon_mb ?? r.rss_mb },
+    at: (r) => r.records_held ?? undefined,
+  },
   startup_ms: { label: "start-up", unit: "ms", of: (r) => r.startup_ms },
   disk_mb: {
     ...{ label: "on disk", unit: "MB" },
@@ -64,12 +72,14 @@ function pointsOf(results: Results, approach: string, def: MetricDef): Point[] {
     if (run.approach !== approach || (def.workload && run.workload !== def.workload)) continue;
     const v = def.of(run);
     if (v === undefined || !Number.isFinite(v)) continue;
-    const at = bySize.get(run.records) ?? { values: [], spreads: [] };
+    const held = def.at?.(run);
+    const n = held !== undefined && held > 0 ? held : run.records;
+    const at = bySize.get(n) ?? { values: [], spreads: [] };
     at.values.push(v);
     if (run.spread !== null) at.spreads.push(run.spread);
-    bySize.set(run.records, at);
+    bySize.set(n, at);
   }
-  return [...bySize].map(([n, at]) => ({ n, y: median(at.values) }));
+  return [...bySize].map(([n, at]) => ({ n, y: median(at.values) })).sort((a, b) => a.n - b.n);
 }
 
 /** The noise the fit allows: the median spread over repeats of the rows it reads. */

@@ -121,13 +121,32 @@ function missOf(shape: Shape, ab: { a: number; b: number }, points: readonly Poi
   );
 }
 
-/** The shape chosen for `points`: the simplest within `noise`, else the least wrong. */
+/** How far a shape, fitted without the largest point, misses it; 0 where it cannot be told. */
+function heldOutMiss(shape: Shape, points: readonly Point[]): number {
+  const rest = points.slice(0, -1);
+  const largest = points.at(-1) as Point;
+  const ab = rest.length >= 2 ? fitShape(shape, rest) : undefined;
+  if (!ab) return 0;
+  return Math.abs(evaluate(shape, ab.a, ab.b, largest.n) - largest.y) / Math.abs(largest.y || 1);
+}
+
+/**
+ * The shape chosen for `points`. Of the shapes that fit within `noise` (else the least
+ * wrong), the one that best predicts the largest size from the smaller ones, as Extra-P
+ * chooses by cross-validation; the simpler where two predict it within `noise` of each
+ * other. Over a short ladder a logarithm and a line both fit within the noise, and only
+ * the held-out size tells them apart: far past it, they differ by orders of magnitude.
+ */
 function choose(points: readonly Point[], noise: number) {
   const tried = SHAPES.flatMap((shape) => {
     const ab = fitShape(shape, points);
     return ab ? [{ shape, ...ab, miss: missOf(shape, ab, points) }] : [];
   });
-  return tried.find((t) => t.miss <= noise) ?? tried.reduce((x, y) => (y.miss < x.miss ? y : x));
+  const fitting = tried.filter((t) => t.miss <= noise);
+  if (!fitting.length) return tried.reduce((x, y) => (y.miss < x.miss ? y : x));
+  const held = fitting.map((t) => heldOutMiss(t.shape, points));
+  const best = Math.min(...held);
+  return fitting.find((_, i) => (held[i] as number) <= best + noise) as (typeof fitting)[number];
 }
 
 /**

@@ -69,15 +69,27 @@ export function outgrowOf(approach: string, p: Profile, figures: Figures, limits
     })),
   ];
   const found = candidates.map((x) => ({ ...x, at: sizeWhere(x.row, p.records, x.reached) }));
-  if (found.every((x) => x.at === undefined))
+  const untold = [...new Set(found.filter((x) => x.at === undefined).map((x) => x.name))];
+  if (untold.length === found.length)
     return {
       approach,
       days: null,
-      limit: "cannot tell: its growth was not fitted (the bench needs 3 sizes or more)",
+      limit:
+        "cannot tell: none of its growth could be predicted (the bench needs 3 sizes or more, and a fit that misses its held-out size is not used)",
     };
   const reached = found.filter((x): x is typeof x & { at: number } => typeof x.at === "number");
+  // A limit whose growth could not be predicted may come first: say so, never "no limit".
+  const caveat = untold.length
+    ? `; its ${untold.join(" and ")} could not be predicted, so a limit may come sooner`
+    : "";
   if (!reached.length)
-    return { approach, days: null, limit: "no limit reached within the sizes searched" };
+    return {
+      approach,
+      days: null,
+      limit: untold.length
+        ? `cannot tell: its ${untold.join(" and ")} could not be predicted, and nothing else reaches a limit`
+        : "no limit reached within the sizes searched",
+    };
   const first = reached.reduce((a, b) => (b.at < a.at ? b : a));
   const perDay = recordsPerDay(p);
   if (perDay <= 0)
@@ -89,6 +101,6 @@ export function outgrowOf(approach: string, p: Profile, figures: Figures, limits
   return {
     approach,
     days: (first.at - p.records) / perDay,
-    limit: `${first.name}, at about ${fmt(first.at)} records (predicted)`,
+    limit: `${first.name}, at about ${fmt(first.at)} records (predicted)${caveat}`,
   };
 }

@@ -71,6 +71,9 @@ function foldRepeats(
     startup_ms: of((s) => s.startup_ms),
     disk_bytes: group.some((s) => s.disk_bytes !== undefined) ? of((s) => s.disk_bytes ?? 0) : null,
     inserted: first.inserted,
+    records_held: group.some((s) => s.records_held !== undefined)
+      ? Math.max(...group.map((s) => s.records_held ?? 0))
+      : null,
     ...{ ratio_to_null: null, ratio_to_fsync: null },
     avg_batch: group.some((s) => s.avg_batch !== undefined) ? of((s) => s.avg_batch ?? 0) : null,
     max_batch: group.some((s) => s.max_batch !== undefined)

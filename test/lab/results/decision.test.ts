@@ -12,8 +12,8 @@ import type { DurabilityResults } from "../../../src/lab/results/durability.ts";
 import type { OrdersResults } from "../../../src/lab/results/orders.ts";
 import type { Profile } from "../../../src/lab/results/profile.ts";
 import type { TopologyResults } from "../../../src/lab/results/topology.ts";
-import { runOf } from "../_fixtures.ts";
 import { APPROACHES, loadStore } from "../../../src/stores/index.ts";
+import { runOf } from "../_fixtures.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/decision");
 const read = <T>(name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
@@ -161,7 +161,10 @@ describe("the decision at a size past what was measured", () => {
     const d = decide(big, benchOf([...steady, ...grows]));
     assert.equal(d.recommended, "sqlite", d.reason);
     assert.match(d.reason, /predicted [\d,]+ ± [\d,]+ req\/s at 40,000,000 records from 3 sizes/);
-    assert.ok(d.met.every((m) => /predicted/.test(m.evidence)), JSON.stringify(d.met));
+    assert.ok(
+      d.met.every((m) => /predicted/.test(m.evidence)),
+      JSON.stringify(d.met),
+    );
     assert.match(ruledOut(d, "map").evidence, /would use [\d,]+ MB holding 40,000,000 records/);
   });
 
@@ -178,7 +181,10 @@ describe("the decision at a size past what was measured", () => {
     const d = decide({ ...big, daily_active_users: 3_000_000_000 }, benchOf([...grows, ...noisy]));
     const lsm = ruledOut(d, "lsm");
     assert.equal(lsm.unknown, undefined);
-    assert.match(lsm.evidence, /at most 17,000 requests\/s against [\d,]+ needed: measured at 1,000,000/);
+    assert.match(
+      lsm.evidence,
+      /at most 17,000 requests\/s against [\d,]+ needed: measured at 1,000,000/,
+    );
     assert.match(d.reason, /No approach measured on this machine meets every requirement/);
   });
 });
