@@ -1,7 +1,15 @@
 // Each approach's costs against the number of records, from a bench run over a ladder of
 // sizes, fitted (growth.ts) and ready to predict at a size the ladder never reached.
 import type { Results, Run } from "./bench.ts";
-import { type Fit, fitGrowth, NOISE_MIN, type Point, type Prediction, predict } from "./growth.ts";
+import {
+  type Fit,
+  fitGrowth,
+  NOISE_MIN,
+  type Point,
+  type Prediction,
+  predict,
+  type Shape,
+} from "./growth.ts";
 import type { Workload } from "./load.ts";
 import { median } from "./stats.ts";
 
@@ -23,7 +31,17 @@ export interface MetricDef {
    * (flat for a Map, logarithmic for a B-tree, linear for a scan); it is shown as req/s.
    */
   inverse?: boolean;
+  /** The shapes it may take, where not every one is possible (growth.ts SHAPES by default). */
+  shapes?: readonly Shape[];
 }
+
+/**
+ * What holds records, in memory or on disk, is a fixed part plus a part per record: flat or
+ * linear. A logarithm or a power law fitted to it is the garbage collector's noise at small
+ * sizes, where the fixed part (the runtime's own heap) is most of it, and it would predict
+ * far too little at a size ten times past the ladder.
+ */
+const HOLDS_RECORDS: readonly Shape[] = ["flat", "linear"];
 
 export const METRICS = {
   read_rps: { label: "reads", unit: "req/s", of: (r) => r.rps, workload: "read", inverse: true },
@@ -47,11 +65,13 @@ export const METRICS = {
   rss_mb: {
     ...{ label: "memory", unit: "MB", of: (r) => r.anon_mb ?? r.rss_mb },
     at: (r) => r.records_held ?? undefined,
+    shapes: HOLDS_RECORDS,
   },
   startup_ms: { label: "start-up", unit: "ms", of: (r) => r.startup_ms },
   disk_mb: {
     ...{ label: "on disk", unit: "MB" },
     of: (r) => (r.disk_bytes == null ? undefined : r.disk_bytes / 2 ** 20),
+    shapes: HOLDS_RECORDS,
   },
 } satisfies Record<string, MetricDef>;
 export type Metric = keyof typeof METRICS;
@@ -100,7 +120,7 @@ export function growthRows(results: Results): GrowthRow[] {
       const points = pointsOf(results, approach, def);
       if (points.length === 0) return [];
       const cost = points.map((p) => ({ n: p.n, y: def.inverse ? 1 / p.y : p.y }));
-      const fit = fitGrowth(cost, noiseOf(results, approach, def));
+      const fit = fitGrowth(cost, noiseOf(results, approach, def), (def as MetricDef).shapes);
       return [{ approach, metric, points, fit }];
     }),
   );

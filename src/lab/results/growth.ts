@@ -137,8 +137,8 @@ function heldOutMiss(shape: Shape, points: readonly Point[]): number {
  * other. Over a short ladder a logarithm and a line both fit within the noise, and only
  * the held-out size tells them apart: far past it, they differ by orders of magnitude.
  */
-function choose(points: readonly Point[], noise: number) {
-  const tried = SHAPES.flatMap((shape) => {
+function choose(points: readonly Point[], noise: number, shapes: readonly Shape[]) {
+  const tried = shapes.flatMap((shape) => {
     const ab = fitShape(shape, points);
     return ab ? [{ shape, ...ab, miss: missOf(shape, ab, points) }] : [];
   });
@@ -153,11 +153,15 @@ function choose(points: readonly Point[], noise: number) {
  * Fits how `points` grow with n (one point per size; at least two sizes). `noise` is the
  * relative scatter the measurements are known to have (NOISE_MIN at least).
  */
-export function fitGrowth(points: readonly Point[], noise = NOISE_MIN): Fit | undefined {
+export function fitGrowth(
+  points: readonly Point[],
+  noise = NOISE_MIN,
+  shapes: readonly Shape[] = SHAPES,
+): Fit | undefined {
   const byN = [...points].filter((p) => Number.isFinite(p.y)).sort((p, q) => p.n - q.n);
   if (byN.length < 2) return undefined;
   const floor = Math.max(noise, NOISE_MIN);
-  const chosen = choose(byN, floor);
+  const chosen = choose(byN, floor, shapes);
   const band = Math.max(chosen.miss, 2 * floor);
   const largest = byN.at(-1) as Point;
   let held: HeldOut | null = null;
