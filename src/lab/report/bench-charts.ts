@@ -5,7 +5,8 @@ import type { Results, Run } from "../results/bench.ts";
 import { int } from "./format.ts";
 import type { Chart, Series } from "./model.ts";
 
-const PALETTE = [
+/** The series colours every report chart takes in turn. */
+export const PALETTE = [
   "#2563eb",
   "#dc2626",
   "#16a34a",

@@ -9,21 +9,10 @@ import {
   type Metric,
   predictRow,
 } from "../results/growth-rows.ts";
+import { PALETTE } from "./bench-charts.ts";
 import { code, int, yesNo } from "./format.ts";
 import { type Chart, charts, type Section, section, table, text } from "./model.ts";
 
-const PALETTE = [
-  "#2563eb",
-  "#dc2626",
-  "#16a34a",
-  "#9333ea",
-  "#ea580c",
-  "#0891b2",
-  "#64748b",
-  "#ca8a04",
-  "#db2777",
-  "#4d7c0f",
-];
 /** The charts go this many times past the largest size measured. */
 const CHART_REACH = 100;
 const CHARTED: readonly Metric[] = ["read_rps", "write_rps", "rss_mb", "startup_ms"];
