@@ -415,17 +415,11 @@ const fastEnough: Requirement = {
  * carry at the profile's size. Under the peak, that fails it; over, it is not known.
  */
 function boundedCapacity(approach: string, c: Ctx, needed: number, why: string): string | Unknown {
-  const largest = Math.max(0, ...c.ev.bench.runs.map((r) => r.records));
-  const rates = workloadsOf(c.profile).map(
-    (w) =>
-      c.ev.bench.runs.find(
-        (r) => r.approach === approach && r.workload === w && r.records === largest,
-      )?.rps,
-  );
+  const rates = workloadsOf(c.profile).map((w) => c.figures.atLargest(approach, RATE_OF[w]));
   if (rates.some((r) => r === undefined)) return { unknown: why };
   const most = Math.min(...(rates as number[]));
   if (most >= needed) return { unknown: why };
-  return `at most ${rate(most)} requests/s against ${rate(needed)} needed: measured at ${fmt(largest)} records, and a store gets no faster with more (${why}; npm run bench)`;
+  return `at most ${rate(most)} requests/s against ${rate(needed)} needed: measured at ${fmt(c.figures.largest)} records, and a store gets no faster with more (${why}; npm run bench)`;
 }
 
 /** In the order they are checked: what the app cannot do without first, speed last. */

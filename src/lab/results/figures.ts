@@ -27,6 +27,8 @@ export class Figures {
   readonly records: number;
   /** True when the bench did not run `records`, so figures are predicted. */
   readonly predicted: boolean;
+  /** The largest size the bench measured. */
+  readonly largest: number;
   readonly growth: GrowthRow[];
 
   constructor(bench: Results, records: number) {
@@ -34,22 +36,30 @@ export class Figures {
     this.records = records;
     const sizes = new Set(bench.runs.map((r) => r.records));
     this.predicted = !sizes.has(records);
+    this.largest = Math.max(0, ...sizes);
     this.growth = sizes.size >= 3 ? growthRows(bench) : [];
   }
 
-  /** The measured rows at `records` of `approach` that `metric` reads. */
-  private rows(approach: string, metric: Metric): Run[] {
+  /** The measured rows at `records` (the profile's size by default) of `approach` that `metric` reads. */
+  private rows(approach: string, metric: Metric, records = this.records): Run[] {
     const workload = (METRICS[metric] as { workload?: string }).workload;
     return this.bench.runs.filter(
       (r) =>
         r.approach === approach &&
-        r.records === this.records &&
+        r.records === records &&
         (workload === undefined || r.workload === workload),
     );
   }
 
   row(approach: string, metric: Metric): GrowthRow | undefined {
     return this.growth.find((g) => g.approach === approach && g.metric === metric);
+  }
+
+  /** `metric` as measured at the largest size, where it was: a bound past it (no store gets faster with more records). */
+  atLargest(approach: string, metric: Metric): number | undefined {
+    const def: MetricDef = METRICS[metric];
+    const values = this.rows(approach, metric, this.largest).flatMap((r) => def.of(r) ?? []);
+    return values.length ? Math.min(...values) : undefined;
   }
 
   /**
@@ -74,11 +84,10 @@ export class Figures {
   private predict(approach: string, metric: Metric): Figure | { missing: string } {
     const def: MetricDef = METRICS[metric];
     const row = this.row(approach, metric);
-    const largest = Math.max(0, ...this.bench.runs.map((r) => r.records));
+    const largest = this.largest;
     // No request finished in the window at the largest size: a store does not get faster
     // with more records, so it is no faster at the profile's size either.
-    const last = row?.points.at(-1);
-    if (def.inverse && last?.n === largest && last.y === 0)
+    if (def.inverse && this.atLargest(approach, metric) === 0)
       return {
         value: 0,
         source: `no request finished in its measured window at ${fmt(largest)} records, so none faster at ${fmt(this.records)}`,
