@@ -22,10 +22,11 @@ import {
   readJsonObject,
 } from "./app/_input.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
+import type { ReplicaStatus } from "./lib/postgres-replicas.ts";
 import type { SetAsideSummary } from "./lib/set-aside.ts";
 import { FencedError, OverloadedError } from "./lib/storage-errors.ts";
 import { isId, newUser } from "./lib/user.ts";
-import type { Durability, Store } from "./stores/_types.ts";
+import type { Durability, Store, WritePreference } from "./stores/_types.ts";
 
 export { EMAIL_MAX_CHARS, MAX_BODY_BYTES, NAME_MAX_CHARS } from "./app/_input.ts";
 
@@ -58,6 +59,8 @@ export interface Health {
    * lib/set-aside.ts), while any of it is there; an operator looks at it, then removes it.
    */
   recovered?: SetAsideSummary;
+  /** `postgres` with read replicas: each, its lag, and whether it serves reads now. */
+  replicas?: readonly ReplicaStatus[];
   /** The store's other details and counters (Store.details and Store.stats). */
   [detail: string]: unknown;
 }
@@ -70,15 +73,39 @@ function then<T>(value: T | Promise<T>, f: (v: T) => Answer): Answer {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
+/** The Node request underneath srvx's, when it runs on node:http. */
+function nodeRequest(req: Request): IncomingMessage | undefined {
+  return (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+}
+
 /**
  * The request's path and query as sent. From the Node request underneath srvx when there is
  * one (srvx would otherwise build and check a whole URL per request), else from the URL.
  */
 function targetOf(req: Request): string {
-  const raw = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req?.url;
+  const raw = nodeRequest(req)?.url;
   if (raw?.startsWith("/")) return raw;
   const start = req.url.indexOf("/", req.url.indexOf("//") + 2);
   return start === -1 ? "/" : req.url.slice(start);
+}
+
+/** A request header, from the Node request underneath srvx when there is one (cheaper). */
+function headerOf(req: Request, name: string): string | undefined {
+  const node = nodeRequest(req);
+  if (node) return node.headers[name] as string | undefined;
+  return req.headers.get(name) ?? undefined;
+}
+
+/** The preference this API knows of in `Prefer:` (RFC 7240); any other is ignored. */
+const READ_YOUR_WRITES = "read-your-writes";
+
+function writePreference(req: Request): WritePreference | undefined {
+  const prefer = headerOf(req, "prefer");
+  if (!prefer) return undefined;
+  const asked = prefer
+    .split(",")
+    .some((p) => p.split(";")[0]?.trim().toLowerCase() === READ_YOUR_WRITES);
+  return asked ? { read_your_writes: true } : undefined;
 }
 
 function pathOf(target: string): string {
@@ -123,8 +150,11 @@ async function createUser(c: Ctx, req: Request): Promise<Response> {
   }
   const user = newUser(parsed.data.name, parsed.data.email);
   const text = JSON.stringify(user);
-  await c.store.insert(user, text);
-  return jsonText(201, text, { location: `/users/${user.id}` });
+  const prefer = writePreference(req);
+  const receipt = await c.store.insert(user, text, prefer);
+  const headers: Record<string, string> = { location: `/users/${user.id}` };
+  if (prefer && receipt?.read_your_writes) headers["preference-applied"] = READ_YOUR_WRITES;
+  return jsonText(201, text, headers);
 }
 
 /**
@@ -210,6 +240,7 @@ async function health(c: Ctx): Promise<Response> {
     records,
     ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
     ...(recovered ? { recovered } : {}),
+    ...(store.replicas ? { replicas: store.replicas() } : {}),
     pid: process.pid,
   };
   return json(200, body);

@@ -50,9 +50,13 @@ Configured by environment variables:
   SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL)
   DATABASE_URL        for APPROACH=postgres: the PostgreSQL (or compatible) server to use;
                       unset, an embedded PostgreSQL runs with its data in DATA_DIR/postgres
+  POSTGRES_REPLICAS   for the embedded PostgreSQL: hot standbys to start beside it, 0 to 8
+                      (default 0); reads go to them, writes to the primary
+  DATABASE_REPLICA_URLS  with DATABASE_URL: your replicas, comma-separated, to read from
 
 Example: APPROACH=map PORT=8082 npm start
-Routes: POST /users, GET /users/:id, GET /health. Ctrl-C stops it, letting the store flush.
+Routes: POST /users, GET /users/:id, GET /health. With replicas, a POST /users that sends
+"Prefer: read-your-writes" waits until the replicas show it. Ctrl-C stops it, letting the store flush.
 `;
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {

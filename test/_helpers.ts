@@ -19,7 +19,7 @@ export function tempDir(label: string): string {
 
 /**
  * Name, size and hash of every file under `dir`: equal snapshots mean nothing on disk changed.
- * Left out: the embedded PostgreSQL's cluster, which changes on its own, and the files that
+ * Left out: the embedded PostgreSQL's clusters, which change on their own, and the files that
  * are shared memory rather than data (SQLite's -shm, LMDB's -lock: readers write to them).
  */
 export function snapshot(dir: string): Record<string, string> {
@@ -28,7 +28,7 @@ export function snapshot(dir: string): Record<string, string> {
   const names = entries
     .filter((e) => e.isFile() && !/-(shm|lock)$/.test(e.name))
     .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((name) => !name.startsWith(`${POSTGRES_DIR}/`));
+    .filter((name) => !new RegExp(`^${POSTGRES_DIR}(-replica-\\d+)?/`).test(name));
   for (const name of names.sort()) {
     const bytes = readFileSync(join(dir, name));
     files[name] = `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;

@@ -22,7 +22,7 @@ const IMPORT_BATCH_ROWS = 5_000;
 /** The embedded server's data, under DATA_DIR. */
 export const POSTGRES_DIR = "postgres";
 /** Only ever listens on 127.0.0.1, so a fixed password guards nothing that is reachable. */
-const EMBEDDED_PASSWORD = "needadb";
+export const EMBEDDED_PASSWORD = "needadb";
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
@@ -187,6 +187,10 @@ async function importTable<T>(
 /** A PostgreSQL server this process started, or found and took over; `stop` ends it. */
 export interface EmbeddedPostgres {
   url: string;
+  /** The cluster's directory. */
+  dir: string;
+  /** False when another live needadb started it: then `stop` leaves it running. */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
@@ -206,10 +210,10 @@ export async function startEmbeddedPostgres(
     const url = embeddedUrl(running.port);
     if (running.orphan) {
       log(`postgres: taking over the server left running in ${databaseDir} (pid ${running.pid})`);
-      return { url, stop: () => stopPid(running.pid) };
+      return { url, dir: databaseDir, owned: true, stop: () => stopPid(running.pid) };
     }
     log(`postgres: sharing the server already running in ${databaseDir} (pid ${running.pid})`);
-    return { url, stop: async () => {} };
+    return { url, dir: databaseDir, owned: false, stop: async () => {} };
   }
 
   const asRoot = process.getuid?.() === 0;
@@ -260,6 +264,8 @@ export async function startEmbeddedPostgres(
   process.on("exit", onExit);
   return {
     url: embeddedUrl(port),
+    dir: databaseDir,
+    owned: true,
     stop: async () => {
       process.removeListener("exit", onExit);
       await server.stop();
@@ -267,7 +273,7 @@ export async function startEmbeddedPostgres(
   };
 }
 
-function embeddedUrl(port: number): string {
+export function embeddedUrl(port: number): string {
   return `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
 }
 
@@ -291,7 +297,7 @@ async function importWithoutSignalHooks() {
 }
 
 /** The server recorded in postmaster.pid, if that process is alive. */
-function runningPostmaster(
+export function runningPostmaster(
   databaseDir: string,
 ): { pid: number; port: number; orphan: boolean } | undefined {
   const pidFile = join(databaseDir, "postmaster.pid");
@@ -305,7 +311,7 @@ function runningPostmaster(
   return { pid, port, orphan: ppid === 1 || !alive(ppid) };
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -315,7 +321,7 @@ function alive(pid: number): boolean {
 }
 
 /** SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit. */
-async function stopPid(pid: number): Promise<void> {
+export async function stopPid(pid: number): Promise<void> {
   if (!alive(pid)) return;
   process.kill(pid, "SIGINT");
   const deadline = Date.now() + STOP_TIMEOUT_MS;
@@ -335,7 +341,7 @@ function checkReachable(databaseDir: string): void {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as { port: number };

@@ -1,4 +1,5 @@
 import type { OrderBook } from "../lib/order.ts";
+import type { ReplicaStatus } from "../lib/postgres-replicas.ts";
 import type { User } from "../lib/user.ts";
 
 /**
@@ -10,6 +11,23 @@ export interface Durability {
   /** One sentence a reader of the report can check against the measured column. */
   claim: string;
 }
+
+/** What a client asked of one write (`Prefer: read-your-writes`, RFC 7240). */
+export interface WritePreference {
+  read_your_writes?: boolean;
+}
+
+/**
+ * What a store with more than one copy of the data did about a write preference: whether
+ * every copy that serves reads showed the write before it was acknowledged.
+ */
+export interface WriteReceipt {
+  read_your_writes: boolean;
+}
+
+/** An insert resolves with no receipt, unless a store has one to give (see WriteReceipt). */
+// biome-ignore lint/suspicious/noConfusingVoidType: stores that return nothing are the rule
+export type InsertResult = void | Promise<void | WriteReceipt>;
 
 /**
  * The one interface every approach implements. Methods may answer synchronously or with a
@@ -24,6 +42,8 @@ export interface Store {
    * undefined while it takes writes. GET /health then answers "degraded" with this reason.
    */
   fenced?(): string | undefined;
+  /** The read replicas and whether each serves reads now, for GET /health (`postgres`). */
+  replicas?(): readonly ReplicaStatus[];
   /** Live counters for GET /health, such as group commit's batch sizes. */
   stats?(): Record<string, number>;
   /**
@@ -37,7 +57,7 @@ export interface Store {
    * fails throws one of lib/storage-errors.ts's errors where the cause is known (a full
    * disk, a full queue, a fenced store), and is never acknowledged.
    */
-  insert(user: User, json: string): void | Promise<void>;
+  insert(user: User, json: string, prefer?: WritePreference): InsertResult;
   /**
    * The users whose email is exactly `email`, as JSON texts, oldest first. How is each
    * store's own (a scan, an index kept in step, or CREATE INDEX); it says which in its

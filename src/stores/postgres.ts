@@ -1,15 +1,20 @@
+import type pg from "pg";
 import { ORDERS_FILE } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import {
   describeUrl,
+  type EmbeddedPostgres,
   importSeed,
   migrate,
   newPool,
   startEmbeddedPostgres,
 } from "../lib/postgres.ts";
 import { PostgresOrderBook } from "../lib/postgres-orders.ts";
+import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "../lib/postgres-replicas.ts";
+import { REPLICAS_MAX, startStandbys } from "../lib/postgres-standby.ts";
+import type { User } from "../lib/user.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
-import type { OpenStore, StoreModule } from "./_types.ts";
+import type { Durability, OpenStore, StoreModule, StoreOptions } from "./_types.ts";
 
 export const processes = {
   many: true,
@@ -19,14 +24,57 @@ export const processes = {
 /** A seeded users.jsonl, products.jsonl and orders.jsonl are loaded into empty tables at start. */
 export const files = [USERS_FILE, PRODUCTS_FILE, ORDERS_FILE];
 
+/** More than this many replicas is a typo; see lib/postgres-standby.ts. */
+const replicaCount = (env: StoreOptions["env"]): number => {
+  const n = Number(env.POSTGRES_REPLICAS ?? 0);
+  if (Number.isInteger(n) && n >= 0 && n <= REPLICAS_MAX) return n;
+  throw new Error(
+    `POSTGRES_REPLICAS must be a whole number from 0 to ${REPLICAS_MAX}, not "${env.POSTGRES_REPLICAS}"`,
+  );
+};
+
 export const service: StoreModule["service"] = async ({ dataDir, env, log }) => {
   if (env.DATABASE_URL !== undefined && !URL.canParse(env.DATABASE_URL)) {
     throw new Error(
       "DATABASE_URL is not a URL; set it like postgres://user:password@host:5432/dbname, or unset it to use the embedded PostgreSQL",
     );
   }
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDir, log);
+  const replicas = replicaCount(env);
+  if (env.DATABASE_URL && replicas > 0) {
+    throw new Error(
+      "POSTGRES_REPLICAS starts replicas of the embedded PostgreSQL; for a server you run, give its replicas in DATABASE_REPLICA_URLS instead",
+    );
+  }
+  let embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDir, log);
   const url = env.DATABASE_URL ?? (embedded?.url as string);
+  await prepareSchema(url, dataDir, embedded, log);
+  if (!embedded) return { env: { DATABASE_URL: url }, stop: async () => {} };
+  const restart = () => startEmbeddedPostgres(dataDir, log);
+  const started = await startStandbys(embedded, replicas, restart, { log }).catch(async (err) => {
+    await embedded?.stop();
+    throw err;
+  });
+  embedded = started.primary;
+  const urls = started.standbys.map((s) => s.url);
+  return {
+    env: {
+      DATABASE_URL: embedded.url,
+      ...(urls.length ? { DATABASE_REPLICA_URLS: urls.join(",") } : {}),
+    },
+    stop: async () => {
+      await Promise.all(started.standbys.map((s) => s.stop()));
+      await started.primary.stop();
+    },
+  };
+};
+
+/** Migrations and the seeded rows, on the primary only; a replica gets them by streaming. */
+async function prepareSchema(
+  url: string,
+  dataDir: string,
+  embedded: EmbeddedPostgres | undefined,
+  log: (message: string) => void,
+): Promise<void> {
   const pool = newPool(url, 2);
   try {
     await migrate(pool, log);
@@ -40,8 +88,7 @@ export const service: StoreModule["service"] = async ({ dataDir, env, log }) => 
   } finally {
     await pool.end();
   }
-  return { env: { DATABASE_URL: url }, stop: async () => embedded?.stop() };
-};
+}
 
 type UserRow = { id: string; name: string; email: string; created_at: string };
 
@@ -52,61 +99,104 @@ const userJson = (u: UserRow) =>
 export const open: OpenStore = async ({ env, log }) => {
   const url = env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set and no embedded PostgreSQL was started");
+  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? "").split(",").filter((u) => u.trim());
+  for (const u of replicaUrls)
+    if (!URL.canParse(u)) throw new Error(`DATABASE_REPLICA_URLS has "${u}", which is not a URL`);
   const pool = newPool(url);
   // An idle connection that breaks (the server restarted) must not crash the process.
   pool.on("error", (err) => log(`postgres: idle connection failed: ${err.message}`));
-  const settings = await pool.query<{ name: string; setting: string }>(
-    "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'server_version')",
-  );
-  const setting = Object.fromEntries(settings.rows.map((r) => [r.name, r.setting]));
-  const syncs = setting.fsync !== "off" && setting.synchronous_commit !== "off";
-
+  const setting = await settingsOf(pool);
+  const reads = replicaUrls.length ? new ReplicaReads(pool, replicaUrls) : undefined;
+  await reads?.start();
+  // remote_apply waits only for standbys named in synchronous_standby_names.
+  const canApply = !reads || setting.synchronous_standby_names !== "";
+  const read = <T>(q: (p: pg.Pool) => Promise<T>): Promise<T> => (reads ? reads.read(q) : q(pool));
   return {
-    durability: syncs
-      ? {
-          survives: "power-loss",
-          claim:
-            "Survives a power loss: PostgreSQL flushes its write-ahead log to disk before COMMIT returns (synchronous_commit=on).",
-        }
-      : {
-          survives: "process-crash",
-          claim: `Survives a crash of the app, not a power loss: this server runs with fsync=${setting.fsync}, synchronous_commit=${setting.synchronous_commit}.`,
-        },
-    details: {
-      server: describeUrl(url),
-      server_version: setting.server_version ?? "unknown",
-      synchronous_commit: setting.synchronous_commit ?? "unknown",
-      pool_max: pool.options.max ?? 0,
-      email_lookup: "CREATE INDEX users_by_email ON users (email) (migration 3)",
-    },
-    async get(id) {
-      const { rows } = await pool.query<UserRow>({
-        name: "find-user",
-        text: "SELECT id, name, email, created_at FROM users WHERE id = $1",
-        values: [id],
-      });
-      return rows[0] && userJson(rows[0]);
-    },
-    async findByEmail(email) {
-      const { rows } = await pool.query<UserRow>({
-        name: "find-users-by-email",
-        text: "SELECT id, name, email, created_at FROM users WHERE email = $1 ORDER BY created_at, id",
-        values: [email],
-      });
-      return rows.map(userJson);
-    },
-    async insert(user) {
-      await pool.query({
-        name: "insert-user",
-        text: "INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)",
-        values: [user.id, user.name, user.email, user.created_at],
-      });
+    durability: durabilityOf(setting),
+    details: detailsOf(url, pool, setting, replicaUrls.length),
+    ...(reads ? { replicas: () => reads.statuses() } : {}),
+    get: (id) =>
+      read(async (p) => (await p.query<UserRow>(findUser(id))).rows[0]).then(
+        (u) => u && userJson(u),
+      ),
+    findByEmail: async (email) =>
+      (await read((p) => p.query<UserRow>(findByEmail(email)))).rows.map(userJson),
+    async insert(user, _json, prefer) {
+      const write = insertUser(user);
+      if (!prefer?.read_your_writes || !reads || !canApply) {
+        await pool.query(write);
+        // With no replica, every read is of the primary, which has the write.
+        return prefer?.read_your_writes ? { read_your_writes: !reads } : undefined;
+      }
+      return { read_your_writes: await commitApplied(pool, write) };
     },
     async count() {
       const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM users");
       return Number(rows[0]?.n);
     },
     orders: new PostgresOrderBook(pool),
-    close: () => pool.end(),
+    close: async () => {
+      await reads?.close();
+      await pool.end();
+    },
   };
 };
+
+const SETTINGS = ["synchronous_commit", "fsync", "server_version", "synchronous_standby_names"];
+
+async function settingsOf(pool: pg.Pool): Promise<Record<string, string>> {
+  const { rows } = await pool.query<{ name: string; setting: string }>(
+    "SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
+    [SETTINGS],
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+}
+
+function durabilityOf(setting: Record<string, string>): Durability {
+  const syncs = setting.fsync !== "off" && setting.synchronous_commit !== "off";
+  return syncs
+    ? {
+        survives: "power-loss",
+        claim: `Survives a power loss: PostgreSQL flushes its write-ahead log to disk before COMMIT returns (synchronous_commit=${setting.synchronous_commit}).`,
+      }
+    : {
+        survives: "process-crash",
+        claim: `Survives a crash of the app, not a power loss: this server runs with fsync=${setting.fsync}, synchronous_commit=${setting.synchronous_commit}.`,
+      };
+}
+
+function detailsOf(url: string, pool: pg.Pool, setting: Record<string, string>, replicas: number) {
+  return {
+    server: describeUrl(url),
+    server_version: setting.server_version ?? "unknown",
+    synchronous_commit: setting.synchronous_commit ?? "unknown",
+    pool_max: pool.options.max ?? 0,
+    email_lookup: "CREATE INDEX users_by_email ON users (email) (migration 3)",
+    ...(replicas
+      ? {
+          reads_from: `${replicas} replica(s), or the primary while none serves reads`,
+          read_your_writes: setting.synchronous_standby_names
+            ? `Prefer: read-your-writes commits with remote_apply, waiting at most ${APPLY_WAIT_MS_MAX} ms for ${setting.synchronous_standby_names}`
+            : "not offered: the primary names no synchronous standbys (synchronous_standby_names), so remote_apply waits for none",
+        }
+      : {}),
+  };
+}
+
+const findUser = (id: string) => ({
+  name: "find-user",
+  text: "SELECT id, name, email, created_at FROM users WHERE id = $1",
+  values: [id],
+});
+
+const findByEmail = (email: string) => ({
+  name: "find-users-by-email",
+  text: "SELECT id, name, email, created_at FROM users WHERE email = $1 ORDER BY created_at, id",
+  values: [email],
+});
+
+const insertUser = (user: User) => ({
+  name: "insert-user",
+  text: "INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)",
+  values: [user.id, user.name, user.email, user.created_at],
+});

@@ -9,7 +9,9 @@ import { IDS_FILE, seed } from "../../src/lab/harness/seed.ts";
 import { type ServerProcess, startServer } from "../../src/lab/harness/server-process.ts";
 import { isId } from "../../src/lib/user.ts";
 import { APPROACHES } from "../../src/stores/index.ts";
-import { getText, postJson, rawPost, snapshot, tempDir } from "../_helpers.ts";
+import { getText, postJson as postUser, rawPost, snapshot, tempDir } from "../_helpers.ts";
+
+const JSON_TYPE: Record<string, string> = { "content-type": "application/json" };
 
 const SEEDED = 200;
 const CONCURRENT_CREATES = 200;
@@ -104,10 +106,33 @@ const AWKWARD_NAMES = [
   "</script><b>html</b>",
 ];
 
-for (const approach of APPROACHES) {
+/**
+ * Every approach, and PostgreSQL with two replicas. Reads there come from a replica, which
+ * shows a write once it has applied it: the suite's writes ask for that (Prefer:
+ * read-your-writes), as any client that reads its own writes at once must.
+ */
+const CASES = [
+  ...APPROACHES.map((approach) => ({
+    approach,
+    name: approach,
+    env: {} as Record<string, string>,
+    headers: {} as Record<string, string>,
+  })),
+  {
+    approach: "postgres",
+    name: "postgres with 2 replicas",
+    env: { POSTGRES_REPLICAS: "2" },
+    headers: { prefer: "read-your-writes" },
+  },
+];
+
+for (const { approach, name: caseName, env, headers: asked } of CASES) {
   const stores = approach !== "null";
-  describe(`${approach}: the users API contract`, () => {
-    const dataDir = tempDir(`contract-${approach}`);
+  const replicas = Number(env.POSTGRES_REPLICAS ?? 0);
+  const postJson = (url: string, body: string, headers = JSON_TYPE) =>
+    postUser(url, body, { ...headers, ...asked });
+  describe(`${caseName}: the users API contract`, () => {
+    const dataDir = tempDir(`contract-${caseName.replaceAll(" ", "-")}`);
     let server: ServerProcess;
     let seededIds: string[] = [];
     const created = new Map<string, string>(); // id -> the 201's body
@@ -115,7 +140,7 @@ for (const approach of APPROACHES) {
     before(async () => {
       seed({ dataDir, count: SEEDED });
       seededIds = readFileSync(join(dataDir, IDS_FILE), "utf8").trim().split("\n");
-      server = await startServer({ approach, dataDir });
+      server = await startServer({ approach, dataDir, env });
     });
     after(() => server?.stop());
 
@@ -129,6 +154,7 @@ for (const approach of APPROACHES) {
       assert.equal(new Date(user.created_at).toISOString(), user.created_at);
       assert.deepEqual(Object.keys(user), ["id", "name", "email", "created_at"]);
       assert.equal(res.headers.get("location"), `/users/${user.id}`);
+      if (asked.prefer) assert.equal(res.headers.get("preference-applied"), asked.prefer);
       assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
       created.set(user.id, res.text);
     });
@@ -329,13 +355,22 @@ for (const approach of APPROACHES) {
       assert.ok(["power-loss", "process-crash", "nothing"].includes(health.durability.survives));
       assert.ok(health.durability.claim.length > 0);
       assert.equal(health.records, stores ? SEEDED + created.size : 0);
+      if (replicas > 0) {
+        assert.equal(health.replicas.length, replicas, "every replica is listed");
+        for (const r of health.replicas) assert.ok(r.serving_reads, JSON.stringify(r));
+        const reads = health.replicas.map((r: { reads: number }) => r.reads);
+        assert.ok(
+          reads.every((n: number) => n > 0),
+          `each replica served reads: ${reads}`,
+        );
+      }
     });
 
     it("keeps every acknowledged user across a graceful restart", {
       skip: !stores && "null stores nothing",
     }, async () => {
       assert.equal(await server.stop(), 0, server.stderr());
-      server = await startServer({ approach, dataDir });
+      server = await startServer({ approach, dataDir, env });
       for (const [id, body] of created) {
         const res = await getText(`${server.url}/users/${id}`);
         assert.equal(res.status, 200, `user ${id} after restart`);
