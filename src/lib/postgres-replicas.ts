@@ -174,9 +174,12 @@ const SYNC_WAIT_CANCELLED = "canceling wait for synchronous replication";
 /**
  * Runs `write` in a transaction that commits with synchronous_commit = remote_apply: COMMIT
  * returns once every synchronous standby has applied it, so a read from any of them shows
- * it. The wait is bounded by a statement timeout: past it, PostgreSQL stops waiting, keeps
- * the commit (it is already durable on the primary) and sends a warning. Resolves to whether
- * the standbys applied it in time; the write itself is committed either way.
+ * it. A statement timeout cannot bound that wait (PostgreSQL turns it off before it
+ * commits), so after wait_ms the wait is cancelled from another connection: PostgreSQL then
+ * stops waiting, keeps the commit (it is already durable on the primary) and sends a
+ * warning. That connection is then closed rather than reused, so a late cancel can never
+ * reach another request's query. Resolves to whether the standbys applied it in time; the
+ * write itself is committed either way.
  */
 export async function commitApplied(
   primary: pg.Pool,
@@ -184,25 +187,30 @@ export async function commitApplied(
   wait_ms = APPLY_WAIT_MS_MAX,
 ): Promise<boolean> {
   const client = await primary.connect();
+  const pid = (client as unknown as { processID: number }).processID;
+  let cancel: Promise<unknown> | undefined;
   let cancelled = false;
   const onNotice = (notice: { message?: string }) => {
     if (notice.message?.startsWith(SYNC_WAIT_CANCELLED)) cancelled = true;
   };
   client.on("notice", onNotice);
+  let timer: NodeJS.Timeout | undefined;
   try {
     await client.query("BEGIN");
-    await client.query(
-      "SELECT set_config('synchronous_commit', 'remote_apply', true), set_config('statement_timeout', $1, true)",
-      [String(wait_ms)],
-    );
+    await client.query("SELECT set_config('synchronous_commit', 'remote_apply', true)");
     await client.query(write);
+    timer = setTimeout(() => {
+      cancel = primary.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+    }, wait_ms);
     await client.query("COMMIT");
     return !cancelled;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;
   } finally {
+    clearTimeout(timer);
+    await cancel;
     client.off("notice", onNotice);
-    client.release();
+    client.release(cancel !== undefined);
   }
 }

@@ -311,12 +311,18 @@ export function runningPostmaster(
   return { pid, port, orphan: ppid === 1 || !alive(ppid) };
 }
 
+/** Whether `pid` runs: a zombie (dead, not yet reaped by its parent) does not. */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all there is
   }
 }
 
