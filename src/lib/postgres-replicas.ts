@@ -1,10 +1,13 @@
 // Reads from PostgreSQL replicas, writes to the primary: which replicas may serve reads now.
 //
-// Every POLL_MS the primary's WAL position is sampled, and each replica is asked how far it
+// Every poll_ms the primary's WAL position is sampled, and each replica is asked how far it
 // has replayed. A replica serves reads while it answers, is still a standby, and lags by at
-// most lag_ms_max. Lag in ms is how long ago the primary had first written WAL the replica
-// has not replayed yet (from the samples, so it is known to within POLL_MS); lag in bytes is
-// the distance between the two positions.
+// most lag_ms_max. Lag in bytes is the distance between the two positions. Lag in ms is 0
+// for a replica that has replayed all the primary had written at the sample. For one behind
+// it, the oldest write it lacks was made after two moments, so it has waited at most as long
+// as the nearer of them: the last transaction the replica replayed was committed
+// (pg_last_xact_replay_timestamp, to the ms, but old after a quiet spell), and the last
+// sample whose position it had reached was taken (within poll_ms). Lag is that bound.
 //
 // Failure behaviour: a replica that errors, times out, was promoted or lags too far is out
 // of the reads until a later poll finds it well again. A read that fails on a replica is
@@ -54,6 +57,12 @@ export function lsnBytes(lsn: string): bigint {
   const [high, low] = lsn.split("/");
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
+
+type ReplicaRow = { standby: boolean; replay: string | null; since_ms: number | null };
+
+const REPLICA_POSITION = `SELECT pg_is_in_recovery() AS standby,
+  pg_last_wal_replay_lsn()::text AS replay,
+  (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::float8 AS since_ms`;
 
 export class ReplicaReads {
   private readonly primary: pg.Pool;
@@ -137,11 +146,9 @@ export class ReplicaReads {
   }
 
   private async pollReplica(replica: Replica, now: number): Promise<void> {
-    let row: { standby: boolean; replay: string | null } | undefined;
+    let row: ReplicaRow | undefined;
     try {
-      const answered = replica.pool.query<{ standby: boolean; replay: string | null }>(
-        "SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replay",
-      );
+      const answered = replica.pool.query<ReplicaRow>(REPLICA_POSITION);
       row = (await withTimeout(answered, this.limits.answer_ms_max)).rows[0];
     } catch (err) {
       return this.out(replica, `it does not answer: ${(err as Error).message}`);
@@ -150,8 +157,11 @@ export class ReplicaReads {
     const replay = lsnBytes(row.replay);
     const latest = this.samples.at(-1)?.lsn ?? 0n;
     const lag_bytes = Number(latest > replay ? latest - replay : 0n);
-    const behind = this.samples.find((s) => s.lsn > replay);
-    const lag_ms = behind ? Math.round(now - behind.at_ms) : 0;
+    const behind = this.samples.some((s) => s.lsn > replay);
+    const reached = this.samples.findLast((s) => s.lsn <= replay);
+    const oldest = this.samples[0]?.at_ms ?? now;
+    const bound_ms = Math.min(row.since_ms ?? Infinity, now - (reached?.at_ms ?? oldest));
+    const lag_ms = behind ? Math.max(0, Math.round(bound_ms)) : 0;
     replica.status = { ...replica.status, lag_bytes, lag_ms, serving_reads: true };
     delete replica.status.reason;
     if (lag_ms > this.limits.lag_ms_max)

@@ -129,6 +129,28 @@ describe("npm run topology, end to end", () => {
     assert.equal(sqlite.diverged, true);
   });
 
+  it("measures PostgreSQL with 0, 1 and 2 replicas, and read-your-writes leaves no stale read", () => {
+    const runs = results.replica_runs ?? assert.fail("no replica runs");
+    assert.deepEqual(
+      runs.map((r) => r.replicas),
+      [0, 1, 2],
+    );
+    for (const r of runs) {
+      assert.ok(r.read_rps > 0 && r.write.rps > 0 && r.write_read_your_writes.rps > 0);
+      const ryw = r.write_read_your_writes;
+      assert.ok(ryw.probes > 0);
+      assert.equal(
+        ryw.stale_reads,
+        0,
+        `${r.replicas} replicas: a read-your-writes probe was stale`,
+      );
+      assert.equal(ryw.applied, ryw.probes, "every probe create was applied on every replica");
+      assert.equal(r.write.errors_5xx + ryw.errors_5xx, 0);
+      if (r.replicas > 0) assert.ok(r.write.lag_samples > 0, "lag was sampled from /health");
+      else assert.equal(r.write.lag_samples, 0, "no replica, no lag");
+    }
+  });
+
   it("measures PostgreSQL's reads and writes against null", () => {
     assert.deepEqual(
       results.postgres_vs_null.map((v) => v.workload),

@@ -42,11 +42,37 @@ export function writeLoad(
 export interface ProbeResult {
   /** Creates through A that got their 201 and were then read through B. */
   probes: number;
+  /** Of those, creates whose 201 said the preference asked for was applied. */
+  applied: number;
   /** Of those, reads through B that answered 404. */
   stale_reads: number;
   /** Creates through A that got 5xx. */
   failed_creates: number;
+  /** With `timeStale`: for each stale read, ms from the 201 until B found the user. */
+  stale_ms: number[];
   ids: string[];
+}
+
+export interface ProbeOptions {
+  /** Each create asks for this (Prefer:), and counts whether its 201 says it was applied. */
+  prefer?: string;
+  /**
+   * After a stale read, read again until B finds the user (for at most STALE_WAIT_MS_MAX),
+   * to time how long the staleness lasted. Only where B catches up: a replica, not a copy.
+   */
+  timeStale?: boolean;
+}
+
+/** A stale read that lasts longer than this is counted as lasting this long. */
+const STALE_WAIT_MS_MAX = 5_000;
+
+/** Reads `path` on `b` until it is found or STALE_WAIT_MS_MAX passes: the ms it took. */
+async function timeUntilFound(b: string, path: string, since_ms: number): Promise<number> {
+  for (;;) {
+    const waited_ms = performance.now() - since_ms;
+    if (waited_ms >= STALE_WAIT_MS_MAX) return STALE_WAIT_MS_MAX;
+    if ((await get(b, path)).status === 200) return performance.now() - since_ms;
+  }
 }
 
 /** Creates on `a` and reads on `b` right after each 201, one at a time, until `signal`. */
@@ -54,20 +80,28 @@ export async function probeCoherence(
   a: string,
   b: string,
   signal: AbortSignal,
+  { prefer, timeStale }: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const r: ProbeResult = { probes: 0, stale_reads: 0, failed_creates: 0, ids: [] };
+  const r: ProbeResult = {
+    ...{ probes: 0, applied: 0, stale_reads: 0, failed_creates: 0, stale_ms: [], ids: [] },
+  };
+  const headers: Record<string, string> = prefer ? { prefer } : {};
   for (let i = 0; !signal.aborted; i++) {
-    const created = await post(a, "/users", userBody("Probe", String(i)));
+    const created = await post(a, "/users", userBody("Probe", String(i)), undefined, headers);
     if (created.status !== 201) {
       r.failed_creates++;
       continue;
     }
+    if (prefer && created.headers["preference-applied"] === prefer) r.applied++;
+    const answered_ms = performance.now();
     const id = createdId(created.text);
     const read = await get(b, `/users/${id}`);
     r.probes++;
     r.ids.push(id);
-    if (read.status === 404) r.stale_reads++;
-    else if (read.status !== 200) throw new Error(`GET ${b}/users/${id} answered ${read.status}`);
+    if (read.status === 404) {
+      r.stale_reads++;
+      if (timeStale) r.stale_ms.push(await timeUntilFound(b, `/users/${id}`, answered_ms));
+    } else if (read.status !== 200) throw new Error(`GET ${b}/users/${id} answered ${read.status}`);
   }
   return r;
 }
@@ -114,22 +148,34 @@ export interface PairSetup {
   signal: AbortSignal;
 }
 
+/** Half of `spec`'s connections at each address at once: both loads, and their sum. */
+export async function loadAt(urls: readonly [string, string], spec: Omit<LoadSpec, "url">) {
+  const half = Math.max(1, Math.floor(spec.connections / 2));
+  const loads = (await Promise.all(
+    urls.map((url) => runLoad({ ...spec, connections: half, url })),
+  )) as [LoadResult, LoadResult];
+  const [la, lb] = loads;
+  return {
+    loads,
+    rps: la.rps + lb.rps,
+    p50_ms: Math.max(la.latency_ms.p50, lb.latency_ms.p50),
+    p99_ms: Math.max(la.latency_ms.p99, lb.latency_ms.p99),
+  };
+}
+
 /** Half the connections of write load at each address, with the probe alongside until both end. */
-async function loadBoth(a: string, b: string, setup: Pick<PairSetup, "load" | "signal">) {
+async function loadBoth(
+  a: string,
+  b: string,
+  setup: Pick<PairSetup, "load" | "signal"> & { probe?: ProbeOptions },
+) {
   const probeStop = new AbortController();
   const onAbort = () => probeStop.abort();
   setup.signal.addEventListener("abort", onAbort, { once: true });
-  const probing = probeCoherence(a, b, probeStop.signal);
-  const half = Math.max(1, Math.floor(setup.load.connections / 2));
+  const probing = probeCoherence(a, b, probeStop.signal, setup.probe);
   try {
-    const spec = {
-      ...setup.load,
-      connections: half,
-      workload: "write" as const,
-      signal: setup.signal,
-    };
-    const loads = await Promise.all([a, b].map((url) => runLoad({ ...spec, url })));
-    return { loads: loads as [LoadResult, LoadResult], probing };
+    const spec = { ...setup.load, workload: "write" as const, signal: setup.signal };
+    return { load: await loadAt([a, b], spec), probing };
   } finally {
     probeStop.abort();
     setup.signal.removeEventListener("abort", onAbort);
@@ -142,18 +188,16 @@ async function loadBoth(a: string, b: string, setup: Pick<PairSetup, "load" | "s
  */
 export async function measureAddresses(
   [a, b]: readonly [string, string],
-  setup: Pick<PairSetup, "load" | "signal">,
+  setup: Pick<PairSetup, "load" | "signal"> & { probe?: ProbeOptions },
 ): Promise<PairResult> {
-  const { loads, probing } = await loadBoth(a, b, setup);
+  const { load, probing } = await loadBoth(a, b, setup);
   const { ids, ...probe } = await probing;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   const [ha, hb] = await Promise.all([health(a), health(b)]);
   const [missing_a, missing_b] = await Promise.all([countMissing(a, ids), countMissing(b, ids)]);
-  const [la, lb] = loads;
+  const [la, lb] = load.loads;
   return {
-    rps: la.rps + lb.rps,
-    p50_ms: Math.max(la.latency_ms.p50, lb.latency_ms.p50),
-    p99_ms: Math.max(la.latency_ms.p99, lb.latency_ms.p99),
+    ...{ rps: load.rps, p50_ms: load.p50_ms, p99_ms: load.p99_ms },
     non2xx: la.non2xx + lb.non2xx,
     errors: la.errors + lb.errors,
     busy: (ha.sqlite_busy ?? 0) + (hb.sqlite_busy ?? 0),

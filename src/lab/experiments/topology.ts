@@ -1,15 +1,17 @@
 // Several app servers, the course's last step. Two app servers share one PostgreSQL, and a
 // probe creates users through one and reads them through the other; then the same with
 // SQLite, where each server can only have its own file. PostgreSQL's reads and writes are
-// also measured against the `null` ceiling, on one server.
-import { mkdirSync, rmSync } from "node:fs";
+// also measured against the `null` ceiling, on one server. Last, PostgreSQL with 0, 1 and 2
+// read replicas (experiments/replicas.ts).
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { withCell, withServer } from "../harness/cell.ts";
+import { emptyDir, withCell, withServer } from "../harness/cell.ts";
 import { ensureDataset, prepareCellDir } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { describeLoad, runLoad } from "../load/load.ts";
-import type { TopologyResults, TopologyRun, VsNull } from "../results/topology.ts";
+import type { ReplicaRun, TopologyResults, TopologyRun, VsNull } from "../results/topology.ts";
 import * as two from "./pair.ts";
+import { measureReplicas, REPLICA_COUNTS } from "./replicas.ts";
 
 const WORKLOADS = ["read", "write"] as const;
 
@@ -21,13 +23,6 @@ function toRun(
   rpsSingle: number,
 ): TopologyRun {
   return { ...two.twoServerRun(approach, pair, rpsSingle), setup, shares };
-}
-
-/** An empty directory for an app server that keeps nothing on disk. */
-function emptyDir(dir: string): string {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  return dir;
 }
 
 interface Step {
@@ -110,17 +105,24 @@ export async function runTopology(
     log: o.log,
   };
   const runs: TopologyRun[] = [];
+  const replicaRuns: ReplicaRun[] = [];
   let vsNull: VsNull[] = [];
   let error: string | undefined;
   try {
-    o.log("[1/3] null, one server: reads and writes (the ceiling)");
+    o.log("[1/4] null, one server: reads and writes (the ceiling)");
     const ceiling = await measureCeiling(s);
-    o.log("[2/3] postgres: one server against null, then two app servers on one PostgreSQL");
+    o.log("[2/4] postgres: one server against null, then two app servers on one PostgreSQL");
     const pg = await measurePostgres(s, ceiling);
     vsNull = pg.vsNull;
     runs.push(pg.run);
-    o.log("[3/3] sqlite: two app servers, each with its own database file");
+    o.log("[3/4] sqlite: two app servers, each with its own database file");
     runs.push(await measureSqlitePerServer(s));
+    for (const n of REPLICA_COUNTS) {
+      o.log(
+        `[4/4] postgres with ${n} read replicas: reads, writes, lag, stale reads, then read-your-writes`,
+      );
+      replicaRuns.push(await measureReplicas(s, n));
+    }
   } catch (err) {
     if (!signal.aborted) {
       error = (err as Error).message;
@@ -132,7 +134,11 @@ export async function runTopology(
   return {
     needadb_topology: 1,
     ...two.twoServerResults(o, started, {
-      complete: !error && !signal.aborted && runs.length === 2,
+      complete:
+        !error &&
+        !signal.aborted &&
+        runs.length === 2 &&
+        replicaRuns.length === REPLICA_COUNTS.length,
       ...(error ? { error } : {}),
       load: describeLoad({ ...s.load, workload: "write" }),
     }),
@@ -140,5 +146,6 @@ export async function runTopology(
       "loopback: the app servers, PostgreSQL and the load generator share this machine and talk over 127.0.0.1 (no network namespaces)",
     runs,
     postgres_vs_null: vsNull,
+    replica_runs: replicaRuns,
   };
 }

@@ -1,7 +1,7 @@
 // The lifecycle every experiment repeats: a fresh directory holding a copy of a seeded
 // dataset, the store's service if it declares one (PostgreSQL), servers on it, and all of
 // it stopped and removed afterwards, whatever happened in between.
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { prepareCellDir } from "./datasets.ts";
 import {
@@ -22,13 +22,21 @@ export interface Cell {
  * once, runs `fn`, then stops the service and removes `dir`.
  */
 export async function withCell<T>(
-  o: { approach: Approach; dataset: string; dir: string; log: (m: string) => void },
+  o: {
+    approach: Approach;
+    dataset: string;
+    dir: string;
+    log: (m: string) => void;
+    /** Settings for the service, such as POSTGRES_REPLICAS. */
+    env?: Record<string, string>;
+  },
   fn: (cell: Cell) => Promise<T>,
 ): Promise<T> {
   await prepareCellDir(o.dataset, o.dir, o.approach);
   try {
     const { service } = await loadStore(o.approach);
-    const running = await service?.({ dataDir: o.dir, env: process.env, log: o.log });
+    const env = { ...process.env, ...o.env };
+    const running = await service?.({ dataDir: o.dir, env, log: o.log });
     try {
       return await fn({ dir: o.dir, env: running?.env ?? {} });
     } finally {
@@ -37,6 +45,13 @@ export async function withCell<T>(
   } finally {
     rmSync(o.dir, { recursive: true, force: true });
   }
+}
+
+/** An empty directory for an app server that keeps nothing on disk. */
+export function emptyDir(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** Starts a server, runs `fn` with it, and stops it. */

@@ -1,6 +1,6 @@
 // A typed client for the API the lab measures: every lab tool talks to servers through
 // these few calls, so /health has one type and a request one shape.
-import { request } from "node:http";
+import { type IncomingHttpHeaders, request } from "node:http";
 import type { Health } from "../../app.ts";
 
 export type { Health };
@@ -8,6 +8,7 @@ export type { Health };
 export interface Answer {
   status: number;
   text: string;
+  headers: IncomingHttpHeaders;
 }
 
 /**
@@ -16,14 +17,20 @@ export interface Answer {
  * a server it is about to stop, so the server's drain, which keeps an idle connection open
  * for a while after its last answer, never waits for the lab.
  */
-function send(url: string, method: string, body?: string, signal?: AbortSignal): Promise<Answer> {
+function send(
+  url: string,
+  method: string,
+  body?: string,
+  signal?: AbortSignal,
+  extra: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { "content-type": "application/json" };
-    const req = request(url, { method, headers, agent: false, signal });
+    const type = body === undefined ? {} : { "content-type": "application/json" };
+    const req = request(url, { method, headers: { ...type, ...extra }, agent: false, signal });
     req.on("response", (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -41,14 +48,15 @@ export function get(url: string, path: string): Promise<Answer> {
   return send(`${url}${path}`, "GET");
 }
 
-/** POSTs a JSON body (text, sent as it is). */
+/** POSTs a JSON body (text, sent as it is), with any `headers` besides its Content-Type. */
 export function post(
   url: string,
   path: string,
   body: string,
   signal?: AbortSignal,
+  headers?: Record<string, string>,
 ): Promise<Answer> {
-  return send(`${url}${path}`, "POST", body, signal);
+  return send(`${url}${path}`, "POST", body, signal, headers);
 }
 
 /** A new user's body, unique by `tag`: "<prefix> <tag>" and an address from both. */

@@ -147,12 +147,13 @@ function getter(dataset: string, file: string, path: (key: string) => string) {
 function requestsFor(spec: AutocannonSpec): (req: autocannon.Request) => autocannon.Request {
   const run = Date.now();
   let sent = 0;
+  const prefer = spec.prefer ? { prefer: spec.prefer } : {};
   const read = getter(spec.dataset, IDS_FILE, (id) => `/users/${id}`);
   const write = (req: autocannon.Request) => {
     const tag = `${run}-${++sent}`;
     req.method = "POST";
     req.path = "/users";
-    req.headers = { "content-type": "application/json" };
+    req.headers = { "content-type": "application/json", ...prefer };
     req.body = `{"name":"User ${tag}","email":"user${tag}@example.com"}`;
     return req;
   };

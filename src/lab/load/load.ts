@@ -49,7 +49,10 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         durationS: spec.durationS,
         timeoutS: spec.timeoutS,
         dataDir: spec.dataset,
-        env: { NEEDADB_WRITE_SHARE: String(spec.writeShare), NEEDADB_LOOKUP: spec.workload },
+        env: {
+          ...{ NEEDADB_WRITE_SHARE: String(spec.writeShare), NEEDADB_LOOKUP: spec.workload },
+          ...(spec.prefer ? { NEEDADB_PREFER: spec.prefer } : {}),
+        },
         signal: spec.signal,
       })
     : runAutocannon(spec);

@@ -16,5 +16,7 @@ export interface LoadSpec {
   dataset: string;
   /** Share of POSTs in the mixed workload. */
   writeShare: number;
+  /** A Prefer: header on every POST, such as "read-your-writes". */
+  prefer?: string;
   signal: AbortSignal;
 }
