@@ -2,7 +2,13 @@
 // override. A bad profile gets a message that names the field and says what to write.
 import { readFileSync } from "node:fs";
 import * as z from "zod";
-import { NEEDS, type Profile, RESTART_S_MAX_DEFAULT, SURVIVE } from "../results/profile.ts";
+import {
+  NEEDS,
+  type Profile,
+  RESTART_S_MAX_DEFAULT,
+  STALE_READ_MS_DEFAULT,
+  SURVIVE,
+} from "../results/profile.ts";
 
 const count = (field: string, min: number) =>
   z
@@ -34,6 +40,11 @@ const ProfileSchema = z.strictObject(
     restart_s_max: z
       .number({ error: "restart_s_max must be a number of seconds, such as 30" })
       .positive({ error: "restart_s_max must be above 0" }),
+    stale_read_ms: z
+      .number({
+        error: "stale_read_ms must be a number of milliseconds, such as 1000 (0: never stale)",
+      })
+      .min(0, { error: "stale_read_ms must be 0 or more (0: never stale)" }),
   },
   {
     error: (issue) =>
@@ -59,6 +70,10 @@ export const DEFAULTS: Profile = {
   // server before it stops the next: a restart longer than that is downtime in a crash and
   // a deploy that crawls. The app may say otherwise.
   restart_s_max: RESTART_S_MAX_DEFAULT,
+  // A user who saves and then reloads a page waits about a second between the two: a read
+  // that trails the write by less than that looks fresh to them. An app whose users must
+  // never see an older value says 0.
+  stale_read_ms: STALE_READ_MS_DEFAULT,
 };
 
 /** The flags that set a profile's fields, with their help. */
@@ -119,6 +134,11 @@ export const PROFILE_FLAGS = {
     description: `the longest a restart may take, in seconds (default ${DEFAULTS.restart_s_max})`,
     valueHint: "S",
   },
+  "stale-read-ms": {
+    type: "string",
+    description: `how old a read may be on several servers, in ms; 0: never stale (default ${DEFAULTS.stale_read_ms})`,
+    valueHint: "MS",
+  },
 } as const;
 
 type Flags = Partial<Record<keyof typeof PROFILE_FLAGS, string>>;
@@ -166,6 +186,7 @@ function fromFlags(f: Flags): Record<string, unknown> {
             .filter(Boolean),
     survive: f.survive,
     restart_s_max: num(f["restart-s-max"]),
+    stale_read_ms: num(f["stale-read-ms"]),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

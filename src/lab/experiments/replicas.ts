@@ -101,7 +101,7 @@ export function measureReplicas(s: ReplicaStep, replicas: number): Promise<Repli
       const read = { ...s.load, workload: "read" as const, signal: s.signal };
       const reads = await loadAt(urls, read);
       return {
-        replicas,
+        ...{ approach: "postgres", replicas },
         ...{ read_rps: reads.rps, read_p99_ms: reads.p99_ms },
         write: await measureWrites(urls, s),
         write_read_your_writes: await measureWrites(urls, s, READ_YOUR_WRITES),

@@ -65,10 +65,63 @@ function metSection(d: Decision): Section | undefined {
   ]);
 }
 
+/** On several servers: one primary or a primary with replicas, and why the others were not. */
+function deploymentSection(d: Decision): Section | undefined {
+  const plan = d.deployment;
+  if (!plan) return undefined;
+  const setup =
+    plan.kind === "one primary"
+      ? "one primary, no replicas"
+      : `a primary with ${plan.replicas} read replica${plan.replicas > 1 ? "s" : ""}${plan.kind === "replicas with read-your-writes" ? ", writes waiting for them (remote_apply)" : ""}`;
+  return section(`How to run \`${plan.approach}\` on ${d.profile.servers} servers`, [
+    text(`**${setup}**, with ${plan.headroom.toFixed(1)}× headroom: ${plan.reason}.`),
+    ...(plan.predicted
+      ? [
+          text(
+            "That is more replicas than `npm run topology` measured: the figures past them are predicted.",
+          ),
+        ]
+      : []),
+    text("Not chosen:"),
+    list(plan.rejected),
+  ]);
+}
+
+/** Past one machine: the fleet the measurements imply, labelled as the extrapolation it is. */
+function fleetSection(d: Decision): Section | undefined {
+  const f = d.fleet;
+  if (!f) return undefined;
+  return section("Past one machine: the fleet these measurements imply (an extrapolation)", [
+    table(
+      ["", "needed at peak", "one server measured here", "servers"],
+      [
+        [
+          "writes/s, on primaries (shards)",
+          rate(f.write_rps_needed),
+          rate(f.write_rps_per_primary),
+          int(f.shards),
+        ],
+        [
+          "reads/s, on replicas",
+          rate(f.read_rps_needed),
+          rate(f.read_rps_per_replica),
+          `${int(f.shards * f.replicas_per_shard)} (${int(f.replicas_per_shard)} per shard)`,
+        ],
+        ["in all", "", "", int(f.servers)],
+      ],
+    ),
+    text(
+      `Each shard holds about ${int(f.records_per_shard)} records. Rates from ${f.source}. The model:`,
+    ),
+    list(f.model),
+    text(`${f.engines}.`),
+  ]);
+}
+
 export function decisionReport(d: Decision & { sources?: Record<string, string> }): Report {
   const sections: Section[] = [
     answer(d),
-    ...[metSection(d)].flatMap((s) => (s ? [s] : [])),
+    ...[metSection(d), deploymentSection(d), fleetSection(d)].flatMap((s) => (s ? [s] : [])),
     section("Ruled out, and the measurement that ruled each out", [
       d.ruled_out.length
         ? table(

@@ -6,7 +6,7 @@ import type { Results, Run } from "./bench.ts";
 import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
 import { decide } from "./decision.ts";
 import { FAULT_SHORT } from "./durability.ts";
-import { type Profile, RESTART_S_MAX_DEFAULT } from "./profile.ts";
+import { type Profile, RESTART_S_MAX_DEFAULT, STALE_READ_MS_DEFAULT } from "./profile.ts";
 import { SAMPLE_MS } from "./steady.ts";
 
 /** The course's write table (Append Throughput lesson), its estimates on its own machine. */
@@ -441,6 +441,7 @@ function recommend(dau: DauRow[], targetDau: number, largest: number, results: R
     ...{ requests_per_user: a.requestsPerUserPerDay, peak_factor: a.peakFactor },
     ...{ write_share: a.writeShare, records: largest, processes: 1, servers: 1 },
     ...{ needs: [], survive: "power-loss", restart_s_max: RESTART_S_MAX_DEFAULT },
+    stale_read_ms: STALE_READ_MS_DEFAULT,
   };
   const d = decide(profile, {
     bench: results,

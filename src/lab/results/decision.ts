@@ -5,6 +5,7 @@ import type { Declared, Results, Run } from "./bench.ts";
 import type { ContentionResults } from "./contention.ts";
 import type { DurabilityRun, Fault } from "./durability.ts";
 import { Figures } from "./figures.ts";
+import { type Fleet, fleetEstimate, fleetRates, planReplicas, type ReplicaPlan } from "./fleet.ts";
 import type { Metric } from "./growth-rows.ts";
 import type { Workload } from "./load.ts";
 import type { OrdersResults } from "./orders.ts";
@@ -56,6 +57,13 @@ export interface Decision {
   met: { requirement: string; evidence: string }[];
   /** How long the recommended approach, and the next that passes, hold the app's growing data. */
   outgrows: Outgrow[];
+  /**
+   * On several servers, for a recommended approach whose replicas were measured: one primary,
+   * or a primary with read replicas, and why.
+   */
+  deployment?: ReplicaPlan;
+  /** When nothing passes because no one server is fast enough: the fleet it would take. */
+  fleet?: Fleet;
   ruled_out: RuledOut[];
   what_would_change: string[];
   warnings: string[];
@@ -101,6 +109,8 @@ interface Ctx {
   records: number;
   /** Each approach's figures at `records`: measured, or predicted from the bench's ladder. */
   figures: Figures;
+  /** Per approach with replicas measured: its setup for several servers (results/fleet.ts). */
+  plans: Map<string, ReplicaPlan | undefined>;
   warnings: string[];
 }
 
@@ -153,10 +163,38 @@ interface Capacity {
 }
 
 /**
- * The least of the needed workloads' req/s (measured, or predicted): the approach's capacity
- * for this app; a string says why there is none.
+ * The approach's capacity for this app: what one server of it carries (benchCapacityOf), or,
+ * on several servers, what its primary with read replicas carries, if that is more.
  */
 export function capacityOf(approach: string, c: Ctx): Capacity | string {
+  const one = benchCapacityOf(approach, c);
+  const plan = planOf(approach, c);
+  if (!plan || plan.kind === "one primary" || plan.kind === "none carries it") return one;
+  if (typeof one !== "string" && one.rps >= plan.capacity_rps) return one;
+  const source = `a primary with ${plan.replicas} replica${plan.replicas > 1 ? "s" : ""}${plan.predicted ? ", predicted past the replicas measured" : ""}; npm run topology`;
+  return {
+    rps: plan.capacity_rps,
+    workload: "reads on replicas, writes on the primary",
+    steady: null,
+    source,
+  };
+}
+
+/** The setup for several servers of an approach whose replicas were measured, once per decision. */
+function planOf(approach: string, c: Ctx): ReplicaPlan | undefined {
+  if (!c.plans.has(approach)) {
+    const one = benchCapacityOf(approach, c);
+    const rps = typeof one === "string" ? 0 : one.rps;
+    c.plans.set(approach, planReplicas(approach, c.profile, c.ev.topology?.replica_runs, rps));
+  }
+  return c.plans.get(approach);
+}
+
+/**
+ * The least of the needed workloads' req/s (measured, or predicted) on one server: the
+ * approach's capacity for this app; a string says why there is none.
+ */
+function benchCapacityOf(approach: string, c: Ctx): Capacity | string {
   let slowest: Capacity | undefined;
   for (const w of workloadsOf(c.profile)) {
     const f = c.figures.get(approach, RATE_OF[w]);
@@ -397,8 +435,11 @@ const fastEnough: Requirement = {
     const capacity = capacityOf(approach, c);
     const needed = requiredPeakRps(c.profile);
     if (typeof capacity === "string") return boundedCapacity(approach, c, needed, capacity);
+    const plan = planOf(approach, c);
+    const withReplicas =
+      plan?.kind === "none carries it" ? `; with read replicas, ${plan.reason}` : "";
     return capacity.rps < needed
-      ? `${rate(capacity.rps)} requests/s against ${rate(needed)} needed (${capacity.workload}, ${capacity.source}; npm run bench)`
+      ? `${rate(capacity.rps)} requests/s against ${rate(needed)} needed (${capacity.workload}, ${capacity.source}; npm run bench)${withReplicas}`
       : undefined;
   },
   shows(approach, c) {
@@ -473,7 +514,8 @@ function firstFailure(approach: string, c: Ctx): RuledOut | undefined {
 export function decide(profile: Profile, ev: Evidence): Decision {
   const warnings = [...(ev.bench.warnings ?? [])];
   const records = sizeFor(profile, ev.bench, warnings);
-  const c: Ctx = { profile, ev, records, figures: new Figures(ev.bench, records), warnings };
+  const figures = new Figures(ev.bench, records);
+  const c: Ctx = { profile, ev, records, figures, plans: new Map(), warnings };
   const required = requiredPeakRps(profile);
   const candidates = [...new Set(ev.bench.runs.map((r) => r.approach))]
     .filter((a) => a !== "null")
@@ -502,6 +544,8 @@ export function decide(profile: Profile, ev: Evidence): Decision {
       c.warnings.push(
         `\`${o.approach}\` holds this app's growing data for only ${inWords(o.days)} (${o.limit}; the app adds ${fmt(recordsPerDay(profile))} records a day).`,
       );
+  const deployment = best ? planOf(best.approach, c) : undefined;
+  const fleet = best ? undefined : fleetFor(c, ruled_out);
   const met = best
     ? REQUIREMENTS.filter((r) => r.applies(profile)).map((r) => ({
         requirement: r.name(profile),
@@ -513,12 +557,16 @@ export function decide(profile: Profile, ev: Evidence): Decision {
     profile,
     required_rps: required,
     recommended: best?.approach ?? null,
-    reason: best ? reasonFor(best, c, passing.length) : noneReason(c, ruled_out),
+    reason: best
+      ? `${reasonFor(best, c, passing.length)}${deployment ? ` ${deploymentLine(deployment)}` : ""}`
+      : `${noneReason(c, ruled_out)}${fleet ? ` ${fleetLine(fleet)}` : ""}`,
     headroom: best ? best.headroom : null,
     rule: RANKING_RULE,
     passing,
     met,
     outgrows,
+    ...(deployment ? { deployment } : {}),
+    ...(fleet ? { fleet } : {}),
     ruled_out,
     what_would_change: changes(best, c, passing).toSpliced(
       1,
@@ -527,6 +575,48 @@ export function decide(profile: Profile, ev: Evidence): Decision {
     ),
     warnings: [...new Set(c.warnings)],
   };
+}
+
+/**
+ * The fleet for an app no one server carries: for the first store with a server of its own
+ * that only speed ruled out, from its replicas' rates, else from its one-server bench cells.
+ */
+function fleetFor(c: Ctx, ruled: readonly RuledOut[]): Fleet | undefined {
+  const slow = ruled.find(
+    (r) =>
+      !r.unknown &&
+      r.requirement === fastEnough.name(c.profile) &&
+      c.ev.declared[r.approach]?.service,
+  );
+  if (!slow) return undefined;
+  const approach = slow.approach;
+  const rates =
+    fleetRates(approach, c.profile, c.ev.topology?.replica_runs) ?? benchRates(approach, c);
+  return rates && fleetEstimate(approach, c.profile, rates);
+}
+
+function benchRates(approach: string, c: Ctx) {
+  const read = c.figures.get(approach, "read_rps");
+  const write = c.figures.get(approach, "write_rps");
+  if ("missing" in read || "missing" in write) return undefined;
+  return {
+    read_rps_per_replica: read.value,
+    write_rps_per_primary: write.value,
+    source: `npm run bench: one server's reads (${read.source}) and writes (${write.source}); run npm run topology to measure replicas`,
+  };
+}
+
+function deploymentLine(d: ReplicaPlan): string {
+  if (d.kind === "one primary") return `Run it as one primary: ${d.reason}.`;
+  const how =
+    d.kind === "replicas with read-your-writes"
+      ? ", every write waiting until they show it (`Prefer: read-your-writes`)"
+      : "";
+  return `Run it as a primary with ${d.replicas} read replica${d.replicas > 1 ? "s" : ""}${how} (\`POSTGRES_REPLICAS=${d.replicas}\`, or \`DATABASE_REPLICA_URLS\`): ${d.reason}.${d.predicted ? " That is more replicas than were measured: a prediction." : ""}`;
+}
+
+function fleetLine(f: Fleet): string {
+  return `Extrapolated from one machine: about ${fmt(f.shards)} \`${f.approach}\` primaries (shards), each with ${fmt(f.replicas_per_shard)} read replica${f.replicas_per_shard > 1 ? "s" : ""}, ${fmt(f.servers)} database servers in all, would carry it; the model and its assumptions are below. ${f.engines}.`;
 }
 
 function limitsOf(c: Ctx): Limits {

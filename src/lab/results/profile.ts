@@ -31,7 +31,15 @@ export interface Profile {
    * answers again. The map stores replay their whole file at start, so it grows with the data.
    */
   restart_s_max: number;
+  /**
+   * How old a read may be, in ms, when the app runs on several servers: a read from a
+   * replica may trail the latest write by the replica's lag. 0: never stale.
+   */
+  stale_read_ms: number;
 }
+
+/** The default: a read may trail a write by a second, about a page load (see cli/profile.ts). */
+export const STALE_READ_MS_DEFAULT = 1_000;
 
 /** The default longest restart, in seconds: see DEFAULTS in cli/profile.ts for why. */
 export const RESTART_S_MAX_DEFAULT = 30;

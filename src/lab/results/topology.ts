@@ -41,6 +41,8 @@ export interface ReplicaWrites {
 
 /** One PostgreSQL with `replicas` hot standbys (POSTGRES_REPLICAS) and two app servers on it. */
 export interface ReplicaRun {
+  /** The store measured: the one whose service can start replicas (postgres). */
+  approach: string;
   replicas: number;
   /** Reads at both app servers at once, which send them to the replicas when there are any. */
   read_rps: number;

@@ -39,7 +39,7 @@ const evidence: Evidence = {
 const base: Profile = {
   ...{ name: "test", daily_active_users: 1_000, requests_per_user: 20, peak_factor: 3 },
   ...{ write_share: 0.1, records: 1_000, processes: 1, servers: 1, needs: [] },
-  ...{ survive: "nothing", restart_s_max: 30 },
+  ...{ survive: "nothing", restart_s_max: 30, stale_read_ms: 1_000 },
 };
 
 const ruledOut = (d: ReturnType<typeof decide>, approach: string) =>
@@ -186,5 +186,82 @@ describe("the decision at a size past what was measured", () => {
       /at most 17,000 requests\/s against [\d,]+ needed: measured at 1,000,000/,
     );
     assert.match(d.reason, /No approach measured on this machine meets every requirement/);
+  });
+});
+
+describe("the decision past one database server", () => {
+  const topology = evidence.topology as TopologyResults;
+  const runs = topology.replica_runs ?? assert.fail("the fixture has replica runs");
+  const run = (n: number) => runs.find((r) => r.replicas === n) ?? assert.fail(`no run with ${n}`);
+  // 3 servers, 90% reads, a peak of 9,028 requests/s: more than one primary's mix (5,076 in the
+  // fixture's bench), fewer reads than one replica serves.
+  const readHeavy: Profile = {
+    ...base,
+    ...{ daily_active_users: 13_000_000, write_share: 0.1, servers: 3, stale_read_ms: 1_000 },
+  };
+  const peak = (13_000_000 * 20 * 3) / 86_400;
+
+  it("answers an app on 3 servers with 90% reads with replicas, its headroom from the replicas' measured reads", () => {
+    const d = decide(readHeavy, evidence);
+    assert.equal(d.recommended, "postgres", d.reason);
+    const plan = d.deployment ?? assert.fail("no deployment");
+    assert.equal(plan.kind, "replicas");
+    assert.equal(plan.replicas, 1);
+    const byReads = run(0).read_rps / 0.9;
+    const byWrites = run(1).write.rps / 0.1;
+    assert.ok(Math.abs((d.headroom ?? 0) - Math.min(byReads, byWrites) / peak) < 1e-9);
+    assert.match(d.reason, /primary with 1 read replica/);
+    assert.match(plan.reason, /reads\/s need 1 replica at [\d,]+ reads\/s each/);
+    assert.match(plan.rejected[0] ?? "", /one primary: 5,076 requests\/s against 9,028 needed/);
+  });
+
+  it("with reads that may never be stale, makes writes wait for the replicas, or says why not", () => {
+    const d = decide({ ...readHeavy, stale_read_ms: 0 }, evidence);
+    assert.equal(d.recommended, "postgres", d.reason);
+    const plan = d.deployment ?? assert.fail("no deployment");
+    assert.equal(plan.kind, "replicas with read-your-writes");
+    assert.match(
+      plan.reason,
+      /the app allows no stale read; with every write waiting .* 0 of \d+ were stale/,
+    );
+    const byWrites = run(1).write_read_your_writes.rps / 0.1;
+    assert.ok(
+      (d.headroom ?? 0) <= byWrites / peak + 1e-9,
+      "writes are bounded by remote_apply's rate",
+    );
+    // Writes heavy enough that waiting for the replicas cannot carry them: no replicas.
+    const writeHeavy = { ...readHeavy, write_share: 0.5, stale_read_ms: 0 };
+    const none = decide(writeHeavy, evidence);
+    assert.notEqual(none.deployment?.kind, "replicas with read-your-writes");
+    assert.match(
+      ruledOut(none, "postgres").evidence,
+      /with read replicas, the primary took [\d,]+ writes\/s with 1 replica, each waiting for them/,
+    );
+  });
+
+  it("gives one primary when it carries the peak alone", () => {
+    const d = decide({ ...readHeavy, daily_active_users: 100_000 }, evidence);
+    assert.equal(d.deployment?.kind, "one primary");
+    assert.match(d.reason, /Run it as one primary/);
+  });
+
+  it("estimates the fleet for 3,000,000,000 daily users, from the measured rates, as an extrapolation", () => {
+    const planet: Profile = {
+      ...readHeavy,
+      ...{ daily_active_users: 3_000_000_000, requests_per_user: 50, records: 3_000_000_000 },
+      ...{ write_share: 0.05, servers: 1_000 },
+    };
+    const d = decide(planet, evidence);
+    assert.equal(d.recommended, null);
+    const f = d.fleet ?? assert.fail(`no fleet: ${d.reason}`);
+    assert.equal(f.extrapolation, true);
+    const writes = (3_000_000_000 * 50 * 3 * 0.05) / 86_400;
+    const w = run(2).write.rps; // plain: the 2-replica run's stale reads lasted under 1 s
+    assert.equal(f.shards, Math.ceil(writes / w));
+    assert.equal(f.read_rps_per_replica, run(0).read_rps);
+    assert.equal(f.servers, f.shards * (1 + f.replicas_per_shard));
+    assert.match(d.reason, /Extrapolated from one machine: about [\d,]+ `postgres` primaries/);
+    assert.match(d.reason, /CockroachDB, YugabyteDB and Citus/);
+    assert.ok(f.model.length >= 4, "the model states its assumptions");
   });
 });

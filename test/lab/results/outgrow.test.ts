@@ -28,7 +28,7 @@ const cell = (records: number, held: number, o: Partial<Run>) =>
 const profile: Profile = {
   ...{ name: "devices", daily_active_users: 2_000, requests_per_user: 8_640, peak_factor: 1.5 },
   ...{ write_share: 0.95, records: 200_000, processes: 1, servers: 1, needs: [] },
-  ...{ survive: "power-loss", restart_s_max: 30 },
+  ...{ survive: "power-loss", restart_s_max: 30, stale_read_ms: 1_000 },
 };
 const limits: Limits = {
   memory_mb: 12_000,
