@@ -3,14 +3,18 @@
 // asks for read-your-writes waits a bounded time; SIGKILL of everything loses no write and
 // the next start takes the standbys over; a standby that cannot start is kept and rebuilt.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { seed } from "../../src/lab/harness/seed.ts";
-import { type ServerProcess, startServer } from "../../src/lab/harness/server-process.ts";
+import {
+  SERVER_ENTRY,
+  type ServerProcess,
+  startServer,
+} from "../../src/lab/harness/server-process.ts";
 import { POSTGRES_DIR } from "../../src/lib/postgres.ts";
 import { getText, postJson, tempDir } from "../_helpers.ts";
 
@@ -127,6 +131,32 @@ describe("postgres with replicas: a replica that fails or lags", () => {
     assert.ok(waited_ms >= 900 && waited_ms < 5_000, `waited ${Math.round(waited_ms)} ms`);
     const id = JSON.parse(res.text).id;
     assert.equal((await getText(`${server.url}/users/${id}`)).status, 200);
+  });
+});
+
+describe("postgres with replicas: Ctrl-C", () => {
+  it("stops the primary and both replicas, and leaves no process behind", async () => {
+    const dataDir = tempDir("pg-replicas-ctrl-c");
+    seed({ dataDir, count: 20 });
+    // Its own process group, as a terminal makes one: Ctrl-C sends SIGINT to all of it.
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
+      env: { ...process.env, ...REPLICAS, APPROACH: "postgres", DATA_DIR: dataDir, PORT: "0" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", r));
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stderr.resume();
+    while (!out.includes("listening")) {
+      if (child.exitCode !== null) assert.fail("the server exited before it listened");
+      await sleep(100);
+    }
+    assert.equal(postgresUnder(dataDir).split("\n").length, 3, "a primary and two replicas run");
+    process.kill(-(child.pid as number), "SIGINT");
+    assert.equal(await exited, 0);
+    await sleep(500);
+    assert.equal(postgresUnder(dataDir), "", "no PostgreSQL is left running");
   });
 });
 
