@@ -590,8 +590,7 @@ function fleetFor(c: Ctx, ruled: readonly RuledOut[]): Fleet | undefined {
   );
   if (!slow) return undefined;
   const approach = slow.approach;
-  const rates =
-    fleetRates(approach, c.profile, c.ev.topology?.replica_runs) ?? benchRates(approach, c);
+  const rates = fleetRates(approach, c.profile, c.ev.topology) ?? benchRates(approach, c);
   return rates && fleetEstimate(approach, c.profile, rates);
 }
 
@@ -610,9 +609,9 @@ function deploymentLine(d: ReplicaPlan): string {
   if (d.kind === "one primary") return `Run it as one primary: ${d.reason}.`;
   const how =
     d.kind === "replicas with read-your-writes"
-      ? ", every write waiting until they show it (`Prefer: read-your-writes`)"
+      ? ", every write sending `Prefer: read-your-writes` so that it waits until they show it"
       : "";
-  return `Run it as a primary with ${d.replicas} read replica${d.replicas > 1 ? "s" : ""}${how} (\`POSTGRES_REPLICAS=${d.replicas}\`, or \`DATABASE_REPLICA_URLS\`): ${d.reason}.${d.predicted ? " That is more replicas than were measured: a prediction." : ""}`;
+  return `Run it as a primary with ${d.replicas} read replica${d.replicas > 1 ? "s" : ""} (\`POSTGRES_REPLICAS=${d.replicas}\`, or \`DATABASE_REPLICA_URLS\`)${how}: ${d.reason}.${d.predicted ? " That is more replicas than were measured: a prediction." : ""}`;
 }
 
 function fleetLine(f: Fleet): string {

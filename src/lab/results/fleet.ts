@@ -12,7 +12,7 @@
 // - shards split the data and its traffic evenly, and no request spans two shards.
 import { peakRpsFor } from "./dau.ts";
 import type { Profile } from "./profile.ts";
-import type { ReplicaRun, ReplicaWrites } from "./topology.ts";
+import type { ReplicaRun, ReplicaWrites, TopologyResults } from "./topology.ts";
 
 /** Standbys one primary streams to by default (max_wal_senders is 10): a plan's limit. */
 export const REPLICAS_PER_PRIMARY_MAX = 10;
@@ -182,8 +182,8 @@ export interface FleetRates {
   source: string;
 }
 
-export function fleetRates(approach: string, p: Profile, runs: readonly ReplicaRun[] | undefined) {
-  const mine = (runs ?? []).filter((r) => r.approach === approach);
+export function fleetRates(approach: string, p: Profile, topology: TopologyResults | undefined) {
+  const mine = (topology?.replica_runs ?? []).filter((r) => r.approach === approach);
   const none = mine.find((r) => r.replicas === 0);
   const most = runFor(mine, Infinity);
   if (!none || !most) return undefined;
@@ -192,7 +192,7 @@ export function fleetRates(approach: string, p: Profile, runs: readonly ReplicaR
   return {
     read_rps_per_replica: none.read_rps,
     write_rps_per_primary: wait ? most.write_read_your_writes.rps : most.write.rps,
-    source: `npm run topology: reads of one PostgreSQL with no replica; writes of the primary with ${most.replicas} replicas${wait ? ", each waiting for them (remote_apply)" : ""}`,
+    source: `npm run topology at ${fmt(topology?.records ?? 0)} records: reads of one PostgreSQL with no replica; writes of the primary with ${most.replicas} replicas${wait ? ", each waiting for them (remote_apply)" : ""}`,
   } satisfies FleetRates;
 }
 
