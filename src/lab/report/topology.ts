@@ -77,7 +77,7 @@ function replicaTable(runs: readonly ReplicaRun[]) {
 
 function replicaNotes(r: TopologyResults): string {
   return (
-    "Two app servers on one PostgreSQL with 0, 1 and 2 hot standbys (`POSTGRES_REPLICAS`), all on this machine. " +
+    "Two app servers on one PostgreSQL with 0, 1 and 2 hot standbys (`POSTGRES_REPLICAS`), all on this machine: the replicas share its cores with the primary, the app servers and the load generator, so here a replica cannot add the read capacity it adds on a machine of its own (`npm run advise` counts each replica at the reads one PostgreSQL served with none). " +
     "Reads go to the replicas that keep up (within 1 s), writes to the primary. " +
     `Reads: ${r.connections} connections of reads, half at each server. Writes: the same write load and probe as above, ` +
     "the probe creating through server A and reading through server B, which reads from a replica. " +
