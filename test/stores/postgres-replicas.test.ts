@@ -3,7 +3,7 @@
 // asks for read-your-writes waits a bounded time; SIGKILL of everything loses no write and
 // the next start takes the standbys over; a standby that cannot start is kept and rebuilt.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -50,13 +50,28 @@ const portOf = (dir: string) =>
   Number(readFileSync(join(dir, "postmaster.pid"), "utf8").split("\n")[3]);
 const replicaDir = (dataDir: string, i: number) => join(dataDir, `${POSTGRES_DIR}-replica-${i}`);
 
-/** Postgres processes still running on any cluster under `dataDir`. */
-function postgresUnder(dataDir: string): string {
-  try {
-    return execFileSync("pgrep", ["-af", `postgres -D ${dataDir}/`], { encoding: "utf8" }).trim();
-  } catch {
-    return ""; // pgrep exits 1 when nothing matches
+/** Every process, from /proc: its pid, its parent's pid and its command line. */
+function processes(): { pid: number; ppid: number; cmd: string }[] {
+  const all = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+      all.push({ pid: Number(name), ppid, cmd });
+    } catch {
+      // it exited while we looked
+    }
   }
+  return all;
+}
+
+/** Postgres processes still running on any cluster under `dataDir`, a line each. */
+function postgresUnder(dataDir: string): string {
+  return processes()
+    .filter((p) => p.cmd.includes("postgres -D ") && p.cmd.includes(`${dataDir}/`))
+    .map((p) => `${p.pid} ${p.cmd}`)
+    .join("\n");
 }
 
 /** Waits until every one of `pids` has exited. */
@@ -171,12 +186,12 @@ describe("postgres with replicas: SIGKILL and restarts", () => {
     const ids = await createUsers(server, 30, RYW);
     // The primary dies first, then the app server: nothing stops anything cleanly.
     const primaryPid = pidOf(join(dataDir, POSTGRES_DIR));
-    const children = execFileSync("pgrep", ["-P", String(primaryPid)], { encoding: "utf8" });
+    const children = processes().filter((p) => p.ppid === primaryPid);
     process.kill(primaryPid, "SIGKILL");
     await server.kill();
     // PostgreSQL's own processes notice their postmaster is gone and exit; until they have,
     // a new postmaster refuses the cluster, whose shared memory they still hold.
-    await gone(children.trim().split("\n").map(Number));
+    await gone(children.map((p) => p.pid));
     server = await startServer({ approach: "postgres", dataDir, env: REPLICAS });
     log = server.stderr();
     assert.match(log, /stopping standby 1 left running/);
