@@ -5,6 +5,7 @@
 //   (linear, binary): each lookup reads the whole file, and the course's point shows.
 import { closeSync, existsSync, openSync } from "node:fs";
 import { scanLines, scanLinesAsync } from "./jsonl.ts";
+import { SteppedMap } from "./stepped-map.ts";
 import type { User } from "./user.ts";
 
 /**
@@ -12,7 +13,8 @@ import type { User } from "./user.ts";
  * added. Users are never changed or removed, so adding is the only upkeep.
  */
 export class EmailIndex {
-  private readonly byEmail = new Map<string, string[]>();
+  /** As large as the users it indexes, so it grows in steps too (stepped-map.ts). */
+  private readonly byEmail = new SteppedMap<string[]>();
 
   add(email: string, value: string): void {
     const list = this.byEmail.get(email);

@@ -13,6 +13,7 @@ import { EmailIndex } from "../lib/email-lookup.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { SetAside } from "../lib/set-aside.ts";
 import { SharedUserLog } from "../lib/shared-log.ts";
+import { SteppedMap } from "../lib/stepped-map.ts";
 import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
@@ -24,7 +25,7 @@ export const processes = {
 export const files = [USERS_FILE];
 
 export const open: OpenStore = ({ dataDir, log }) => {
-  const users = new Map<string, string>();
+  const users = new SteppedMap<string>(); // see lib/stepped-map.ts
   const byEmail = new EmailIndex();
   // Every record this process learns of joins both indexes once. Catching up reads this
   // process's own appends again; those are in already.

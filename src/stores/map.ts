@@ -11,6 +11,7 @@ import type { GroupCommitLimits } from "../lib/group-commit.ts";
 import { ORDERS_FILE, openMemoryOrderBook } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import { SetAside } from "../lib/set-aside.ts";
+import { SteppedMap } from "../lib/stepped-map.ts";
 import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
 
@@ -25,7 +26,8 @@ export interface MapStoreOptions {
 }
 
 export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptions): Store {
-  const users = new Map<string, string>();
+  // Grows in small steps: a plain Map rebuilds itself whole at each doubling (lib/stepped-map.ts).
+  const users = new SteppedMap<string>();
   // The second lookup field: a second index, kept in step with the first at every write.
   const byEmail = new EmailIndex();
   const aside = new SetAside(dataDir, log);
