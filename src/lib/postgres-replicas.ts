@@ -69,6 +69,8 @@ export class ReplicaReads {
   private readonly replicas: Replica[];
   private readonly limits: ReplicaLimits;
   private readonly samples: { at_ms: number; lsn: bigint }[] = [];
+  /** The replicas serving reads, as of the last change: a read does not filter the list. */
+  private serving: Replica[] = [];
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -103,7 +105,7 @@ export class ReplicaReads {
 
   /** Runs `query` on a replica that serves reads, or on the primary if none does or it fails. */
   async read<T>(query: (pool: pg.Pool) => Promise<T>): Promise<T> {
-    const serving = this.replicas.filter((r) => r.status.serving_reads);
+    const serving = this.serving;
     const replica = serving[this.next++ % Math.max(1, serving.length)];
     if (!replica) return query(this.primary);
     try {
@@ -129,6 +131,7 @@ export class ReplicaReads {
 
   private out(replica: Replica, reason: string): void {
     replica.status = { ...replica.status, serving_reads: false, reason };
+    this.serving = this.serving.filter((r) => r !== replica);
   }
 
   private async poll(): Promise<void> {
@@ -143,6 +146,7 @@ export class ReplicaReads {
       return; // the primary is down: the writes say so; the replicas keep their last state
     }
     await Promise.all(this.replicas.map((r) => this.pollReplica(r, now)));
+    this.serving = this.replicas.filter((r) => r.status.serving_reads);
   }
 
   private async pollReplica(replica: Replica, now: number): Promise<void> {

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { emptyDir, withCell, withServers } from "../harness/cell.ts";
 import { health } from "../harness/client.ts";
+import { median } from "../results/stats.ts";
 import type { ReplicaRun, ReplicaWrites } from "../results/topology.ts";
 import { loadAt, measureAddresses, type WriteLoad } from "./pair.ts";
 
@@ -52,10 +53,6 @@ async function sampleLag<T>(url: string, fn: () => Promise<T>): Promise<[T, LagS
   }
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length ? (sorted[Math.floor(sorted.length / 2)] as number) : null;
-};
 const most = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
 
 async function measureWrites(
@@ -77,7 +74,7 @@ async function measureWrites(
       applied: pair.probe.applied,
       stale_ms_max: most(pair.probe.stale_ms),
     },
-    ...{ lag_ms_p50: median(lag.lag_ms), lag_ms_max: most(lag.lag_ms) },
+    ...{ lag_ms_p50: lag.lag_ms.length ? median(lag.lag_ms) : null, lag_ms_max: most(lag.lag_ms) },
     ...{ lag_bytes_max: most(lag.lag_bytes), replicas_out: lag.out, lag_samples: lag.samples },
   };
 }

@@ -10,8 +10,7 @@
 //   (plain, or each write waiting for remote_apply when reads may never be stale);
 // - more replicas than were measured cost the primary's writes no more than the most measured;
 // - shards split the data and its traffic evenly, and no request spans two shards.
-import { peakRpsFor } from "./dau.ts";
-import type { Profile } from "./profile.ts";
+import { type Profile, requiredPeakRps } from "./profile.ts";
 import type { ReplicaRun, ReplicaWrites, TopologyResults } from "./topology.ts";
 
 /** Standbys one primary streams to by default (max_wal_senders is 10): a plan's limit. */
@@ -58,11 +57,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
 /** The peak's reads and writes per second. */
 export function trafficOf(p: Profile) {
-  const peak = peakRpsFor(p.daily_active_users, {
-    requestsPerUserPerDay: p.requests_per_user,
-    peakFactor: p.peak_factor,
-    writeShare: p.write_share,
-  });
+  const peak = requiredPeakRps(p);
   return { peak, reads: peak * (1 - p.write_share), writes: peak * p.write_share };
 }
 
