@@ -190,8 +190,10 @@ describe("postgres with replicas: SIGKILL and restarts", () => {
     process.kill(primaryPid, "SIGKILL");
     await server.kill();
     // PostgreSQL's own processes notice their postmaster is gone and exit; until they have,
-    // a new postmaster refuses the cluster, whose shared memory they still hold.
-    await gone(children.map((p) => p.pid));
+    // a new postmaster refuses the cluster, whose shared memory they still hold. The dead
+    // postmaster itself must also be reaped (by init, once its parent is killed): until then
+    // its pid still exists, and PostgreSQL reads postmaster.pid as a server still running.
+    await gone([primaryPid, ...children.map((p) => p.pid)]);
     server = await startServer({ approach: "postgres", dataDir, env: REPLICAS });
     log = server.stderr();
     assert.match(log, /stopping standby 1 left running/);
