@@ -21,9 +21,9 @@ import {
   NewUserBody,
   readJsonObject,
 } from "./app/_input.ts";
+import type { ReplicaStatus } from "./lib/engines/postgres-replicas.ts";
+import type { SetAsideSummary } from "./lib/files/set-aside.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
-import type { ReplicaStatus } from "./lib/postgres-replicas.ts";
-import type { SetAsideSummary } from "./lib/set-aside.ts";
 import { FencedError, OverloadedError } from "./lib/storage-errors.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Durability, Store, WritePreference } from "./stores/_types.ts";
@@ -56,7 +56,7 @@ export interface Health {
   flush_interval_ms?: number;
   /**
    * What start-up recovery cut from the store's files and kept in DATA_DIR/recovered/ (see
-   * lib/set-aside.ts), while any of it is there; an operator looks at it, then removes it.
+   * lib/files/set-aside.ts), while any of it is there; an operator looks at it, then removes it.
    */
   recovered?: SetAsideSummary;
   /** `postgres` with read replicas: each, its lag, and whether it serves reads now. */

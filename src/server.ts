@@ -10,14 +10,14 @@ import { resolve } from "node:path";
 import { isMainThread, parentPort } from "node:worker_threads";
 import { serve } from "srvx";
 import { createApp, MAX_BODY_BYTES } from "./app.ts";
-import { reportAnswers } from "./lib/answer-counter.ts";
-import { ConnectionDrain, type DrainLimits } from "./lib/http-drain.ts";
-import { setAsideSummary } from "./lib/set-aside.ts";
+import { setAsideSummary } from "./lib/files/set-aside.ts";
+import { reportAnswers } from "./lib/http/answer-counter.ts";
+import { ConnectionDrain, type DrainLimits } from "./lib/http/http-drain.ts";
 import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
 /**
- * The graceful stop (lib/http-drain.ts). An idle keep-alive connection stays open for 500 ms
+ * The graceful stop (lib/http/http-drain.ts). An idle keep-alive connection stays open for 500 ms
  * after its last answer, so a client that sends its next request the moment an answer
  * arrives is answered, across any network path whose round trip is under that (the longest
  * routes round the Earth take about 300 ms); a connection idle for longer is a client's

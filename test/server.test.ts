@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { seed } from "../src/lab/harness/seed.ts";
 import { SERVER_ENTRY, startServer } from "../src/lab/harness/server-process.ts";
-import { USERS_FILE } from "../src/lib/user-log.ts";
+import { USERS_FILE } from "../src/lib/files/user-log.ts";
 import { APPROACHES } from "../src/stores/index.ts";
 import { getText, postJson, tempDir } from "./_helpers.ts";
 

@@ -1,9 +1,9 @@
 // Internal to src/app.ts (only it imports this): what a request may carry, checked. Bodies
-// are read from the Node request underneath srvx (lib/http-body.ts says why), decoded as
+// are read from the Node request underneath srvx (lib/http/http-body.ts says why), decoded as
 // strict UTF-8 and held to the schemas below; anything else is an HttpError naming it.
 import type { IncomingMessage } from "node:http";
 import * as z from "zod";
-import { BodyTooLargeError, readNodeBody } from "../lib/http-body.ts";
+import { BodyTooLargeError, readNodeBody } from "../lib/http/http-body.ts";
 import { isId } from "../lib/user.ts";
 import { ClientAbortError, HttpError } from "./_answer.ts";
 
@@ -101,7 +101,7 @@ const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BOD
 
 /**
  * The request's body bytes: from the Node request underneath srvx where there is one (see
- * lib/http-body.ts for why), or through the web Request's own reader.
+ * lib/http/http-body.ts for why), or through the web Request's own reader.
  */
 async function readBody(req: Request): Promise<Uint8Array> {
   const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;

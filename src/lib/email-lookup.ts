@@ -4,7 +4,7 @@
 // - scanForEmail: a scan of a file of user lines, for the stores that keep no index
 //   (linear, binary): each lookup reads the whole file, and the course's point shows.
 import { closeSync, existsSync, openSync } from "node:fs";
-import { scanLines, scanLinesAsync } from "./jsonl.ts";
+import { scanLines, scanLinesAsync } from "./files/jsonl.ts";
 import { SteppedMap } from "./stepped-map.ts";
 import type { User } from "./user.ts";
 

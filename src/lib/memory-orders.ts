@@ -5,8 +5,10 @@
 // complete and its checksum matches) or not at all (a torn last line is cut off), and no
 // order can exist without its stock change, or the reverse.
 import { crc32 } from "node:zlib";
+import { loadJsonl, loadRecords } from "./files/jsonl.ts";
+import type { SetAside } from "./files/set-aside.ts";
+import { AppendLog } from "./files/user-log.ts";
 import type { GroupCommitLimits } from "./group-commit.ts";
-import { loadJsonl, loadRecords } from "./jsonl.ts";
 import {
   isProduct,
   type Order,
@@ -19,8 +21,6 @@ import {
   unitsOf,
   userOrderOf,
 } from "./order.ts";
-import type { SetAside } from "./set-aside.ts";
-import { AppendLog } from "./user-log.ts";
 
 export const ORDERS_FILE = "orders.jsonl";
 /** "xxxxxxxx " before the JSON. */

@@ -1,5 +1,5 @@
+import type { ReplicaStatus } from "../lib/engines/postgres-replicas.ts";
 import type { OrderBook } from "../lib/order.ts";
-import type { ReplicaStatus } from "../lib/postgres-replicas.ts";
 import type { User } from "../lib/user.ts";
 
 /**

@@ -8,11 +8,11 @@
 
 import { join } from "node:path";
 import { scanForEmail } from "../lib/email-lookup.ts";
+import { SetAside } from "../lib/files/set-aside.ts";
+import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/files/sorted-file.ts";
+import { openUserLog } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { SetAside } from "../lib/set-aside.ts";
-import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/sorted-file.ts";
 import type { User } from "../lib/user.ts";
-import { openUserLog } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
 export const processes = {

@@ -9,9 +9,9 @@ import {
   openLevel,
   SyncedWriter,
   userPuts,
-} from "../lib/leveldb.ts";
-import { LevelOrderBook } from "../lib/leveldb-orders.ts";
-import { prepareFromSeed } from "../lib/seeded.ts";
+} from "../lib/engines/leveldb.ts";
+import { LevelOrderBook } from "../lib/engines/leveldb-orders.ts";
+import { prepareFromSeed } from "../lib/engines/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
 import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 

@@ -4,11 +4,11 @@
 
 import { join } from "node:path";
 import { scanForEmail } from "../lib/email-lookup.ts";
-import { scanLinesAsync } from "../lib/jsonl.ts";
+import { scanLinesAsync } from "../lib/files/jsonl.ts";
+import { SetAside } from "../lib/files/set-aside.ts";
+import { openUserLog, USERS_FILE } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { SetAside } from "../lib/set-aside.ts";
 import type { User } from "../lib/user.ts";
-import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
 // Every line our writers produce starts with the id, so most lines are rejected by comparing

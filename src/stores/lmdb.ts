@@ -2,9 +2,9 @@
 // memory-mapped B+tree, safe across processes, with batched durable commits. A user is one
 // transaction writing users and emails; a read is one lookup in the map, no I/O.
 import { join } from "node:path";
-import { buildLmdb, LMDB_FILE, LmdbGuard, openLmdb } from "../lib/lmdb.ts";
-import { LmdbOrderBook } from "../lib/lmdb-orders.ts";
-import { prepareFromSeed } from "../lib/seeded.ts";
+import { buildLmdb, LMDB_FILE, LmdbGuard, openLmdb } from "../lib/engines/lmdb.ts";
+import { LmdbOrderBook } from "../lib/engines/lmdb-orders.ts";
+import { prepareFromSeed } from "../lib/engines/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
 import type { Engine, OpenStore, StoreModule } from "./_types.ts";
 

@@ -10,11 +10,11 @@
 
 import { join } from "node:path";
 import { EmailIndex } from "../lib/email-lookup.ts";
+import { SetAside } from "../lib/files/set-aside.ts";
+import { SharedUserLog } from "../lib/files/shared-log.ts";
+import { USERS_FILE } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { SetAside } from "../lib/set-aside.ts";
-import { SharedUserLog } from "../lib/shared-log.ts";
 import { SteppedMap } from "../lib/stepped-map.ts";
-import { USERS_FILE } from "../lib/user-log.ts";
 import type { OpenStore } from "./_types.ts";
 
 export const processes = {

@@ -7,12 +7,12 @@
 // keeping objects and serialising one per request.
 import { join } from "node:path";
 import { EmailIndex } from "../lib/email-lookup.ts";
+import { SetAside } from "../lib/files/set-aside.ts";
+import { openUserLog, USERS_FILE } from "../lib/files/user-log.ts";
 import type { GroupCommitLimits } from "../lib/group-commit.ts";
 import { ORDERS_FILE, openMemoryOrderBook } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
-import { SetAside } from "../lib/set-aside.ts";
 import { SteppedMap } from "../lib/stepped-map.ts";
-import { openUserLog, USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
 
 export interface MapStoreOptions {

@@ -1,6 +1,4 @@
 import type pg from "pg";
-import { ORDERS_FILE } from "../lib/memory-orders.ts";
-import { PRODUCTS_FILE } from "../lib/order.ts";
 import {
   describeUrl,
   type EmbeddedPostgres,
@@ -8,12 +6,18 @@ import {
   migrate,
   newPool,
   startEmbeddedPostgres,
-} from "../lib/postgres.ts";
-import { PostgresOrderBook } from "../lib/postgres-orders.ts";
-import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "../lib/postgres-replicas.ts";
-import { REPLICAS_MAX, startStandbys } from "../lib/postgres-standby.ts";
+} from "../lib/engines/postgres.ts";
+import { PostgresOrderBook } from "../lib/engines/postgres-orders.ts";
+import {
+  APPLY_WAIT_MS_MAX,
+  commitApplied,
+  ReplicaReads,
+} from "../lib/engines/postgres-replicas.ts";
+import { REPLICAS_MAX, startStandbys } from "../lib/engines/postgres-standby.ts";
+import { USERS_FILE } from "../lib/files/user-log.ts";
+import { ORDERS_FILE } from "../lib/memory-orders.ts";
+import { PRODUCTS_FILE } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
-import { USERS_FILE } from "../lib/user-log.ts";
 import type { Durability, OpenStore, StoreModule, StoreOptions } from "./_types.ts";
 
 export const processes = {
@@ -24,7 +28,7 @@ export const processes = {
 /** A seeded users.jsonl, products.jsonl and orders.jsonl are loaded into empty tables at start. */
 export const files = [USERS_FILE, PRODUCTS_FILE, ORDERS_FILE];
 
-/** More than this many replicas is a typo; see lib/postgres-standby.ts. */
+/** More than this many replicas is a typo; see lib/engines/postgres-standby.ts. */
 const replicaCount = (env: StoreOptions["env"]): number => {
   const n = Number(env.POSTGRES_REPLICAS ?? 0);
   if (Number.isInteger(n) && n >= 0 && n <= REPLICAS_MAX) return n;

@@ -13,9 +13,9 @@
 // both ways, with a slightly worse p99 for the worker. With the load generator on one core,
 // a worker only competes with the main thread for the other, so it does not pay off here.
 import { join } from "node:path";
+import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/engines/sqlite.ts";
+import { SqliteOrderBook } from "../lib/engines/sqlite-orders.ts";
 import { GroupCommit } from "../lib/group-commit.ts";
-import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/sqlite.ts";
-import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
 import type { User } from "../lib/user.ts";
 import type { OpenStore } from "./_types.ts";
 import { sqliteDurability } from "./sqlite.ts";

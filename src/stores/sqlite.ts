@@ -1,7 +1,7 @@
 // SQLite as the baseline: node:sqlite in WAL mode, one row and one transaction per request.
 // Each write is a BEGIN IMMEDIATE transaction, so a second process holding the lock makes
 // it wait (without blocking other requests) rather than fail; GET /health counts the waits.
-// Whether a commit survives a power loss depends on the synchronous level; see lib/sqlite.ts.
+// Whether a commit survives a power loss depends on the synchronous level; see lib/engines/sqlite.ts.
 import { join } from "node:path";
 import {
   DB_FILE,
@@ -9,8 +9,8 @@ import {
   type Synchronous,
   synchronousFrom,
   UsersDb,
-} from "../lib/sqlite.ts";
-import { SqliteOrderBook } from "../lib/sqlite-orders.ts";
+} from "../lib/engines/sqlite.ts";
+import { SqliteOrderBook } from "../lib/engines/sqlite-orders.ts";
 import type { Durability, OpenStore } from "./_types.ts";
 
 export function sqliteDurability(synchronous: Synchronous): Durability {

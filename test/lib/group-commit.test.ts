@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { SetAside } from "../../src/lib/files/set-aside.ts";
+import { openUserLog } from "../../src/lib/files/user-log.ts";
 import { GroupCommit } from "../../src/lib/group-commit.ts";
-import { SetAside } from "../../src/lib/set-aside.ts";
 import { DiskFullError, FencedError, OverloadedError } from "../../src/lib/storage-errors.ts";
-import { openUserLog } from "../../src/lib/user-log.ts";
 import { tempDir } from "../_helpers.ts";
 
 const dir = tempDir("group");

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { CorruptLineError } from "../../src/lib/jsonl.ts";
+import { CorruptLineError } from "../../src/lib/files/jsonl.ts";
+import { SetAside } from "../../src/lib/files/set-aside.ts";
 import {
   frameOrder,
   ORDERS_FILE,
@@ -10,7 +11,6 @@ import {
   unframeOrder,
 } from "../../src/lib/memory-orders.ts";
 import { newOrder, PRODUCTS_FILE } from "../../src/lib/order.ts";
-import { SetAside } from "../../src/lib/set-aside.ts";
 import { tempDir } from "../_helpers.ts";
 
 const PRODUCT = "11111111-1111-4111-8111-111111111111";

@@ -7,7 +7,7 @@
 // Started by the harness (server-process.ts) as a process of its own, like the API server,
 // and announced the same way: `listening on <url>`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { countAnswers, reportAnswers } from "../../lib/answer-counter.ts";
+import { countAnswers, reportAnswers } from "../../lib/http/answer-counter.ts";
 import { FIXED_USER_JSON, newUser } from "../../lib/user.ts";
 import { BARE_NAME } from "./server-process.ts";
 

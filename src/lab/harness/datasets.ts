@@ -16,7 +16,7 @@ const COMPLETE_MARKER = ".complete";
 
 export function datasetDir(workDir: string, records: number, seedValue: number): string {
   // v3: users.db also holds the index on email, and datasets hold orders and emails.txt.
-  // v4: lmdb's database is built compacted (lib/lmdb.ts says why).
+  // v4: lmdb's database is built compacted (lib/engines/lmdb.ts says why).
   // A dataset cached before them is seeded again.
   return join(workDir, "datasets", `${records}-seed${seedValue}-v4`);
 }

@@ -4,7 +4,7 @@
 // read buffer per run while merging: bounded, whatever the count.
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { iterateLines } from "../../lib/jsonl.ts";
+import { iterateLines } from "../../lib/files/jsonl.ts";
 
 /** Records per sorted run: about 100 MB of JavaScript strings at the seed's record size. */
 export const RUN_RECORDS = 250_000;

@@ -4,22 +4,22 @@
 import { rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/durable-fs.ts";
-import { LEVELDB_DIR } from "../../lib/leveldb.ts";
-import { LMDB_FILE, LMDB_LOCK_SUFFIX } from "../../lib/lmdb.ts";
-import { frameOrder, ORDERS_FILE } from "../../lib/memory-orders.ts";
-import { type Order, PRODUCTS_FILE, type Product, stockAfter } from "../../lib/order.ts";
+import { LEVELDB_DIR } from "../../lib/engines/leveldb.ts";
+import { LMDB_FILE, LMDB_LOCK_SUFFIX } from "../../lib/engines/lmdb.ts";
+import { DB_FILE, USERS_EMAIL_INDEX, USERS_TABLE } from "../../lib/engines/sqlite.ts";
+import { ORDERS_SCHEMA } from "../../lib/engines/sqlite-orders.ts";
+import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/files/durable-fs.ts";
 import {
   INDEX_ENTRY_BYTES,
   INDEX_FILE,
   SORTED_FILE,
   TAIL_FILE,
   writeSortedLines,
-} from "../../lib/sorted-file.ts";
-import { DB_FILE, USERS_EMAIL_INDEX, USERS_TABLE } from "../../lib/sqlite.ts";
-import { ORDERS_SCHEMA } from "../../lib/sqlite-orders.ts";
+} from "../../lib/files/sorted-file.ts";
+import { USERS_FILE } from "../../lib/files/user-log.ts";
+import { frameOrder, ORDERS_FILE } from "../../lib/memory-orders.ts";
+import { type Order, PRODUCTS_FILE, type Product, stockAfter } from "../../lib/order.ts";
 import { ID_LENGTH, type User } from "../../lib/user.ts";
-import { USERS_FILE } from "../../lib/user-log.ts";
 import { ExternalSort, type Keyed } from "./external-sort.ts";
 import { createRandom, randomUuid } from "./prng.ts";
 import { Progress } from "./progress.ts";

@@ -2,7 +2,7 @@
 // stop it. Tests and every lab tool go through here, so no server is ever left behind.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ANSWERED, ASK_ANSWERED } from "../../lib/answer-counter.ts";
+import { ANSWERED, ASK_ANSWERED } from "../../lib/http/answer-counter.ts";
 
 export const SERVER_ENTRY = fileURLToPath(new URL("../../server.ts", import.meta.url));
 /** The bare node:http ceiling (bare-http.ts), started the same way, and its name in results. */
@@ -33,7 +33,7 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
   /** Crash it: SIGKILL, no chance to flush. */
   kill(): Promise<void>;
-  /** Answers the server has finished so far (lib/answer-counter.ts), asked over IPC. */
+  /** Answers the server has finished so far (lib/http/answer-counter.ts), asked over IPC. */
   answered(): Promise<number>;
   exited: Promise<number | null>;
 }

@@ -17,7 +17,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { mountLazyFs, powerCutUnavailable } from "../../../src/lab/faults/powercut/mount.ts";
 import { seed } from "../../../src/lab/harness/seed.ts";
-import { AtomicFile, fsyncDir, openAppend } from "../../../src/lib/durable-fs.ts";
+import { AtomicFile, fsyncDir, openAppend } from "../../../src/lib/files/durable-fs.ts";
 import { snapshot, tempDir } from "../../_helpers.ts";
 
 const unavailable = powerCutUnavailable();

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { IDS_FILE, NoRoomError, seed, seedBytes } from "../../../src/lab/harness/seed.ts";
-import { INDEX_FILE, SORTED_FILE } from "../../../src/lib/sorted-file.ts";
-import { DB_FILE } from "../../../src/lib/sqlite.ts";
-import { USERS_FILE } from "../../../src/lib/user-log.ts";
+import { DB_FILE } from "../../../src/lib/engines/sqlite.ts";
+import { INDEX_FILE, SORTED_FILE } from "../../../src/lib/files/sorted-file.ts";
+import { USERS_FILE } from "../../../src/lib/files/user-log.ts";
 import { snapshot, tempDir } from "../../_helpers.ts";
 
 describe("seed", () => {

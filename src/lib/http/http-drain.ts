@@ -68,7 +68,7 @@ export class ConnectionDrain {
     });
   }
 
-  /** Answers finished since the server started (lib/answer-counter.ts reports them). */
+  /** Answers finished since the server started (lib/http/answer-counter.ts reports them). */
   answered = 0;
 
   /** True once drain() has been called: every answer from then on closes its connection. */

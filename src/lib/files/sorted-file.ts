@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { ID_LENGTH, type User } from "../user.ts";
 import { AtomicFile } from "./durable-fs.ts";
 import { readFully } from "./read-fully.ts";
-import { ID_LENGTH, type User } from "./user.ts";
 
 /** The seeded pair that `npm run seed` writes: the records sorted by id, and their index. */
 export const SORTED_FILE = "users.sorted.jsonl";

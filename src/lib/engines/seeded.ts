@@ -4,13 +4,13 @@
 // once durable, so a crash mid-build leaves no half-built database behind.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fsyncDir, fsyncPath } from "./durable-fs.ts";
-import { jsonRecordsIn, loadJsonl, loadRecords } from "./jsonl.ts";
-import { ORDERS_FILE, unframeOrder } from "./memory-orders.ts";
-import { isProduct, type Order, PRODUCTS_FILE, type Product, stockAfter } from "./order.ts";
-import { SetAside } from "./set-aside.ts";
-import { isUser, type User } from "./user.ts";
-import { USERS_FILE } from "./user-log.ts";
+import { fsyncDir, fsyncPath } from "../files/durable-fs.ts";
+import { jsonRecordsIn, loadJsonl, loadRecords } from "../files/jsonl.ts";
+import { SetAside } from "../files/set-aside.ts";
+import { USERS_FILE } from "../files/user-log.ts";
+import { ORDERS_FILE, unframeOrder } from "../memory-orders.ts";
+import { isProduct, type Order, PRODUCTS_FILE, type Product, stockAfter } from "../order.ts";
+import { isUser, type User } from "../user.ts";
 
 export interface Seeded {
   /**

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import type { Socket } from "node:net";
 import { describe, it } from "node:test";
-import { seed } from "../../src/lab/harness/seed.ts";
-import { startServer } from "../../src/lab/harness/server-process.ts";
-import { tempDir } from "../_helpers.ts";
+import { seed } from "../../../src/lab/harness/seed.ts";
+import { startServer } from "../../../src/lab/harness/server-process.ts";
+import { tempDir } from "../../_helpers.ts";
 
 interface Reply {
   status: number;

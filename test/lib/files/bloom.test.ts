@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
-import { BloomFilter } from "../../src/lib/bloom.ts";
+import { BloomFilter } from "../../../src/lib/files/bloom.ts";
 
 test("a Bloom filter never misses a key it holds, survives a round trip through bytes, and rarely says maybe to others", () => {
   const keys = Array.from({ length: 10_000 }, () => randomUUID());

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { CorruptLineError, loadJsonl, scanLines } from "../../src/lib/jsonl.ts";
-import { RECOVERED_DIR, SetAside } from "../../src/lib/set-aside.ts";
-import { isUser, type User } from "../../src/lib/user.ts";
-import { toLine } from "../../src/lib/user-log.ts";
-import { tempDir } from "../_helpers.ts";
+import { CorruptLineError, loadJsonl, scanLines } from "../../../src/lib/files/jsonl.ts";
+import { RECOVERED_DIR, SetAside } from "../../../src/lib/files/set-aside.ts";
+import { toLine } from "../../../src/lib/files/user-log.ts";
+import { isUser, type User } from "../../../src/lib/user.ts";
+import { tempDir } from "../../_helpers.ts";
 
 const dir = tempDir("jsonl");
 const user = (n: number): User => ({

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
-import { BodyCutShortError, BodyTooLargeError, readNodeBody } from "../../src/lib/http-body.ts";
+import {
+  BodyCutShortError,
+  BodyTooLargeError,
+  readNodeBody,
+} from "../../../src/lib/http/http-body.ts";
 
 const LIMIT = 1024;
 /** What the server's read gave for each request, by the request's x-test header. */

@@ -1,18 +1,18 @@
 import { closeSync, fstatSync, fsync, ftruncateSync } from "node:fs";
 import { basename } from "node:path";
 import { promisify } from "node:util";
-import { openAppend, writeAll } from "./durable-fs.ts";
-import { GroupCommit, type GroupCommitLimits } from "./group-commit.ts";
-import { loadJsonl } from "./jsonl.ts";
-import type { SetAside } from "./set-aside.ts";
+import { GroupCommit, type GroupCommitLimits } from "../group-commit.ts";
 import {
   classify,
   DiskFullError,
   describe,
   diskFullMessage,
   FencedError,
-} from "./storage-errors.ts";
-import { isUser, type User } from "./user.ts";
+} from "../storage-errors.ts";
+import { isUser, type User } from "../user.ts";
+import { openAppend, writeAll } from "./durable-fs.ts";
+import { loadJsonl } from "./jsonl.ts";
+import type { SetAside } from "./set-aside.ts";
 
 const fsyncAsync = promisify(fsync);
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { UsersDb } from "../../src/lib/sqlite.ts";
-import { newUser } from "../../src/lib/user.ts";
+import { UsersDb } from "../../../src/lib/engines/sqlite.ts";
+import { newUser } from "../../../src/lib/user.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "needadb-sqlite-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

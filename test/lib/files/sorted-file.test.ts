@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { generateUsers } from "../../src/lab/harness/seed.ts";
-import { INDEX_ENTRY_BYTES, SortedFile, writeSortedFiles } from "../../src/lib/sorted-file.ts";
-import { tempDir } from "../_helpers.ts";
+import { generateUsers } from "../../../src/lab/harness/seed.ts";
+import {
+  INDEX_ENTRY_BYTES,
+  SortedFile,
+  writeSortedFiles,
+} from "../../../src/lib/files/sorted-file.ts";
+import { tempDir } from "../../_helpers.ts";
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

@@ -1,15 +1,15 @@
 // The LSM store's immutable sorted segments: the course's sorted file and 58-byte index
-// (lib/sorted-file.ts), plus a Bloom filter. Segments are written and merged on a worker
+// (lib/files/sorted-file.ts), plus a Bloom filter. Segments are written and merged on a worker
 // thread, so a flush or a compaction never stalls the requests the server is answering.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { ID_LENGTH } from "../user.ts";
 import { BloomFilter } from "./bloom.ts";
 import { AtomicFile } from "./durable-fs.ts";
 import { iterateLines } from "./jsonl.ts";
 import { readFully } from "./read-fully.ts";
 import { INDEX_ENTRY_BYTES, writeSortedLines } from "./sorted-file.ts";
-import { ID_LENGTH } from "./user.ts";
 
 /** Every record line starts `{"id":"`, so its id is these characters of the line. */
 const ID_START = '{"id":"'.length;

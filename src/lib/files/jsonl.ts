@@ -210,7 +210,7 @@ const HOLE =
  * Reads every record of an append-only file in order, with a decoder of one's own (for
  * lines that are more than plain JSON, such as framed, checksummed orders), and repairs
  * what a crash can leave. Nothing it cuts is destroyed: each cut is set aside first
- * (lib/set-aside.ts), then the file is cut, and the log names both.
+ * (lib/files/set-aside.ts), then the file is cut, and the log names both.
  *
  * - A crash tears only the *end* of an append-only file. So an unterminated last line, or
  *   a last line that is not a valid record, is cut off: that write never finished, so it

@@ -12,7 +12,7 @@ export const ANSWERED = "needadb:answered";
 /**
  * Answers ASK_ANSWERED messages with `answered()`. Does nothing in a process without an IPC
  * channel (a server a user started by hand). The API server's count is its connection
- * drain's (lib/http-drain.ts), which already watches every answer finish.
+ * drain's (lib/http/http-drain.ts), which already watches every answer finish.
  */
 export function reportAnswers(answered: () => number): void {
   const send = process.send?.bind(process);

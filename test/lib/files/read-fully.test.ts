@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { readFully } from "../../src/lib/read-fully.ts";
-import { tempDir } from "../_helpers.ts";
+import { readFully } from "../../../src/lib/files/read-fully.ts";
+import { tempDir } from "../../_helpers.ts";
 
 describe("readFully", () => {
   const dir = tempDir("read-fully");

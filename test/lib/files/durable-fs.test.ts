@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { AtomicFile } from "../../src/lib/durable-fs.ts";
-import { tempDir } from "../_helpers.ts";
+import { AtomicFile } from "../../../src/lib/files/durable-fs.ts";
+import { tempDir } from "../../_helpers.ts";
 
 describe("atomic file replacement", () => {
   const dir = tempDir("durable");

@@ -8,8 +8,8 @@ import {
   diskFullMessage,
   FencedError,
   OverloadedError,
-} from "./storage-errors.ts";
-import type { User } from "./user.ts";
+} from "../storage-errors.ts";
+import type { User } from "../user.ts";
 
 export const DB_FILE = "users.db";
 

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { PRODUCT_STOCK, seed } from "../../src/lab/harness/seed.ts";
-import { buildOnce, readSeeded } from "../../src/lib/seeded.ts";
-import { tempDir } from "../_helpers.ts";
+import { PRODUCT_STOCK, seed } from "../../../src/lab/harness/seed.ts";
+import { buildOnce, readSeeded } from "../../../src/lib/engines/seeded.ts";
+import { tempDir } from "../../_helpers.ts";
 
 describe("buildOnce", () => {
   it("builds a directory beside its name, then renames it into place, once", async () => {

@@ -4,7 +4,7 @@
 // one at a time, in a queue: each reads the stock, writes its batch (synced), and only then
 // does the next one read. LevelDB's LOCK file keeps every other process out, so that queue
 // is the only writer of stock there is.
-import { keys, type Level, type Put, type SyncedWriter } from "./leveldb.ts";
+
 import {
   namesFrom,
   type Order,
@@ -16,8 +16,9 @@ import {
   type UserOrder,
   unitsOf,
   userOrderOf,
-} from "./order.ts";
-import { OverloadedError } from "./storage-errors.ts";
+} from "../order.ts";
+import { OverloadedError } from "../storage-errors.ts";
+import { keys, type Level, type Put, type SyncedWriter } from "./leveldb.ts";
 
 /** Orders waiting for their turn; past this, an order gets 503 with Retry-After. */
 const QUEUE_MAX_ORDERS = 1024;

@@ -1,16 +1,16 @@
 import { closeSync, fstatSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
-import { openAppend } from "./durable-fs.ts";
-import { CorruptLineError, jsonDecoder, scanLines } from "./jsonl.ts";
-import type { SetAside } from "./set-aside.ts";
 import {
   classify,
   DiskFullError,
   describe,
   diskFullMessage,
   FencedError,
-} from "./storage-errors.ts";
-import { isUser, type User } from "./user.ts";
+} from "../storage-errors.ts";
+import { isUser, type User } from "../user.ts";
+import { openAppend } from "./durable-fs.ts";
+import { CorruptLineError, jsonDecoder, scanLines } from "./jsonl.ts";
+import type { SetAside } from "./set-aside.ts";
 
 /** Every record line starts with this: toLine() writes `id` first, and inside a JSON string a quote is always escaped. */
 const RECORD_START = Buffer.from('{"id":"');
@@ -38,7 +38,7 @@ const CATCH_UP_CHUNK_BYTES = 64 * 1024;
  * Nothing here is truncated, unlike the single-process log: a partial last line may be a
  * write in progress in another process. What a reader skips (torn bytes, or a line with a
  * hole a power cut left) is set aside in recovered/ all the same, once, however many
- * processes and starts read past it (lib/set-aside.ts names a copy by its bytes).
+ * processes and starts read past it (lib/files/set-aside.ts names a copy by its bytes).
  */
 export class SharedUserLog {
   readonly path: string;

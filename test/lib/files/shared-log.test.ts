@@ -10,10 +10,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { CorruptLineError } from "../../src/lib/jsonl.ts";
-import { RECOVERED_DIR, SetAside } from "../../src/lib/set-aside.ts";
-import { SharedUserLog } from "../../src/lib/shared-log.ts";
-import { newUser, type User } from "../../src/lib/user.ts";
+import { CorruptLineError } from "../../../src/lib/files/jsonl.ts";
+import { RECOVERED_DIR, SetAside } from "../../../src/lib/files/set-aside.ts";
+import { SharedUserLog } from "../../../src/lib/files/shared-log.ts";
+import { newUser, type User } from "../../../src/lib/user.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "needadb-shared-log-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,7 @@
 // time across every process that opens the file, and the check runs inside the writer's
 // transaction, so no other order (from this process or another) can come between the
 // check and the take. The transaction commits all of it or none.
-import type { LmdbFile, LmdbGuard } from "./lmdb.ts";
-import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
+
 import {
   namesFrom,
   type Order,
@@ -16,7 +15,9 @@ import {
   type UserOrder,
   unitsOf,
   userOrderOf,
-} from "./order.ts";
+} from "../order.ts";
+import type { LmdbFile, LmdbGuard } from "./lmdb.ts";
+import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
 
 export class LmdbOrderBook implements OrderBook {
   private readonly f: LmdbFile;

@@ -13,7 +13,7 @@ import {
   planOrder,
   type UserOrder,
   type UserOrderRow,
-} from "./order.ts";
+} from "../order.ts";
 import type { UsersDb } from "./sqlite.ts";
 
 export const ORDERS_SCHEMA = `
