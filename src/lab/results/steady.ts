@@ -2,16 +2,26 @@
 // verdict. Pure functions over a series of rates sampled at a fixed interval.
 //
 // The warm-up rule: sample the server's answers every SAMPLE_MS; after the minimum warm-up,
-// stop as soon as the mean rate of the last half-second is within WARMUP_TOLERANCE of the
-// half-second before it, or at the cap. A store that is still warming (V8 compiling its hot
-// paths, the page cache filling, an engine's writer finding its pace) changes its rate from
-// one half-second to the next by more than a steady server's noise; comparing means of two
-// samples each keeps one slow quarter-second (a GC, the load generator descheduled) from
-// deciding. The tolerance sits just above this machine's noise: in a quick bench (134
-// cells), successive half-seconds of servers that had settled differed by up to about 15%,
-// and 10% kept 27 cells warming for more than 2 s where 15% kept 16. A store still warming
-// moves by far more (LMDB's climb doubled between half-seconds). The cap bounds what a store
-// that never settles costs the run, and such a store is then judged by its window.
+// stop as soon as both hold, or at the cap:
+// 1. the mean rate of the last half-second is within WARMUP_TOLERANCE of the half-second
+//    before it. A store that is still warming (V8 compiling its hot paths, the page cache
+//    filling, an engine's writer finding its pace) changes its rate from one half-second to
+//    the next by more than a steady server's noise; comparing means of two samples each
+//    keeps one slow quarter-second (a GC, the load generator descheduled) from deciding. The
+//    tolerance sits just above this machine's noise: in a quick bench (134 cells),
+//    successive half-seconds of servers that had settled differed by up to about 15%, and
+//    10% kept 27 cells warming for more than 2 s where 15% kept 16. A store still warming
+//    moves by far more (LMDB's climb doubled between half-seconds).
+// 2. the last TRAIL_HALVES half-seconds pass the window's own verdict (below): no trend
+//    beyond their noise. Rule 1 alone let a slow climb through: at a million records, `map`
+//    and `jsonl-group` writes rise by 5-10% per half-second for their first seconds (V8
+//    growing its young generation and optimising the write path under a 600 MB heap), so
+//    their windows started on the climb and were judged not steady (+44% to +72%) in one
+//    run. Judging the warm-up's tail by the window's test makes a warm-up end only where a
+//    window could start steady; where that test cannot tell (too few answers per sample),
+//    rule 1 decides alone.
+// The cap bounds what a store that never settles costs the run, and such a store is then
+// judged by its window.
 //
 // Neither looks at a phase's samples before its first answer, nor at that first one: they
 // hold the load generator's own start (a new process, 50 connections, and for reads its
@@ -27,6 +37,8 @@ export const SAMPLE_MS = 250;
 /** Each side of the warm-up's comparison, by default: half a second (--quick: a quarter). */
 export const COMPARE_MS = 500;
 export const WARMUP_TOLERANCE = 0.15;
+/** Rule 2's tail, in comparison lengths: 2 s by default, 1 s for --quick. */
+export const TRAIL_HALVES = 4;
 export const TREND_MATERIAL = 0.1;
 /** Fewer samples than this cannot show a trend beyond noise. */
 const WINDOW_SAMPLES_MIN = 4;
@@ -67,18 +79,19 @@ export function afterFirstAnswer(rps: readonly number[]): readonly number[] {
 }
 
 /**
- * True once the mean rate of the last `compareMs` is within tolerance of the `compareMs`
- * before it (half a second each by default; --quick compares quarter-seconds, sooner and
- * noisier, for a run meant as an overview).
+ * True once the warm-up rule holds (see the file's header). `compareMs` is rule 1's
+ * half: half a second by default; --quick compares quarter-seconds, sooner and noisier,
+ * for a run meant as an overview.
  */
 export function warmedUp(series: readonly number[], compareMs = COMPARE_MS): boolean {
   const half = Math.max(1, Math.round(compareMs / SAMPLE_MS));
   const rps = afterFirstAnswer(series);
-  if (rps.length < 2 * half) return false;
+  if (rps.length < Math.max(2, TRAIL_HALVES) * half) return false;
   const last = mean(rps.slice(-half));
   const before = mean(rps.slice(-2 * half, -half));
   if (before === 0) return last === 0;
-  return Math.abs(last - before) <= WARMUP_TOLERANCE * before;
+  if (Math.abs(last - before) > WARMUP_TOLERANCE * before) return false;
+  return fitTrend(rps.slice(-TRAIL_HALVES * half), SAMPLE_MS).steady !== false;
 }
 
 export interface Steadiness {
@@ -94,7 +107,11 @@ export interface Steadiness {
 
 /** The window's verdict: see the file's header. */
 export function judgeWindow(series: readonly number[], intervalMs: number): Steadiness {
-  const rps = afterFirstAnswer(series);
+  return fitTrend(afterFirstAnswer(series), intervalMs);
+}
+
+/** The verdict on rates that are all the server's own (no load generator start among them). */
+function fitTrend(rps: readonly number[], intervalMs: number): Steadiness {
   const n = rps.length;
   if (n < WINDOW_SAMPLES_MIN)
     return { steady: null, trend: 0, noise: 0, why: `${n} samples are too few to show a trend` };

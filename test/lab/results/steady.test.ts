@@ -1,33 +1,53 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { judgeWindow, tCritical, warmedUp } from "../../../src/lab/results/steady.ts";
+import { COMPARE_MS, judgeWindow, tCritical, warmedUp } from "../../../src/lab/results/steady.ts";
+
+const flat = (n: number, rate = 1000) => Array.from({ length: n }, (_, i) => rate + (i % 2) * 20);
 
 describe("warmedUp", () => {
-  it("waits for two half-seconds, then for their means to agree within 15%", () => {
+  it("waits for two seconds of the server's own answers, then for two half-seconds to agree within 15%", () => {
+    assert.equal(warmedUp([100, ...flat(7)]), false, "not yet two seconds after the first sample");
     assert.equal(
-      warmedUp([1000, 1000, 1000, 1000]),
-      false,
-      "not yet two half-seconds after the first sample",
-    );
-    assert.equal(
-      warmedUp([100, 1000, 1020, 990, 1010]),
+      warmedUp([100, ...flat(8)]),
       true,
       "the first sample is the load generator starting",
     );
     assert.equal(warmedUp([100, 262, 450, 1172, 2655]), false, "LMDB's climb");
-    assert.equal(warmedUp([100, 262, 450, 1172, 2655, 3300, 3400, 3350, 3420]), true);
+    assert.equal(warmedUp([100, 262, 450, 1172, 2655, ...flat(8, 3400)]), true);
     assert.equal(
-      warmedUp([100, 5000, 5000, 4000, 4000]),
+      warmedUp([100, ...flat(6, 5000), 4000, 4000]),
       false,
       "a fall counts as much as a climb",
     );
   });
 
+  it("keeps warming through a slow climb that every half-second comparison lets pass", () => {
+    // ~3.5% per quarter-second, as map's writes climbed at a million records: each
+    // half-second is within 15% of the one before, but the last two seconds rose 22%.
+    const climb = [100, 20000, 20700, 21400, 22100, 22900, 23700, 24500, 25300];
+    assert.equal(warmedUp(climb), false);
+    assert.equal(warmedUp([...climb, ...flat(8, 25300)]), true, "settled once it levels off");
+  });
+
+  it("quick runs compare quarter-seconds and judge the last second", () => {
+    assert.equal(warmedUp([100, ...flat(4)], COMPARE_MS / 2), true);
+    assert.equal(warmedUp([100, ...flat(3)], COMPARE_MS / 2), false);
+  });
+
   it("waits for the first answer: before it, the load generator is still starting", () => {
     assert.equal(warmedUp([0, 0, 0, 0, 0, 0]), false, "wrk still loading ids.txt");
     assert.equal(warmedUp([0, 0, 0, 7040, 19275, 29436, 20776, 60607]), false);
-    assert.equal(warmedUp([0, 0, 700, 20000, 21000, 20500, 20800]), true);
-    assert.equal(warmedUp([0, 10, 0, 0, 0, 0]), true, "answers stopped: settled at zero");
+    assert.equal(warmedUp([0, 0, 700, ...flat(8, 20000)]), true);
+    assert.equal(
+      warmedUp([0, 10, 0, 0, 0, 0, 0, 0, 0, 0]),
+      true,
+      "answers stopped: settled at zero",
+    );
+  });
+
+  it("lets the half-second rule decide alone where the trend test cannot tell", () => {
+    // 2-3 answers per quarter-second: too few for a trend, as linear's lookups at a million.
+    assert.equal(warmedUp([1, 2, 3, 2, 3, 2, 3, 2, 3]), true);
   });
 });
 
