@@ -4,7 +4,6 @@
 // A request whose store answers at once (the in-memory stores, and every store's misses
 // for ids that cannot exist) is answered without a promise: each `await` on the hot path
 // costs a microtask and an async frame, a few per cent of a read at this machine's speed.
-import type { IncomingMessage } from "node:http";
 import {
   ClientAbortError,
   failureResponse,
@@ -17,8 +16,10 @@ import {
   EXAMPLE_BODY,
   EXAMPLE_ORDER,
   FIND_USAGE,
+  headerOf,
   NewOrderBody,
-  NewUserBody,
+  newUserFields,
+  nodeRequest,
   readJsonObject,
 } from "./app/_input.ts";
 import type { ReplicaStatus } from "./lib/engines/postgres-replicas.ts";
@@ -73,11 +74,6 @@ function then<T>(value: T | Promise<T>, f: (v: T) => Answer): Answer {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
-/** The Node request underneath srvx's, when it runs on node:http. */
-function nodeRequest(req: Request): IncomingMessage | undefined {
-  return (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
-}
-
 /**
  * The request's path and query as sent. From the Node request underneath srvx when there is
  * one (srvx would otherwise build and check a whole URL per request), else from the URL.
@@ -87,13 +83,6 @@ function targetOf(req: Request): string {
   if (raw?.startsWith("/")) return raw;
   const start = req.url.indexOf("/", req.url.indexOf("//") + 2);
   return start === -1 ? "/" : req.url.slice(start);
-}
-
-/** A request header, from the Node request underneath srvx when there is one (cheaper). */
-function headerOf(req: Request, name: string): string | undefined {
-  const node = nodeRequest(req);
-  if (node) return node.headers[name] as string | undefined;
-  return req.headers.get(name) ?? undefined;
 }
 
 /** The preference this API knows of in `Prefer:` (RFC 7240); any other is ignored. */
@@ -144,11 +133,8 @@ function getUser(c: Ctx, id: string): Answer {
 }
 
 async function createUser(c: Ctx, req: Request): Promise<Response> {
-  const parsed = NewUserBody.safeParse(await readJsonObject(req, EXAMPLE_BODY));
-  if (!parsed.success) {
-    throw new HttpError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
-  }
-  const user = newUser(parsed.data.name, parsed.data.email);
+  const { name, email } = newUserFields(await readJsonObject(req, EXAMPLE_BODY));
+  const user = newUser(name, email);
   const text = JSON.stringify(user);
   const prefer = writePreference(req);
   const receipt = await c.store.insert(user, text, prefer);

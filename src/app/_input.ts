@@ -1,6 +1,7 @@
 // Internal to src/app.ts (only it imports this): what a request may carry, checked. Bodies
 // are read from the Node request underneath srvx (lib/http/http-body.ts says why), decoded as
 // strict UTF-8 and held to the schemas below; anything else is an HttpError naming it.
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import * as z from "zod";
 import { BodyTooLargeError, readNodeBody } from "../lib/http/http-body.ts";
@@ -53,6 +54,35 @@ export const NewUserBody = z.strictObject(
   },
 );
 
+/**
+ * The body of POST /users checked by hand, for the common case: exactly the rules of
+ * NewUserBody, answered without zod when the body passes them all. A body that fails any
+ * goes to NewUserBody, which then names what is wrong, so the messages are zod's. Measured in
+ * an A/B of srvx with only the body read and parse: zod's parse of a good body cost about
+ * 2 µs a request, a tenth of `null`'s whole POST.
+ */
+export function newUserFields(value: Record<string, unknown>): { name: string; email: string } {
+  const { name, email } = value;
+  if (
+    typeof name === "string" &&
+    typeof email === "string" &&
+    Object.keys(value).length === 2 &&
+    name.length <= NAME_MAX_CHARS &&
+    email.length <= EMAIL_MAX_CHARS &&
+    email.includes("@") &&
+    name.trim().length > 0 &&
+    name.isWellFormed() &&
+    email.isWellFormed() &&
+    !name.includes("\0") &&
+    !email.includes("\0")
+  )
+    return { name, email };
+  const parsed = NewUserBody.safeParse(value);
+  if (!parsed.success)
+    throw new HttpError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
+  return parsed.data;
+}
+
 /** Lines in one order, and units on one line: beyond these an order is a mistake, not a purchase. */
 export const MAX_ORDER_ITEMS = 100;
 export const MAX_QUANTITY = 1_000_000;
@@ -94,8 +124,18 @@ export const NewOrderBody = z.strictObject({
     }),
 });
 
-/** Refuses bytes that are not UTF-8 (overlong forms, encoded surrogates, stray bytes). */
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/**
+ * The body as text, or undefined when its bytes are not UTF-8 (overlong forms, encoded
+ * surrogates, stray bytes). A leading byte-order mark is dropped, as a UTF-8 decoder does.
+ * Checked with buffer.isUtf8, then decoded, rather than by a fatal TextDecoder, whose
+ * decode of a small body costs more (see readJsonObject's measurement).
+ */
+function utf8Text(bytes: Uint8Array): string | undefined {
+  if (!isUtf8(bytes)) return undefined;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  return buf.toString("utf8", bom);
+}
 
 const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
 
@@ -104,7 +144,7 @@ const tooLarge = () => new HttpError(413, `request body is larger than ${MAX_BOD
  * lib/http/http-body.ts for why), or through the web Request's own reader.
  */
 async function readBody(req: Request): Promise<Uint8Array> {
-  const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+  const node = nodeRequest(req);
   try {
     if (node) return await readNodeBody(node, MAX_BODY_BYTES);
     const bytes = new Uint8Array(await req.arrayBuffer());
@@ -118,23 +158,41 @@ async function readBody(req: Request): Promise<Uint8Array> {
   }
 }
 
+/** The Node request underneath srvx's, when it runs on node:http. */
+export function nodeRequest(req: Request): IncomingMessage | undefined {
+  return (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+}
+
+/**
+ * A request header, from the Node request underneath srvx when there is one: srvx builds a
+ * web Headers object from Node's on its first use.
+ */
+export function headerOf(req: Request, name: string): string | undefined {
+  const node = nodeRequest(req);
+  if (node) return node.headers[name] as string | undefined;
+  return req.headers.get(name) ?? undefined;
+}
+
+/**
+ * The body as a JSON object. Measured in an A/B of srvx with only the body read and parse
+ * (wrk -c50, twice each): this function with srvx's web Headers and a fatal TextDecoder
+ * took srvx from 50.8-51.6k POSTs/s to 44.6-44.8k.
+ */
 export async function readJsonObject(
   req: Request,
   example: string,
 ): Promise<Record<string, unknown>> {
-  const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  const type = (headerOf(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {
     throw new HttpError(
       415,
       `Content-Type must be application/json, not ${type ? JSON.stringify(type) : "missing"}`,
     );
   }
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  if (Number(headerOf(req, "content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
   const bytes = await readBody(req);
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
+  const text = utf8Text(bytes);
+  if (text === undefined) {
     // Decoding leniently would store U+FFFD in place of the bad bytes, and answer 201 for
     // a record that is not what was sent.
     throw new HttpError(400, "request body is not valid UTF-8; send the JSON as UTF-8 text");
