@@ -22,13 +22,6 @@ function setup(thread)
   thread:set("thread_number", threads_started)
 end
 
-local function load_lines(file)
-  for line in file:lines() do
-    if #line > 0 then ids[#ids + 1] = line end
-  end
-  count = #ids
-end
-
 function init(args)
   local file = io.open(ids_file, "r")
   if not file then
@@ -38,8 +31,8 @@ function init(args)
   if #all > 0 and #all % LINE_BYTES == 0 and all:sub(LINE_BYTES, LINE_BYTES) == "\n" then
     text, count = all, #all / LINE_BYTES
   else
-    file:seek("set", 0)
-    load_lines(file)
+    for line in all:gmatch("[^\n]+") do ids[#ids + 1] = line end
+    count = #ids
   end
   file:close()
   if count == 0 then error(ids_file .. " holds no ids: seed with --count 1 or more") end
