@@ -182,15 +182,22 @@ export function headerOf(req: Request, name: string): string | undefined {
  * function over async functions: each of those cost a microtask and a frame a request.
  */
 export function readJsonObject(req: Request, example: string): Promise<Record<string, unknown>> {
+  const refused = refusedBody(req);
+  if (refused) return Promise.reject(refused);
+  return readBody(req).then((bytes) => jsonObject(bytes, example), bodyError);
+}
+
+/** Why a body is refused before it is read (its type, or its announced length), if it is. */
+function refusedBody(req: Request): HttpError | undefined {
   const type = (headerOf(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {
-    throw new HttpError(
+    return new HttpError(
       415,
       `Content-Type must be application/json, not ${type ? JSON.stringify(type) : "missing"}`,
     );
   }
-  if (Number(headerOf(req, "content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  return readBody(req).then((bytes) => jsonObject(bytes, example), bodyError);
+  if (Number(headerOf(req, "content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
+  return undefined;
 }
 
 /** `bytes` as a JSON object, or the HttpError that names what they are instead. */
