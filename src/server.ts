@@ -15,6 +15,7 @@ import { createApp, MAX_BODY_BYTES } from "./app.ts";
 import { setAsideSummary } from "./lib/files/set-aside.ts";
 import { reportAnswers } from "./lib/http/answer-counter.ts";
 import { ConnectionDrain, type DrainLimits } from "./lib/http/http-drain.ts";
+import { OneWriteResponse } from "./lib/http/one-write-response.ts";
 import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
@@ -168,8 +169,9 @@ async function runServer(approach: Approach): Promise<void> {
     gracefulShutdown: false, // handled below, so that the store can flush before exit
     maxRequestBodySize: MAX_BODY_BYTES,
     // A worker listens through the primary, which owns one socket and deals connections out
-    // round-robin; with PORT=0 every worker then gets the same port.
-    node: { exclusive: false },
+    // round-robin; with PORT=0 every worker then gets the same port. Each answer goes to the
+    // socket in one write (lib/http/one-write-response.ts).
+    node: { exclusive: false, ServerResponse: OneWriteResponse },
   });
   // srvx's Node adapter made this node:http server in serve(); it has not taken a connection yet.
   const http = server.node?.server as Server;
