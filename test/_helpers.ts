@@ -71,3 +71,18 @@ export function rawPost(
     req.end();
   });
 }
+
+/** Processes (other than this one) whose environment mentions `marker`, such as a work dir. */
+export function processesMentioning(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(marker))
+        found.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return found;
+}

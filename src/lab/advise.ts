@@ -2,6 +2,7 @@
 // the profile needs, reuses what an earlier run in the same directory measured, and writes
 // decision.json, decision.md and decision.html.
 import { defineCommand } from "citty";
+import { approachesArg, STORING } from "./cli/flags.ts";
 import { runCli } from "./cli/main.ts";
 import { PROFILE_FLAGS, readProfile } from "./cli/profile.ts";
 import {
@@ -36,6 +37,11 @@ const command = defineCommand({
       description: "measure again, even where --out holds matching results",
     },
     tool: { type: "string", description: "wrk or autocannon (default wrk when installed)" },
+    approaches: {
+      type: "string",
+      description: "only these approaches, comma-separated (default: every one)",
+      valueHint: "a,b",
+    },
     out: outFlag("advise-results"),
     "work-dir": WORK_DIR_FLAG,
   },
@@ -48,6 +54,7 @@ const command = defineCommand({
       outDir: outDir(args.out, "advise-results"),
       workDir: workDir(args["work-dir"]),
       tool: chooseTool(args.tool, undefined),
+      approaches: approachesArg(args.approaches, STORING),
       log,
     };
     const signal = interruptSignal("the decision from what finished");
@@ -61,7 +68,9 @@ const command = defineCommand({
     });
     process.stdout.write(md);
     log(`wrote ${files.join(", ")}`);
-    if (signal.aborted) process.exitCode = 130;
+    // A decision from a failed or interrupted lab is no answer yet: the exit code says so.
+    if (advice.status === "interrupted" || signal.aborted) process.exitCode = 130;
+    else if (advice.status === "failed") process.exitCode = 1;
   },
 });
 

@@ -108,8 +108,22 @@ export interface Engine {
   like?: string;
 }
 
+/**
+ * How much a store asks of the team that runs it, simplest first: a file you scan, a map in
+ * memory, SQLite's one file (built into Node), an embedded engine from npm (a native
+ * dependency, nothing to run), a store of our own making that you would have to own, a
+ * database server. The decision ranks the approaches that pass by it.
+ */
+export const SIMPLICITY = ["file", "memory", "sqlite", "engine", "own", "server"] as const;
+export type Simplicity = (typeof SIMPLICITY)[number];
+
 /** What a store module exports. */
 export interface StoreModule {
+  simplicity: Simplicity;
+  /** A ceiling, not a store: it keeps nothing, and is measured only to compare with. */
+  ceiling?: true;
+  /** The settings (environment) it runs with for its durability claim, as the lab runs it. */
+  settings?: Readonly<Record<string, string>>;
   open: OpenStore;
   service?: (options: StoreOptions) => Promise<Service>;
   /**

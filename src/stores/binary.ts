@@ -13,7 +13,9 @@ import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/files/sor
 import { openUserLog } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
+
+export const simplicity: Simplicity = "memory";
 
 export const processes = {
   many: false,

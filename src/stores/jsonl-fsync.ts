@@ -11,7 +11,7 @@ import { openMapStore } from "./map.ts";
 const MAX_QUEUE_RECORDS = 10_000;
 
 // The map store with another write policy: same files, same limits across processes.
-export { files, processes } from "./map.ts";
+export { files, processes, simplicity } from "./map.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

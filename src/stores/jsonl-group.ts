@@ -12,7 +12,7 @@ const MAX_BATCH_RECORDS = 1024;
 const MAX_QUEUE_RECORDS = 16_384;
 
 // The map store with another write policy: same files, same limits across processes.
-export { files, processes } from "./map.ts";
+export { files, processes, simplicity } from "./map.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

@@ -13,9 +13,11 @@ import {
 import { LevelOrderBook } from "../lib/engines/leveldb-orders.ts";
 import { prepareFromSeed } from "../lib/engines/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
-import type { Engine, OpenStore, StoreModule } from "./_types.ts";
+import type { Engine, OpenStore, Simplicity, StoreModule } from "./_types.ts";
 
 export const engine: Engine = { name: "LevelDB (npm classic-level)", like: "lsm" };
+
+export const simplicity: Simplicity = "engine";
 
 export const processes = {
   many: false,

@@ -9,11 +9,13 @@ import { SetAside } from "../lib/files/set-aside.ts";
 import { openUserLog, USERS_FILE } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
 
 // Every line our writers produce starts with the id, so most lines are rejected by comparing
 // a few bytes instead of parsing them. A line in another key order is parsed in full.
 const ID_PREFIX = Buffer.from('{"id":"');
+
+export const simplicity: Simplicity = "file";
 
 export const processes = {
   many: false,

@@ -6,9 +6,11 @@ import { buildLmdb, LMDB_FILE, LmdbGuard, openLmdb } from "../lib/engines/lmdb.t
 import { LmdbOrderBook } from "../lib/engines/lmdb-orders.ts";
 import { prepareFromSeed } from "../lib/engines/seeded.ts";
 import { oldestFirst } from "../lib/user.ts";
-import type { Engine, OpenStore, StoreModule } from "./_types.ts";
+import type { Engine, OpenStore, Simplicity, StoreModule } from "./_types.ts";
 
 export const engine: Engine = { name: "LMDB (npm lmdb)" };
+
+export const simplicity: Simplicity = "engine";
 
 export const processes = {
   many: true,

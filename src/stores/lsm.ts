@@ -18,11 +18,13 @@
 import { LsmTree, MAX_SEGMENTS } from "../lib/files/lsm-tree.ts";
 import { INDEX_FILE, SORTED_FILE } from "../lib/files/sorted-file.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
 
 /** Records in the memtable before it is frozen and flushed. LSM_MEMTABLE_RECORDS overrides it (the crash lab uses a small one). */
 const MEMTABLE_MAX_RECORDS = 50_000;
 const MEMTABLE_RECORDS_RANGE = [10, 1_000_000] as const;
+
+export const simplicity: Simplicity = "own";
 
 export const processes = {
   many: false,

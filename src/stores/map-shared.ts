@@ -15,7 +15,9 @@ import { SharedUserLog } from "../lib/files/shared-log.ts";
 import { USERS_FILE } from "../lib/files/user-log.ts";
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { SteppedMap } from "../lib/stepped-map.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
+
+export const simplicity: Simplicity = "own";
 
 export const processes = {
   many: true,

@@ -13,7 +13,7 @@ import type { GroupCommitLimits } from "../lib/group-commit.ts";
 import { ORDERS_FILE, openMemoryOrderBook } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import { SteppedMap } from "../lib/stepped-map.ts";
-import type { Durability, OpenStore, Store, StoreOptions } from "./_types.ts";
+import type { Durability, OpenStore, Simplicity, Store, StoreOptions } from "./_types.ts";
 
 export interface MapStoreOptions {
   /**
@@ -66,6 +66,8 @@ export function openMapStore({ dataDir, log }: StoreOptions, opts: MapStoreOptio
     },
   };
 }
+
+export const simplicity: Simplicity = "memory";
 
 export const processes = {
   many: false,

@@ -6,7 +6,7 @@
 // thrown away.
 import { newOrder, type OrderBook, type UserOrder } from "../lib/order.ts";
 import { FIXED_USER_JSON } from "../lib/user.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
 
 const PRODUCT = {
   id: "00000000-0000-4000-8000-000000000001",
@@ -37,6 +37,9 @@ const ORDER_BOOK: OrderBook = {
   ordersOf: () => ORDERS,
   totals: () => ({ orders: 0, units: 0 }),
 };
+
+export const simplicity: Simplicity = "file";
+export const ceiling = true;
 
 export const processes = { many: true, why: "it keeps nothing" };
 

@@ -18,7 +18,9 @@ import { USERS_FILE } from "../lib/files/user-log.ts";
 import { ORDERS_FILE } from "../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
-import type { Durability, OpenStore, StoreModule, StoreOptions } from "./_types.ts";
+import type { Durability, OpenStore, Simplicity, StoreModule, StoreOptions } from "./_types.ts";
+
+export const simplicity: Simplicity = "server";
 
 export const processes = {
   many: true,

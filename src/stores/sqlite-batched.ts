@@ -7,10 +7,13 @@ import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/engines/
 import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
 import { DiskFullError, FencedError } from "../lib/storage-errors.ts";
 import type { User } from "../lib/user.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
 
 export const FLUSH_SIZE = 100;
 export const FLUSH_INTERVAL_MS = 50;
+
+export const simplicity: Simplicity = "sqlite";
+export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
 
 export const processes = {
   many: false,

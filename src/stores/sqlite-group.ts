@@ -28,13 +28,16 @@ import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/engines/
 import { SqliteOrderBook } from "../lib/engines/sqlite-orders.ts";
 import { GroupCommit } from "../lib/group-commit.ts";
 import type { User } from "../lib/user.ts";
-import type { OpenStore } from "./_types.ts";
+import type { OpenStore, Simplicity } from "./_types.ts";
 import { sqliteDurability } from "./sqlite.ts";
 
 /** Rows in one transaction. */
 const MAX_BATCH_ROWS = 1024;
 /** Rows waiting for a commit before new writes get 503 with Retry-After. */
 const MAX_QUEUE_ROWS = 16_384;
+
+export const simplicity: Simplicity = "sqlite";
+export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
 
 export const processes = {
   many: true,

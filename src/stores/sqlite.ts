@@ -11,7 +11,7 @@ import {
   UsersDb,
 } from "../lib/engines/sqlite.ts";
 import { SqliteOrderBook } from "../lib/engines/sqlite-orders.ts";
-import type { Durability, OpenStore } from "./_types.ts";
+import type { Durability, OpenStore, Simplicity } from "./_types.ts";
 
 export function sqliteDurability(synchronous: Synchronous): Durability {
   return synchronous === "FULL"
@@ -25,6 +25,9 @@ export function sqliteDurability(synchronous: Synchronous): Durability {
           "Survives a process crash; after a power loss the last commits may roll back (synchronous=NORMAL).",
       };
 }
+
+export const simplicity: Simplicity = "sqlite";
+export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
 
 export const processes = {
   many: true,

@@ -1,60 +1,74 @@
-// npm run advise end to end on a tiny profile: a decision.json of the promised shape, a
-// decision.md that leads with the answer, reuse of matching results, and clear refusals of
-// a bad profile. (The decision's rules are tested from recorded results in results/.)
+// npm run advise end to end, through the real CLI: a decision.json of the promised shape, a
+// decision.md that leads with the answer and how to run it, reuse of what finished, and
+// every way it fails loudly: a mistyped flag, a bad profile, a failed cell, an interrupted
+// run. (The decision's rules are tested from recorded results in results/.)
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import type { Advice } from "../../src/lab/experiments/advise.ts";
+import { ensureDataset } from "../../src/lab/harness/datasets.ts";
 import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
-import type { Decision } from "../../src/lab/results/decision.ts";
-import { tempDir } from "../_helpers.ts";
+import { processesMentioning, tempDir } from "../_helpers.ts";
 
 const ADVISE = join(PROJECT_ROOT, "src/lab/advise.ts");
-const advise = (args: string[]) =>
-  spawnSync(process.execPath, [ADVISE, ...args], { encoding: "utf8", timeout: 300_000 });
+const BENCH = join(PROJECT_ROOT, "src/lab/bench.ts");
+const run = (script: string, args: string[]) =>
+  spawnSync(process.execPath, [script, ...args], { encoding: "utf8", timeout: 300_000 });
+const advise = (args: string[]) => run(ADVISE, args);
 
-describe("npm run advise, end to end", () => {
-  const out = tempDir("advise-out");
-  const work = tempDir("advise-work");
-  const profile = join(tempDir("advise-profile"), "app.json");
-  let first: ReturnType<typeof advise>;
-  let decision: Decision & { sources: Record<string, string> };
-
-  before(() => {
-    writeFileSync(
-      profile,
-      JSON.stringify({
-        name: "a tiny app",
-        daily_active_users: 500,
-        requests_per_user: 20,
-        peak_factor: 3,
+/** A tiny app: 200 records, a few requests a second, nothing to survive. */
+function tinyProfile(o: Record<string, unknown> = {}): string {
+  const file = join(tempDir("advise-profile"), "app.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...{ name: "a tiny app", daily_active_users: 500, requests_per_user: 20, peak_factor: 3 },
+      ...{
         write_share: 0.1,
         records: 200,
         processes: 1,
         servers: 1,
         needs: [],
         survive: "nothing",
-      }),
-    );
-    first = advise(["--profile", profile, "--quick", "--out", out, "--work-dir", work]);
+      },
+      ...o,
+    }),
+  );
+  return file;
+}
+
+const decisionIn = (out: string) =>
+  JSON.parse(readFileSync(join(out, "decision.json"), "utf8")) as Advice;
+
+describe("npm run advise, end to end", () => {
+  const out = tempDir("advise-out");
+  const work = tempDir("advise-work");
+  const profile = tinyProfile();
+  let decision: Advice;
+
+  before(() => {
+    const first = advise(["--profile", profile, "--quick", "--out", out, "--work-dir", work]);
     assert.equal(first.status, 0, first.stderr);
-    decision = JSON.parse(readFileSync(join(out, "decision.json"), "utf8"));
+    decision = decisionIn(out);
   });
 
-  it("writes decision.json with the answer, its reason, its headroom and every other approach's", () => {
+  it("writes decision.json with the answer, how to run it, and every approach's verdicts", () => {
     assert.equal(decision.profile.name, "a tiny app");
-    assert.equal(typeof decision.recommended, "string");
+    assert.equal(decision.status, "answer");
+    const chosen = decision.recommended ?? assert.fail("no answer");
     assert.ok((decision.headroom ?? 0) >= 1, `headroom ${decision.headroom}`);
-    assert.match(decision.reason, /simplest/);
-    const judged = [
-      decision.recommended,
-      ...decision.passing.map((p) => p.approach),
-      ...decision.ruled_out.map((r) => r.approach),
-    ];
-    for (const a of ["linear", "map", "sqlite", "postgres"]) assert.ok(judged.includes(a), a);
-    for (const r of decision.ruled_out) assert.ok(r.requirement && r.evidence, JSON.stringify(r));
-    assert.ok(Array.isArray(decision.warnings));
+    assert.equal(decision.run?.env.APPROACH, chosen);
+    assert.equal(decision.run?.code, `src/stores/${chosen}.ts`);
+    const judged = decision.candidates.map((c) => c.approach);
+    for (const a of ["linear", "map", "sqlite", "postgres", "lmdb"])
+      assert.ok(judged.includes(a), a);
+    assert.ok(!judged.includes("null"), "the ceiling is no candidate");
+    for (const c of decision.candidates) {
+      assert.ok(c.verdicts.length >= 3, c.approach);
+      if (c.valid !== "pass") assert.ok(c.verdicts.some((v) => v.valid === c.valid));
+    }
     assert.deepEqual(
       Object.keys(decision.sources),
       ["bench"],
@@ -62,27 +76,131 @@ describe("npm run advise, end to end", () => {
     );
   });
 
-  it("leads decision.md with the answer, and writes decision.html", () => {
+  it("leads decision.md with the answer and the command that runs it, and writes decision.html", () => {
     const md = readFileSync(join(out, "decision.md"), "utf8");
-    assert.match(md, new RegExp(`## The answer\\n\\n\\*\\*Use \`${decision.recommended}\`\\*\\*`));
+    assert.match(
+      md,
+      new RegExp(`## The answer\\n\\n\\*\\*Use \`${decision.recommended}\`\\.\\*\\*`),
+    );
+    assert.match(md, new RegExp(`Run it: \`APPROACH=${decision.recommended} npm start\``));
     assert.match(readFileSync(join(out, "decision.html"), "utf8"), /<h2>The answer<\/h2>/);
   });
 
-  it("reuses what it measured when run again with the same profile and --out", () => {
+  it("reuses what it measured, and says which settings matched", () => {
     const again = advise(["--profile", profile, "--quick", "--out", out, "--work-dir", work]);
     assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stderr, /bench: reusing .*bench\.json/);
-    const second = JSON.parse(readFileSync(join(out, "decision.json"), "utf8")) as Decision;
-    assert.equal(second.recommended, decision.recommended);
+    assert.match(
+      again.stderr,
+      /bench: reusing .*bench\.json \(the same approaches .*; records 20,67,200; .*write_share 0\.1; quick/,
+    );
+    assert.equal(decisionIn(out).recommended, decision.recommended);
+  });
+});
+
+describe("npm run advise, failing loudly", () => {
+  it("refuses a mistyped flag before any work, with the flag it meant", () => {
+    const out = join(tempDir("advise-typo"), "out");
+    const typo = advise(["--record", "2000000", "--quick", "--out", out]);
+    assert.equal(typo.status, 1);
+    assert.equal(
+      typo.stderr,
+      "error: unknown flag --record; did you mean --records? (--help lists them)\n",
+    );
+    assert.equal(existsSync(out), false, "nothing was measured or written");
+    const bench = run(BENCH, ["--aproaches", "map"]);
+    assert.equal(bench.status, 1);
+    assert.match(bench.stderr, /^error: unknown flag --aproaches; did you mean --approaches\?/);
   });
 
   it("refuses a bad profile, naming the field and what to write", () => {
-    const bad = advise(["--profile", profile, "--survive", "meteor", "--processes", "0"]);
+    const bad = advise([
+      "--profile",
+      tinyProfile({ recrods: 5 }),
+      "--survive",
+      "meteor",
+      "--processes",
+      "0",
+    ]);
     assert.equal(bad.status, 1);
-    assert.match(
-      bad.stderr,
-      /^error: the profile is not right: .*processes must be at least 1.*survive must be one of power-loss, process-crash, nothing/m,
-    );
+    assert.match(bad.stderr, /^error: the profile is not right: /);
+    assert.match(bad.stderr, /unknown field "recrods" \(did you mean "records"\?\)/);
+    assert.match(bad.stderr, /processes must be at least 1/);
+    assert.match(bad.stderr, /survive must be one of power-loss, process-crash, nothing/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
+  });
+
+  it("says a failed cell in the headline, exits non-zero, and never reuses the lab it failed in", () => {
+    const work = tempDir("advise-fail-work");
+    const out = tempDir("advise-fail-out");
+    // A damaged cached dataset: map refuses to start on it, as it should.
+    const users = join(ensureDataset(work, 200, 42).dir, "users.jsonl");
+    const lines = readFileSync(users, "utf8").split("\n");
+    lines[2] = "{damaged";
+    writeFileSync(users, lines.join("\n"));
+    const args = [
+      "--profile",
+      tinyProfile(),
+      "--approaches",
+      "map,sqlite",
+      "--quick",
+      "--out",
+      out,
+      "--work-dir",
+      work,
+    ];
+    const failed = advise(args);
+    assert.equal(failed.status, 1, failed.stderr);
+    const d = decisionIn(out);
+    assert.equal(d.status, "failed");
+    assert.match(d.labs[0]?.error ?? "", /^map \S+ 200 records: .*users\.jsonl, line 3/s);
+    const md = readFileSync(join(out, "decision.md"), "utf8");
+    assert.match(
+      md,
+      /## The answer\n\n\*\*A measurement failed, so this is no answer yet\.\*\* bench/,
+    );
+    assert.equal(existsSync(join(out, "bench.json")), false, "a failed lab is not kept");
+    const again = advise(args);
+    assert.equal(again.status, 1);
+    assert.doesNotMatch(again.stderr, /reusing/);
+  });
+
+  it("says an interrupted run is no answer yet, exits 130, and leaves nothing running", async () => {
+    const work = tempDir("advise-int-work");
+    const out = tempDir("advise-int-out");
+    const child = spawn(
+      process.execPath,
+      [
+        ADVISE,
+        "--profile",
+        tinyProfile(),
+        "--approaches",
+        "map,sqlite",
+        "--quick",
+        "--out",
+        out,
+        "--work-dir",
+        work,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes("[3/")) resolve(); // two cells are done, the third is running
+      });
+      exited.then(() => reject(new Error(`advise ended before its third cell:\n${stderr}`)));
+    });
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, stderr);
+    assert.deepEqual(processesMentioning(work), [], "no server is left running");
+    const d = decisionIn(out);
+    assert.equal(d.status, "interrupted");
+    assert.match(
+      readFileSync(join(out, "decision.md"), "utf8"),
+      /## The answer\n\n\*\*Interrupted: no answer yet\.\*\* What finished: bench \(\d+ of \d+ finished\)/,
+    );
+    assert.equal(existsSync(join(out, "bench.json")), false, "an interrupted lab is not kept");
   });
 });

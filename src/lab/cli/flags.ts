@@ -1,6 +1,13 @@
 // Reading the lab's command-line flags, once for every tool: numbers, lists, approaches.
 // Each parser names the flag and what it takes, so a mistake tells the user what to type.
 import { APPROACHES, type Approach, isApproach } from "../../stores/index.ts";
+import { nearest } from "./unknown-flags.ts";
+
+/** " (did you mean "sqlite"?)" when a known value is near enough, else nothing. */
+function didYouMean(value: string, known: readonly string[]): string {
+  const near = nearest(value, known);
+  return near ? ` (did you mean "${near}"?)` : "";
+}
 
 /** A flag that must be a whole number of at least `min`; `fallback` when it is absent. */
 export function wholeArg(v: string | undefined, fallback: number, flag: string, min = 1): number {
@@ -47,7 +54,9 @@ export function choicesArg<T extends string>(
   const items = listArg(v, flag) ?? [...fallback];
   for (const item of items)
     if (!(known as readonly string[]).includes(item))
-      throw new Error(`${flag}: unknown "${item}"; choose from ${known.join(", ")}`);
+      throw new Error(
+        `${flag}: unknown "${item}"${didYouMean(item, known)}; choose from ${known.join(", ")}`,
+      );
   return items as T[];
 }
 
@@ -56,7 +65,9 @@ export function approachesArg(v: string | undefined, fallback: readonly Approach
   const items = listArg(v, "--approaches") ?? [...fallback];
   for (const a of items)
     if (!isApproach(a))
-      throw new Error(`unknown approach "${a}"; choose from ${APPROACHES.join(", ")}`);
+      throw new Error(
+        `--approaches: unknown approach "${a}"${didYouMean(a, APPROACHES)}; choose from ${APPROACHES.join(", ")}`,
+      );
   return items as Approach[];
 }
 

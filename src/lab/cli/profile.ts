@@ -3,12 +3,14 @@
 import { readFileSync } from "node:fs";
 import * as z from "zod";
 import {
+  HORIZON_DAYS_DEFAULT,
   NEEDS,
   type Profile,
   RESTART_S_MAX_DEFAULT,
   STALE_READ_MS_DEFAULT,
   SURVIVE,
 } from "../results/profile.ts";
+import { nearest } from "./unknown-flags.ts";
 
 const count = (field: string, min: number) =>
   z
@@ -16,7 +18,7 @@ const count = (field: string, min: number) =>
     .int({ error: `${field} must be a whole number` })
     .min(min, { error: `${field} must be at least ${min}` });
 
-const ProfileSchema = z.strictObject(
+const ProfileShape = z.strictObject(
   {
     name: z.string({ error: 'name must be a string, such as "a small bookings app"' }).min(1),
     daily_active_users: count("daily_active_users", 1),
@@ -45,14 +47,39 @@ const ProfileSchema = z.strictObject(
         error: "stale_read_ms must be a number of milliseconds, such as 1000 (0: never stale)",
       })
       .min(0, { error: "stale_read_ms must be 0 or more (0: never stale)" }),
+    records_per_day: z
+      .number({
+        error: "records_per_day must be a number, such as 500 (records the app adds a day)",
+      })
+      .min(0, { error: "records_per_day must be 0 or more" })
+      .optional(),
+    horizon_days: z
+      .number({ error: "horizon_days must be a number of days, such as 365" })
+      .positive({ error: "horizon_days must be above 0" })
+      .max(36_500, { error: "horizon_days must be at most 36500 (a hundred years)" }),
+    servers_later: count("servers_later", 1).optional(),
   },
   {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; a profile has ${Object.keys(DEFAULTS).join(", ")}`
-        : undefined,
+    error: (issue) => (issue.code === "unrecognized_keys" ? unknownFields(issue.keys) : undefined),
   },
 );
+const ProfileSchema = ProfileShape.refine(
+  (p) => p.servers_later === undefined || p.servers_later > p.servers,
+  {
+    error: "servers_later must be more than servers (it is how many the app will run on later)",
+    path: ["servers_later"],
+  },
+);
+
+/** "unknown field "record"; did you mean "records"?", and the fields a profile has. */
+function unknownFields(keys: readonly string[]): string {
+  const fields = Object.keys(ProfileShape.shape);
+  const each = keys.map((k) => {
+    const near = nearest(k, fields);
+    return `${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`;
+  });
+  return `unknown field ${each.join(", ")}; a profile has ${fields.join(", ")}`;
+}
 
 /** What a field left out means: a small app on one process and one server. */
 export const DEFAULTS: Profile = {
@@ -74,6 +101,8 @@ export const DEFAULTS: Profile = {
   // that trails the write by less than that looks fresh to them. An app whose users must
   // never see an older value says 0.
   stale_read_ms: STALE_READ_MS_DEFAULT,
+  // A year: long enough that the store chosen now is not the next thing to migrate.
+  horizon_days: HORIZON_DAYS_DEFAULT,
 };
 
 /** The flags that set a profile's fields, with their help. */
@@ -139,6 +168,21 @@ export const PROFILE_FLAGS = {
     description: `how old a read may be on several servers, in ms; 0: never stale (default ${DEFAULTS.stale_read_ms})`,
     valueHint: "MS",
   },
+  "records-per-day": {
+    type: "string",
+    description: "records the app adds a day (default: one per write, said as an assumption)",
+    valueHint: "N",
+  },
+  "horizon-days": {
+    type: "string",
+    description: `how far ahead the answer must hold, in days (default ${DEFAULTS.horizon_days})`,
+    valueHint: "D",
+  },
+  "servers-later": {
+    type: "string",
+    description: "servers the app will run on later: the answer covers now and then",
+    valueHint: "N",
+  },
 } as const;
 
 type Flags = Partial<Record<keyof typeof PROFILE_FLAGS, string>>;
@@ -187,6 +231,9 @@ function fromFlags(f: Flags): Record<string, unknown> {
     survive: f.survive,
     restart_s_max: num(f["restart-s-max"]),
     stale_read_ms: num(f["stale-read-ms"]),
+    records_per_day: num(f["records-per-day"]),
+    horizon_days: num(f["horizon-days"]),
+    servers_later: num(f["servers-later"]),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }

@@ -4,16 +4,20 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APPROACHES } from "../../stores/index.ts";
+import { APPROACHES, type Approach, isApproach } from "../../stores/index.ts";
 import { availableFaults } from "../faults/faults.ts";
 import { describeMachine } from "../harness/machine.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
-import type { Results } from "../results/bench.ts";
+import { emptyResults, mergeBench, type Results } from "../results/bench.ts";
+import type { ContentionResults } from "../results/contention.ts";
 import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
 import { type Decision, decide, type Evidence, workloadsOf } from "../results/decision.ts";
 import type { DurabilityResults, Fault } from "../results/durability.ts";
-import type { Tool } from "../results/load.ts";
+import type { Tool, Workload } from "../results/load.ts";
+import type { OrdersResults } from "../results/orders.ts";
 import { type Profile, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "../results/profile.ts";
+import type { LabState } from "../results/requirements.ts";
+import type { TopologyResults } from "../results/topology.ts";
 import { declarations, phaseDefaults, runBench } from "./bench.ts";
 import { runContention } from "./contention.ts";
 import { crashTargets, runDurability } from "./durability.ts";
@@ -29,10 +33,12 @@ export interface AdviseOptions {
   workDir: string;
   tool: Tool;
   log: (m: string) => void;
+  /** The approaches to choose from (every one by default), without the ceiling. */
+  approaches: Approach[];
 }
 
-/** Every approach but the ceiling is a candidate; the ceiling runs for the ratios. */
-const CANDIDATES = APPROACHES.filter((a) => a !== "null");
+/** The approaches measured: the candidates, and the ceiling beside them for the ratios. */
+const measured = (o: AdviseOptions): Approach[] => [...new Set([...o.approaches, "null" as const])];
 
 interface Step<T> {
   name: string;
@@ -64,22 +70,60 @@ function readSaved<T>(file: string): { stamp: string; results: T } | undefined {
   }
 }
 
-/** Runs a step, or reads its results back when an earlier run had the same stamp. */
-async function step<T>(o: AdviseOptions, s: Step<T>, n: string, signal: AbortSignal): Promise<T> {
+/** What a lab's results say of themselves: whether it finished, and why not. */
+interface Finishing {
+  complete?: boolean;
+  error?: string;
+  cells_done?: number;
+  cells_total?: number;
+}
+
+/** The state of a step's lab, for the decision: complete, failed or interrupted. */
+export function labState(name: string, results: Finishing | undefined, aborted: boolean): LabState {
+  const complete = results !== undefined && results.complete !== false && !results.error;
+  return {
+    ...{ lab: name, complete, interrupted: !complete && aborted && !results?.error },
+    ...(results?.error ? { error: results.error } : {}),
+    ...(results?.cells_total !== undefined
+      ? { done: results.cells_done, total: results.cells_total }
+      : {}),
+    ...(results === undefined ? { done: 0 } : {}),
+  };
+}
+
+/** "records 10,000, 33,333, 100,000; write_share 0.05; quick": the settings a reuse matched. */
+function settingsText(settings: unknown): string {
+  return Object.entries(settings as Record<string, unknown>)
+    .map(([k, v]) => (v === true ? k : `${k} ${Array.isArray(v) ? v.join(",") : String(v)}`))
+    .join("; ");
+}
+
+/**
+ * Runs a step, or reads its results back when an earlier run had the same stamp and
+ * finished: a lab that failed or was interrupted is never reused, nor saved.
+ */
+async function step<T extends Finishing>(
+  o: AdviseOptions,
+  s: Step<T>,
+  n: string,
+  signal: AbortSignal,
+): Promise<T> {
   const file = join(o.outDir, `${s.name}.json`);
   const want = stamp(o, s.settings);
-  if (!o.fresh && existsSync(file)) {
-    const saved = readSaved<T>(file);
-    if (saved?.stamp === want) {
-      o.log(
-        `${n} ${s.name}: reusing ${file} (same profile, commit and machine; --fresh to measure again)`,
-      );
-      return saved.results;
-    }
+  const saved = !o.fresh && existsSync(file) ? readSaved<T>(file) : undefined;
+  if (saved?.stamp === want && labState(s.name, saved.results, false).complete) {
+    o.log(
+      `${n} ${s.name}: reusing ${file} (the same ${settingsText(s.settings)}, commit and machine; --fresh to measure again)`,
+    );
+    return saved.results;
   }
-  o.log(`${n} ${s.name}`);
+  if (saved)
+    o.log(
+      `${n} ${s.name}: ${file} does not match (other settings, commit or machine, or it did not finish): measuring again`,
+    );
+  else o.log(`${n} ${s.name}`);
   const results = await s.run(signal);
-  if (!signal.aborted)
+  if (labState(s.name, results, signal.aborted).complete)
     writeFileSync(file, `${JSON.stringify({ stamp: want, results }, null, 2)}\n`);
   return results;
 }
@@ -105,20 +149,24 @@ export function adviseSizes(records: number): number[] {
   return [...new Set(rungs)].sort((a, b) => a - b);
 }
 
-function benchStep(o: AdviseOptions): Step<Results> {
+/** The bench's settings for `approaches` × `workloads` × `records`, as advise runs it. */
+function benchStep(
+  o: AdviseOptions,
+  name: string,
+  cells: { approaches: Approach[]; workloads: Workload[]; records: number[] },
+): Step<Results> {
   const settings = {
-    ...{ records: adviseSizes(o.profile.records), write_share: o.profile.write_share },
-    quick: o.quick,
-    ...{ workloads: workloadsOf(o.profile), tool: o.tool },
+    ...{ approaches: cells.approaches, records: cells.records, workloads: cells.workloads },
+    ...{ write_share: o.profile.write_share, quick: o.quick, tool: o.tool },
   };
   return {
-    name: "bench",
+    name,
     settings,
     run: (signal) =>
       runBench(
         {
-          ...{ approaches: APPROACHES, workloads: settings.workloads },
-          ...{ records: settings.records, ...phaseDefaults(o.quick) },
+          ...{ approaches: cells.approaches, workloads: cells.workloads },
+          ...{ records: cells.records, ...phaseDefaults(o.quick) },
           ...{ timeoutS: 10, connections: 50, threads: 1 },
           ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },
           assumptions: { ...DEFAULT_ASSUMPTIONS, writeShare: o.profile.write_share },
@@ -132,14 +180,23 @@ function crashStep(o: AdviseOptions, faults: Fault[]): Step<DurabilityResults> {
   const trials = o.quick ? 2 : 5;
   return {
     name: "crash",
-    settings: { faults, trials },
+    settings: { faults, trials, approaches: o.approaches },
     async run(signal) {
-      const targets = (await crashTargets()).filter((t) => t.name === t.approach);
+      const chosen = (t: { name: string; approach: string }) =>
+        t.name === t.approach && (o.approaches as string[]).includes(t.approach);
+      const targets = (await crashTargets()).filter(chosen);
       const o2 = { targets, faults, trials, records: 1_000, workDir: o.workDir, log: o.log };
       return (await runDurability(o2, signal)).results;
     },
   };
 }
+
+/**
+ * The size the two-server labs run at: the ladder's top, at most TOPOLOGY_RECORDS_MAX
+ * (replicas are copies of the primary's whole cluster). Past it, the decision scales their
+ * rates down by the records (results/fleet.ts).
+ */
+const TOPOLOGY_RECORDS_MAX = 100_000;
 
 /** The steps this profile needs, in order. */
 function plan(o: AdviseOptions) {
@@ -148,36 +205,46 @@ function plan(o: AdviseOptions) {
   const faults = possible.filter((f) => SURVIVE_FAULTS[p.survive].includes(f));
   // The disk faults run wherever power cuts can: the same filesystem does them.
   const diskFaults = possible.includes("powercut") ? SURVIVE_DISK_FAULTS[p.survive] : [];
+  const sizes = adviseSizes(p.records);
   const pair = { records: o.quick ? 1_000 : 10_000, durationS: o.quick ? 2 : 5, connections: 32 };
+  const apart = { ...pair, records: Math.min(sizes.at(-1) ?? 1_000, TOPOLOGY_RECORDS_MAX) };
   const common = { tool: o.tool, workDir: o.workDir, log: o.log };
+  const servers = Math.max(p.servers, p.servers_later ?? 0);
   return {
-    bench: benchStep(o),
+    bench: benchStep(o, "bench", {
+      approaches: measured(o),
+      workloads: workloadsOf(p),
+      records: sizes,
+    }),
     crash: faults.length ? crashStep(o, [...faults, ...diskFaults]) : undefined,
     contention:
       p.processes > 1 && p.servers <= 1
         ? {
             name: "contention",
-            settings: pair,
+            settings: { ...pair, approaches: o.approaches },
             run: (signal: AbortSignal) =>
-              runContention({ ...pair, ...common, approaches: CANDIDATES, ports: [0, 0] }, signal),
+              runContention(
+                { ...pair, ...common, approaches: o.approaches, ports: [0, 0] },
+                signal,
+              ),
           }
         : undefined,
     topology:
-      p.servers > 1
+      servers > 1
         ? {
             name: "topology",
-            settings: pair,
-            run: (signal: AbortSignal) => runTopology({ ...pair, ...common }, signal),
+            settings: apart,
+            run: (signal: AbortSignal) => runTopology({ ...apart, ...common }, signal),
           }
         : undefined,
     orders: p.needs.includes("orders")
       ? {
           name: "orders",
-          settings: { faults, quick: o.quick },
+          settings: { faults, quick: o.quick, approaches: o.approaches },
           run: (signal: AbortSignal) =>
             runOrdersCheck(
               {
-                approaches: CANDIDATES,
+                approaches: o.approaches,
                 trials: o.quick ? 2 : 5,
                 raceS: o.quick ? 2 : 4,
                 faults,
@@ -193,34 +260,66 @@ function plan(o: AdviseOptions) {
 export interface Advice extends Decision {
   /** Which labs ran (or were reused), and where their results are. */
   sources: Record<string, string>;
+  tool: Tool;
+}
+
+type Steps = ReturnType<typeof plan>;
+type StepName = keyof Steps;
+
+/** Runs the planned steps in order, each unless interrupted; their results and states. */
+async function runSteps(o: AdviseOptions, steps: Steps, signal: AbortSignal) {
+  const chosen = (Object.keys(steps) as StepName[]).filter((k) => steps[k] !== undefined);
+  o.log(`needadb advise: ${o.profile.name}: ${chosen.join(", ")}`);
+  const results: Partial<Record<StepName, Finishing>> = {};
+  const labs: LabState[] = [];
+  for (const [i, name] of chosen.entries()) {
+    const s = steps[name] as Step<Finishing>;
+    if (!signal.aborted) results[name] = await step(o, s, `[${i + 1}/${chosen.length}]`, signal);
+    labs.push(labState(name, results[name], signal.aborted));
+  }
+  return { results, labs, chosen };
 }
 
 export async function runAdvise(o: AdviseOptions, signal: AbortSignal): Promise<Advice> {
   mkdirSync(o.outDir, { recursive: true });
-  const steps = plan(o);
-  const chosen = Object.values(steps).filter((s) => s !== undefined);
-  const at = (name: string) => `[${chosen.findIndex((s) => s.name === name) + 1}/${chosen.length}]`;
-  o.log(`needadb advise: ${o.profile.name}: ${chosen.map((s) => s.name).join(", ")}`);
-  const bench = await step(o, steps.bench, at("bench"), signal);
-  const crash =
-    steps.crash && !signal.aborted ? await step(o, steps.crash, at("crash"), signal) : undefined;
-  const contention =
-    steps.contention && !signal.aborted
-      ? await step(o, steps.contention, at("contention"), signal)
-      : undefined;
-  const topology =
-    steps.topology && !signal.aborted
-      ? await step(o, steps.topology, at("topology"), signal)
-      : undefined;
-  const orders =
-    steps.orders && !signal.aborted ? await step(o, steps.orders, at("orders"), signal) : undefined;
+  const { results, labs, chosen } = await runSteps(o, plan(o), signal);
+  const bench = results.bench as Results | undefined;
   const evidence: Evidence = {
-    ...{ bench, durability: crash?.runs, contention, topology, orders },
-    declared: bench.declared ?? (await declarations(APPROACHES)),
+    bench: bench ?? emptyResults(describeMachine(o.workDir), o.tool, new Date()),
+    durability: (results.crash as DurabilityResults | undefined)?.runs,
+    contention: results.contention as ContentionResults | undefined,
+    topology: results.topology as TopologyResults | undefined,
+    orders: results.orders as OrdersResults | undefined,
+    declared: bench?.declared ?? (await declarations(APPROACHES)),
+    labs,
   };
-  const decision = decide(o.profile, evidence);
-  if (signal.aborted)
-    decision.warnings.unshift("Interrupted: the decision reads only what finished.");
-  const sources = Object.fromEntries(chosen.map((s) => [s.name, join(o.outDir, `${s.name}.json`)]));
-  return { ...decision, sources };
+  let decision = decide(o.profile, evidence);
+  const fleet = await fleetCells(o, decision, signal);
+  if (fleet) {
+    chosen.push("fleet" as StepName);
+    evidence.bench = mergeBench(evidence.bench, fleet.results);
+    evidence.labs = [...labs, fleet.state];
+    decision = decide(o.profile, evidence);
+  }
+  const sources = Object.fromEntries(chosen.map((s) => [s, join(o.outDir, `${s}.json`)]));
+  return { ...decision, sources, tool: o.tool };
+}
+
+/**
+ * Past one machine, the fleet needs one server's read and write rates: where the decision
+ * had to split a mixed cell, or had no rate at all, measure them, at the ladder's top.
+ */
+async function fleetCells(o: AdviseOptions, d: Decision, signal: AbortSignal) {
+  const approach =
+    d.fleet?.rates.kind === "mixed-split" ? d.fleet.approach : d.fleet_missing?.approach;
+  if (!approach || signal.aborted || !isApproach(approach)) return undefined;
+  const records = [adviseSizes(o.profile.records).at(-1) ?? 1_000];
+  const s = benchStep(o, "fleet", {
+    approaches: [approach, "null"],
+    workloads: ["read", "write"],
+    records,
+  });
+  o.log("past one machine: measuring one server's reads and writes for the fleet estimate");
+  const results = await step(o, s, "[+]", signal);
+  return { results, state: labState("fleet", results, signal.aborted) };
 }

@@ -24,12 +24,11 @@ import {
 } from "../harness/server-process.ts";
 import { insertUsers } from "../load/autocannon.ts";
 import { describeLoad, type LoadSpec } from "../load/load.ts";
-import type { Declared, Results, Sample, SkippedCell } from "../results/bench.ts";
+import type { Declared, FailedCell, Results, Sample, SkippedCell } from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
 import { COMPARE_MS, SAMPLE_MS } from "../results/steady.ts";
 import { cellKey, summarise } from "../results/summary.ts";
-import { trustWarnings } from "../results/warnings.ts";
 import { measureWindow, warmUp } from "./steady-load.ts";
 
 export interface BenchOptions {
@@ -232,7 +231,9 @@ async function measureCell(
       const skipped = await unsupported(server.url, cell.workload, dataset);
       if (skipped) return { skipped, ...facts };
       const spec = cellSpec(o, cell, server.url, dataset, signal);
-      return { sample: await measureLoad(server, cell, spec, o, dir), ...facts };
+      const sample = await measureLoad(server, cell, spec, o, dir);
+      if (!signal.aborted) assertAsked(sample, o.tool);
+      return { sample, ...facts };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${server.stderr()}`);
     } finally {
@@ -240,6 +241,24 @@ async function measureCell(
     }
   });
 }
+
+/** Below this share of a core, a server under load was not being asked anything. */
+const IDLE_CORES = 0.05;
+
+/**
+ * A cell whose load generator got no answer while the server sat idle measured the harness,
+ * not the store: the requests never reached it. It fails, so that it is never read as the
+ * store's rate (a store too slow to answer within the window is busy, and stays a result).
+ */
+export function assertAsked(sample: Sample, tool: Tool): void {
+  if (sample.requests > 0 || sample.non2xx > 0 || sample.cpu_cores >= IDLE_CORES) return;
+  throw new Error(
+    `harness failure: ${tool} got no answer in the measured window while the server used ${sample.cpu_cores.toFixed(2)} cores, so the store was never asked (${sample.errors} connection errors); run the cell again, and with --tool ${tool === "wrk" ? "autocannon" : "wrk"} to tell which side failed`,
+  );
+}
+
+/** Cells that fail one after another before the run stops: the harness itself is broken. */
+const FAILED_IN_A_ROW_MAX = 3;
 
 interface Progress {
   samples: Sample[];
@@ -250,6 +269,7 @@ interface Progress {
   emailLookups: Map<string, string>;
   done: number;
   error?: string;
+  failed: FailedCell[];
 }
 
 /** Takes what a cell gave into the run's progress. */
@@ -277,8 +297,9 @@ async function measureCells(
 ): Promise<Progress> {
   const p: Progress = {
     ...{ samples: [], ceilings: [], skipped: new Map(), claims: new Map() },
-    ...{ emailLookups: new Map(), done: 0 },
+    ...{ emailLookups: new Map(), done: 0, failed: [] },
   };
+  let inARow = 0;
   const tookS = new Map<string, number[]>();
   for (const [i, cell] of cells.entries()) {
     if (signal.aborted) break;
@@ -296,15 +317,21 @@ async function measureCells(
           ? await measureCeiling(cell, dataset, o, signal)
           : await measureCell({ ...cell, approach: cell.approach }, dataset, o, signal);
       record(p, cell, outcome);
+      inARow = 0;
       const key = cellKey(cell);
       tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - started) / 1000]);
     } catch (err) {
-      // An interrupted cell is simply not counted. Any other failure ends the run, but the
-      // cells that finished are still reported, with the error.
+      // An interrupted cell is simply not counted. A failed one is recorded and the run goes
+      // on, unless cells keep failing: then the harness, not a store, is what is broken.
       if (signal.aborted) break;
-      p.error = `${cell.approach} ${cell.workload} ${cell.records} records: ${(err as Error).message}`;
-      o.log(`the run failed: ${p.error}`);
-      break;
+      const error = `${cell.approach} ${cell.workload} ${cell.records} records: ${(err as Error).message}`;
+      p.error ??= error;
+      p.failed.push({ ...cell, error });
+      o.log(`a cell failed: ${error}`);
+      if (++inARow >= FAILED_IN_A_ROW_MAX) {
+        o.log(`${inARow} cells failed in a row: stopping the run`);
+        break;
+      }
     }
   }
   return p;
@@ -317,7 +344,12 @@ export async function declarations(
   const entries = await Promise.all(
     approaches.map(async (a) => {
       const store = await loadStore(a);
-      const declared: Declared = { service: Boolean(store.service), many: store.processes.many };
+      const declared: Declared = {
+        ...{ service: Boolean(store.service), many: store.processes.many },
+        ...{ simplicity: store.simplicity, files: [...store.files], code: `src/stores/${a}.ts` },
+        ...(store.ceiling ? { ceiling: true } : {}),
+        ...(store.settings ? { settings: { ...store.settings } } : {}),
+      };
       if (store.engine) declared.engine = store.engine;
       return [a, declared] as const;
     }),
@@ -350,7 +382,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     started_at: started.toISOString(),
     finished_at: new Date().toISOString(),
     complete: p.done === cells.length,
-    ...(p.error ? { error: p.error } : {}),
+    ...(p.error ? { error: p.error, failed_cells: p.failed } : {}),
     ...{ cells_total: cells.length, cells_done: p.done, machine: describeMachine(o.workDir) },
     ...{
       fsync_us: fsync.fsync_us,
@@ -374,7 +406,6 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     runs,
     samples: p.samples,
     ...(ceilings.length ? { ceilings, ceiling_samples: p.ceilings } : {}),
-    warnings: trustWarnings([...runs, ...ceilings], o.tool),
     ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
     email_lookup: Object.fromEntries(p.emailLookups),
     declared: await declarations(o.approaches),

@@ -1,15 +1,16 @@
 // The benchmark report: every section of report.md and report.html, built once from
 // results.json (and the other labs' results it carries).
-import { type Analysis, analyse, describeRun } from "../results/analysis.ts";
+import { type Analysis, analyse } from "../results/analysis.ts";
 import type { Results, Run } from "../results/bench.ts";
 import { allRuns } from "../results/ceiling.ts";
 import { trustWarnings } from "../results/warnings.ts";
 import { benchCharts } from "./bench-charts.ts";
 import { ceilingSection, unsteadySection } from "./ceiling.ts";
 import { contentionSections } from "./contention.ts";
+import { durabilityLine } from "./decision-words.ts";
 import { durabilitySections } from "./durability.ts";
 import { enginesSection } from "./engines.ts";
-import { code, int, ms, source, times, us } from "./format.ts";
+import { code, fixed, int, ms, share, source, times, us } from "./format.ts";
 import { growthSection } from "./growth.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
@@ -24,7 +25,16 @@ import {
   text,
 } from "./model.ts";
 import { ordersSection } from "./orders.ts";
+import { criteriaLines, describeRun, recommendationLines } from "./reading.ts";
 import { topologySection } from "./topology.ts";
+import { warningText } from "./warnings.ts";
+
+const READ_SHAPES = {
+  flat: "stays flat",
+  slows: "slows down",
+  cliff: "falls off a cliff",
+  "one-size": "one size only",
+} as const;
 
 function readsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section {
   return section("Reads: which approaches stay flat and which fall off a cliff", [
@@ -50,9 +60,9 @@ function readsSection(a: Analysis, c: ReturnType<typeof benchCharts>): Section {
         us(r.cpu_us),
         r.cpu_us_over_null == null
           ? "-"
-          : `${r.cpu_us_over_null >= 0 ? "+" : ""}${r.cpu_us_over_null.toFixed(1)}`,
-        r.kept === null ? "-" : `${(r.kept * 100).toFixed(0)}%`,
-        r.shape,
+          : `${r.cpu_us_over_null >= 0 ? "+" : ""}${us(r.cpu_us_over_null)}`,
+        r.kept === null ? "-" : share(r.kept),
+        READ_SHAPES[r.shape],
         r.course,
       ]),
     ),
@@ -96,7 +106,7 @@ function writesSection(a: Analysis, r: Results, c: ReturnType<typeof benchCharts
         times(p.run?.ratio_to_fsync),
         times(p.run ? p.run.rps / loadedCeiling : null),
         p.run?.durability ?? "-",
-        p.measured,
+        durabilityLine(p.measured),
         p.course_rps,
         p.course_latency,
         p.course_durability,
@@ -146,12 +156,12 @@ function labSections(r: Results): Section[] {
   ];
 }
 
-function readingSections(a: Analysis): Section[] {
+function readingSections(r: Results, a: Analysis): Section[] {
   const as = a.assumptions;
   return [
     section("Reading the numbers", [
       text(
-        `Assumptions (change them with \`--requests-per-user\`, \`--peak-factor\`, \`--write-share\`): each active user makes ${as.requestsPerUserPerDay} requests a day, the busiest second carries ${as.peakFactor}× the day's average, and ${Math.round(as.writeShare * 100)}% of requests are writes.`,
+        `Assumptions (change them with \`--requests-per-user\`, \`--peak-factor\`, \`--write-share\`): each active user makes ${as.requestsPerUserPerDay} requests a day, the busiest second carries ${as.peakFactor}× the day's average, and ${share(as.writeShare)} of requests are writes.`,
       ),
       text(
         `DAU = measured mixed req/s at ${int(a.largest)} records × 86,400 / (${as.peakFactor} × ${as.requestsPerUserPerDay}).`,
@@ -161,20 +171,16 @@ function readingSections(a: Analysis): Section[] {
         a.dau.map((d) => [code(d.approach), int(d.capacity_rps), int(d.dau), d.durability]),
       ),
     ]),
-    section(
-      "When you actually need a database",
-      [list(a.criteria.map((c) => `**${c.name}.** ${c.finding}`))],
-      3,
-    ),
-    section("Recommendation", fromLines(a.recommendation), 3),
+    section("When you actually need a database", [list(criteriaLines(a))], 3),
+    section("Recommendation", fromLines(recommendationLines(r, a)), 3),
   ];
 }
 
 function trustSection(r: Results): Section {
-  const warnings = r.warnings ?? trustWarnings(r.runs, r.load.tool);
+  const warnings = trustWarnings(allRuns(r), r.load.tool);
   return section("Can these numbers be trusted?", [
     warnings.length
-      ? list(warnings)
+      ? list(warnings.map((w) => warningText(w, r.load.tool)))
       : text(
           "No warnings: every cell's repeats agreed within 20%, no store measured above `null`, and the server, not the load generator, set the pace where that could be told.",
         ),
@@ -201,7 +207,7 @@ function everyCell(runs: readonly Run[]): Section {
         r.inserted ? `${int(r.records)} + ${int(r.inserted)} inserted` : int(r.records),
         code(r.approach),
         int(r.rps),
-        r.cpu_us_per_request == null ? "-" : r.cpu_us_per_request.toFixed(1),
+        us(r.cpu_us_per_request),
         times(r.ratio_to_null),
         times(r.ratio_to_node),
         times(r.ratio_to_fsync),
@@ -209,14 +215,14 @@ function everyCell(runs: readonly Run[]): Section {
         int(r.non2xx),
         int(r.errors),
         int(r.rss_mb),
-        r.cpu_cores.toFixed(2),
+        fixed(r.cpu_cores, 2),
         int(r.bytes_written_per_request),
-        r.avg_batch == null ? "" : `${r.avg_batch.toFixed(1)} (${int(r.max_batch)})`,
+        r.avg_batch == null ? "" : `${fixed(r.avg_batch)} (${int(r.max_batch)})`,
         int(r.startup_ms),
-        r.warmup_s.toFixed(1),
+        fixed(r.warmup_s),
         r.steady === null ? "cannot tell" : r.steady ? "yes" : "**no**",
-        r.spread == null ? "-" : `${Math.round(r.spread * 100)}%`,
-        r.generator_cpu_cores == null ? "-" : r.generator_cpu_cores.toFixed(2),
+        r.spread == null ? "-" : share(r.spread),
+        fixed(r.generator_cpu_cores, 2),
         r.bottleneck ?? "unknown",
       ]),
     ),
@@ -239,7 +245,7 @@ export function benchReport(results: Results, a: Analysis): Report {
         ceilingSection(results),
       ].flatMap((x) => (x ? [x] : [])),
       ...labSections(results),
-      ...readingSections(a),
+      ...readingSections(results, a),
       ...[unsteadySection(results)].flatMap((x) => (x ? [x] : [])),
       everyCell(allRuns(results)),
     ],

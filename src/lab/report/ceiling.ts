@@ -4,10 +4,8 @@
 import type { Results, Sample } from "../results/bench.ts";
 import { ceilingRows, unsteadySamples } from "../results/ceiling.ts";
 import { TREND_MATERIAL, WARMUP_TOLERANCE } from "../results/steady.ts";
-import { code, int, times, us } from "./format.ts";
+import { code, fixed, int, share, times, us } from "./format.ts";
 import { type Chart, charts, type Section, section, table, text } from "./model.ts";
-
-const pctOf = (share: number) => `${Math.round(share * 100)}%`;
 
 export function ceilingSection(results: Results): Section | undefined {
   const rows = ceilingRows(results);
@@ -41,7 +39,7 @@ function seriesChart(s: Sample, i: number): Chart {
   const n = warmup_rps.length + window_rps.length;
   const labels = Array.from(
     { length: n },
-    (_, k) => `${(((k + 1) * interval_ms) / 1000).toFixed(2)} s`,
+    (_, k) => `${fixed(((k + 1) * interval_ms) / 1000, 2)} s`,
   );
   const name = `${s.approach} ${s.workload} at ${int(s.records)} records, repeat ${s.repeat}`;
   return {
@@ -53,12 +51,12 @@ function seriesChart(s: Sample, i: number): Chart {
     labels,
     series: [
       {
-        label: `warm-up (${s.warmup_s.toFixed(1)} s${s.warmup_settled ? "" : ", hit its cap"})`,
+        label: `warm-up (${fixed(s.warmup_s)} s${s.warmup_settled ? "" : ", hit its cap"})`,
         color: "#9ca3af",
         data: [...warmup_rps, ...window_rps.map(() => null)],
       },
       {
-        label: `measured window (trend ${Math.round(s.trend * 100)}%)`,
+        label: `measured window (trend ${share(s.trend)})`,
         color: "#dc2626",
         data: [...warmup_rps.map(() => null), ...window_rps],
       },
@@ -71,7 +69,7 @@ export function unsteadySection(results: Results): Section | undefined {
   if (!unsteady.length) return undefined;
   return section("Cells that had not settled", [
     text(
-      `In these cells the measured window's rate still moved beyond its noise: a straight line through its samples changed by more than ${pctOf(TREND_MATERIAL)} across the window, more than their scatter explains (a t-test on the slope, 95%). Their req/s is a point on a moving curve, not the store's steady rate. The warm-up ran until the rate of the last ${results.load.warmup_compare_ms ?? 500} ms was within ${pctOf(WARMUP_TOLERANCE)} of the ${results.load.warmup_compare_ms ?? 500} ms before it, at least ${results.load.warmup_s} s and at most ${results.load.warmup_max_s} s.`,
+      `In these cells the measured window's rate still moved beyond its noise: a straight line through its samples changed by more than ${share(TREND_MATERIAL)} across the window, more than their scatter explains (a t-test on the slope, 95%). Their req/s is a point on a moving curve, not the store's steady rate. The warm-up ran until the rate of the last ${results.load.warmup_compare_ms ?? 500} ms was within ${share(WARMUP_TOLERANCE)} of the ${results.load.warmup_compare_ms ?? 500} ms before it, at least ${results.load.warmup_s} s and at most ${results.load.warmup_max_s} s.`,
     ),
     table(
       ["approach", "workload", "records", "repeat", "warm-up s", "window trend", "noise"],
@@ -80,9 +78,9 @@ export function unsteadySection(results: Results): Section | undefined {
         s.workload,
         int(s.records),
         String(s.repeat),
-        s.warmup_s.toFixed(1),
-        `${Math.round(s.trend * 100)}%`,
-        `${Math.round(s.noise * 100)}%`,
+        fixed(s.warmup_s),
+        share(s.trend),
+        share(s.noise),
       ]),
     ),
     ...charts(unsteady.map(seriesChart)),

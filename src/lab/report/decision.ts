@@ -1,159 +1,257 @@
-// The decision for one app, as decision.md and decision.html: the answer first, then each
-// approach ruled out with its measured reason, then what would change the answer.
-import type { Decision } from "../results/decision.ts";
-import { code, int, rate } from "./format.ts";
+// The decision for one app, as decision.md and decision.html: the answer and how to run it
+// first, then every verdict behind it, then what the numbers rest on.
+import type { Candidate, Decision, RunPlan } from "../results/decision.ts";
+import type { Verdict } from "../results/requirements.ts";
 import {
-  type Chart,
-  charts,
-  list,
-  type Report,
-  type Section,
-  section,
-  table,
-  text,
-} from "./model.ts";
+  DISTRIBUTED_ENGINES,
+  fleetModel,
+  fleetText,
+  lastsText,
+  planText,
+  requirementName,
+  VALID_WORDS,
+  verdictLine,
+} from "./decision-words.ts";
+import { code, count, days, headroom, int, rate, share } from "./format.ts";
+import { list, type Report, type Section, section, table, text } from "./model.ts";
+import { warningText } from "./warnings.ts";
 
-function capacityChart(d: Decision): Chart | undefined {
-  if (!d.passing.length) return undefined;
-  const labels = d.passing.map((p) => p.approach);
-  return {
-    id: "chart-capacity",
-    kind: "bar",
-    title: "Measured capacity of the approaches that pass, against the peak the app needs",
-    description: "Requests per second each passing approach carries, and the required peak",
-    axis: "requests/s (log scale)",
-    labels,
-    series: [
-      { label: "measured capacity", data: d.passing.map((p) => p.capacity_rps), color: "#2563eb" },
-      {
-        label: "needed at peak",
-        data: labels.map(() => d.required_rps),
-        color: "#111827",
-        line: true,
-        dash: [6, 4],
-      },
-    ],
-  };
+/** The requirement's name with the figure it needs, for a verdict. */
+function named(v: Verdict, d: Decision): string {
+  const f = v.finding;
+  const need = "need" in f ? f.need : undefined;
+  return requirementName(v.requirement, d.profile, need);
 }
 
-function profileLine(d: Decision): string {
-  const p = d.profile;
-  return (
-    `${int(p.daily_active_users)} daily active users × ${p.requests_per_user} requests, peaks ${p.peak_factor}× the average: ${rate(d.required_rps)} requests/s at peak, ${Math.round(p.write_share * 100)}% writes; ` +
-    `${int(p.records)} records; ${p.processes} process${p.processes > 1 ? "es" : ""} on ${p.servers} server${p.servers > 1 ? "s" : ""}; ` +
-    `needs ${p.needs.length ? p.needs.map(code).join(", ") : "reads and writes by id only"}; must survive ${p.survive}.`
-  );
+/** "APPROACH=sqlite SQLITE_SYNCHRONOUS=FULL npm start". */
+export function command(run: RunPlan): string {
+  const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
+  return `${env.join(" ")} npm start`;
 }
 
-function answer(d: Decision): Section {
-  const head = d.recommended
-    ? `**Use \`${d.recommended}\`**, with ${d.headroom?.toFixed(1)}× headroom.`
-    : d.ruled_out.some((r) => r.unknown)
-      ? `**No answer at ${int(d.profile.records)} records from this run.**`
-      : "**Nothing measured on this machine is enough.**";
-  return section("The answer", [text(head), text(d.reason)]);
+function undecidedText(d: Decision): string {
+  const open = d.candidates.filter((c) => c.valid === "unknown");
+  const each = open.map((c) => {
+    const v = c.verdicts.find((x) => x.valid === "unknown") as Verdict;
+    return `${code(c.approach)}: ${named(v, d)}? ${verdictLine(v, c.approach)}`;
+  });
+  const which = open.length === 1 ? "one approach was" : `${open.length} approaches were`;
+  return `No approach was shown to meet every requirement, and ${which} not shown to fail either. ${each.join(". ")}. Measuring closer to the app's size settles it: \`npm run bench -- --records ${d.profile.records}\`, or \`npm run advise\` without \`--quick\`.`;
 }
 
-/** The recommended approach's measurement for each requirement it meets. */
-function metSection(d: Decision): Section | undefined {
-  if (!d.recommended || !d.met?.length) return undefined;
-  return section(`What \`${d.recommended}\` meets, and the measurement that shows it`, [
-    table(
-      ["requirement", "measured"],
-      d.met.map((m) => [m.requirement, m.evidence]),
-    ),
-  ]);
+function noneText(d: Decision): string {
+  const fastest = Math.max(0, ...d.candidates.map((c) => c.capacity_rps ?? 0));
+  return `No approach measured on this machine meets every requirement: each one's reason is below. The fastest carries at least ${rate(fastest)} requests/s against ${rate(d.required_rps)} needed at peak.`;
 }
 
-/** On several servers: one primary or a primary with replicas, and why the others were not. */
-function deploymentSection(d: Decision): Section | undefined {
-  const plan = d.deployment;
-  if (!plan) return undefined;
-  const setup =
-    plan.kind === "one primary"
-      ? "one primary, no replicas"
-      : `a primary with ${plan.replicas} read replica${plan.replicas > 1 ? "s" : ""}${plan.kind === "replicas with read-your-writes" ? ", writes waiting for them (remote_apply)" : ""}`;
-  return section(`How to run \`${plan.approach}\` on ${d.profile.servers} servers`, [
-    text(`**${setup}**, with ${plan.headroom.toFixed(1)}× headroom: ${plan.reason}.`),
-    ...(plan.predicted
+function labsText(d: Decision): string {
+  return d.labs
+    .map(
+      (l) =>
+        `${l.lab}${l.done !== undefined ? ` (${int(l.done)} of ${int(l.total)} finished)` : ""}${l.error ? `: ${l.error.split("\n")[0]}` : ""}`,
+    )
+    .join("; ");
+}
+
+/** The first lines: the answer, or why there is none yet. */
+export function headline(d: Decision): string[] {
+  const answer = d.recommended
+    ? `**Use ${code(d.recommended)}.** It meets every requirement, carrying at least ${rate(d.candidates[0]?.capacity_rps ?? 0)} requests/s against the ${rate(d.required_rps)} needed at peak (${headroom(d.headroom ?? 0)} headroom), and it ${lastsText(d.candidates[0]?.lasts as NonNullable<Candidate["lasts"]>)}.`
+    : d.status === "undecided"
+      ? `**No answer at ${int(d.profile.records)} records from this run.** ${undecidedText(d)}`
+      : d.status === "nothing-measured"
+        ? "**Nothing was measured**, so there is nothing to decide from. Run `npm run advise` again and let it finish."
+        : `**Nothing measured on this machine is enough.** ${noneText(d)}`;
+  if (d.status === "interrupted")
+    return [
+      `**Interrupted: no answer yet.** What finished: ${labsText(d)}. Run the same command again for the answer.`,
+      `From what finished, provisionally: ${answer}`,
+    ];
+  if (d.status === "failed")
+    return [
+      `**A measurement failed, so this is no answer yet.** ${labsText(d)}. The command exits non-zero; run it again, and say if it fails the same way.`,
+      `From what finished, provisionally: ${answer}`,
+    ];
+  return [answer];
+}
+
+function whereItLives(run: RunPlan, best: Candidate): string {
+  if (best.service)
+    return "its data lives in PostgreSQL (the embedded one keeps it in `DATA_DIR/postgres`; with `DATABASE_URL`, your own server)";
+  return run.files.length
+    ? `it keeps ${run.files.map(code).join(", ")} in \`DATA_DIR\` (default \`./data\`)`
+    : "it keeps nothing";
+}
+
+function databaseItems(d: Decision, best: Candidate): string[] {
+  if (d.deployment)
+    return [
+      `Its database: a primary with ${count(d.deployment.replicas, "read replica")}: ${planText(d.deployment)}.`,
+    ];
+  if (!d.run?.shared_database) return [];
+  return [
+    `Its database: one primary, no read replica: it carries the peak alone, at least ${rate(best.capacity_rps ?? 0)} requests/s against ${rate(d.required_rps)}.`,
+  ];
+}
+
+function howToRun(d: Decision): Section | undefined {
+  const run = d.run;
+  const best = d.candidates[0];
+  if (!run || !best) return undefined;
+  const items = [
+    `Run it: \`${command(run)}\`${run.shared_database ? ` on each of the ${d.profile.servers} app servers, every one with \`DATABASE_URL\` set to the one PostgreSQL (unset, each would start its own)` : ""}.`,
+    `Its code: \`${run.code ?? `src/stores/${run.approach}.ts`}\`; ${whereItLives(run, best)}.`,
+    ...databaseItems(d, best),
+    ...(d.next
+      ? [`At its first limit, move to ${code(d.next.approach)}, which ${lastsText(d.next.lasts)}.`]
+      : []),
+    ...laterItems(d),
+    ...(d.simpler_unknown.length
       ? [
-          text(
-            "That is more replicas than `npm run topology` measured: the figures past them are predicted.",
-          ),
+          `Simpler, but not shown either way: ${d.simpler_unknown.map(code).join(", ")} (see below). They might also do; ${code(run.approach)} is the simplest shown to.`,
         ]
       : []),
-    text("Not chosen:"),
-    list(plan.rejected),
-  ]);
+  ];
+  return section(`How to run ${code(run.approach)}`, [list(items)]);
 }
 
-/** Past one machine: the fleet the measurements imply, labelled as the extrapolation it is. */
+function laterItems(d: Decision): string[] {
+  const items: string[] = [];
+  const l = d.later;
+  if (l) {
+    const when = d.profile.servers_later
+      ? `When the app runs on ${l.servers} servers`
+      : `With a second server`;
+    const then = l.recommended
+      ? `${code(l.recommended)}${l.deployment ? `, a primary with ${count(l.deployment.replicas, "read replica")}` : l.recommended === "postgres" ? ", one primary" : ""}`
+      : "nothing measured here is enough";
+    const why = l.now_fails
+      ? `, because ${code(d.recommended ?? "")} ${VALID_WORDS[l.now_fails.valid]} "${requirementName(l.now_fails.requirement, { ...d.profile, servers: l.servers })}": ${verdictLine(l.now_fails, d.recommended ?? "")}`
+      : l.recommended === d.recommended
+        ? ": the same answer"
+        : "";
+    items.push(`${when}: ${then}${why}.`);
+  }
+  if (d.without_growth) {
+    items.push(
+      `This answer assumes every write adds a record (${int(d.candidates[0]?.lasts?.records_per_day)} a day). If your records stay near ${int(d.profile.records)}, the answer would be ${d.without_growth.recommended ? code(d.without_growth.recommended) : "none"}: set \`records_per_day\` in the profile to decide between them.`,
+    );
+  }
+  return items;
+}
+
+/** What the lab measures of a store with a server of its own is the app server's part. */
+const APP_ONLY: readonly string[] = ["memory", "restart"];
+
+/** Each candidate's verdicts: the recommended one's every verdict, the others' deciding one. */
+function verdictSections(d: Decision): Section[] {
+  const [best, ...rest] = d.recommended ? d.candidates : [undefined, ...d.candidates];
+  const sections: Section[] = [];
+  if (best)
+    sections.push(
+      section(`Why ${code(best.approach)}: every requirement, and what shows it`, [
+        table(
+          ["requirement", "verdict", "measured"],
+          best.verdicts.map((v) => [
+            named(v, d),
+            VALID_WORDS[v.valid],
+            `${verdictLine(v, best.approach)}${best.service && APP_ONLY.includes(v.requirement) ? "; the app server's own, not PostgreSQL's, which is not measured here" : ""}`,
+          ]),
+        ),
+      ]),
+    );
+  const others = rest.filter((c): c is Candidate => c !== undefined);
+  if (others.length)
+    sections.push(
+      section("The others, and the verdict that decides each", [
+        table(
+          ["approach", "verdict", "requirement", "measured"],
+          others.map((c) => {
+            const v = c.verdicts.find((x) => x.valid === c.valid && x.valid !== "pass");
+            if (!v)
+              return [
+                code(c.approach),
+                "passes too",
+                "every one",
+                c.lasts
+                  ? `it ${lastsText(c.lasts)}; at least ${rate(c.capacity_rps ?? 0)} requests/s`
+                  : "",
+              ];
+            return [
+              code(c.approach),
+              VALID_WORDS[v.valid],
+              named(v, d),
+              verdictLine(v, c.approach),
+            ];
+          }),
+        ),
+      ]),
+    );
+  return sections;
+}
+
 function fleetSection(d: Decision): Section | undefined {
+  if (d.fleet_missing)
+    return section("Past one machine", [
+      text(
+        `Nothing on one machine is enough, and no rate of ${d.fleet_missing.approach ? code(d.fleet_missing.approach) : "a store with a server of its own"} was measured to extrapolate a fleet from: run \`npm run bench -- --approaches postgres,null --workloads read,write --records ${Math.min(d.profile.records, 1_000_000)}\`, then advise again.`,
+      ),
+    ]);
   const f = d.fleet;
   if (!f) return undefined;
   return section("Past one machine: the fleet these measurements imply (an extrapolation)", [
+    text(`Extrapolated from one machine: ${fleetText(f)}.`),
     table(
       ["", "needed at peak", "one server measured here", "servers"],
       [
         [
           "writes/s, on primaries (shards)",
           rate(f.write_rps_needed),
-          rate(f.write_rps_per_primary),
+          rate(f.rates.write_rps_per_primary),
           int(f.shards),
         ],
         [
           "reads/s, on replicas",
           rate(f.read_rps_needed),
-          rate(f.read_rps_per_replica),
+          rate(f.rates.read_rps_per_replica),
           `${int(f.shards * f.replicas_per_shard)} (${int(f.replicas_per_shard)} per shard)`,
         ],
         ["in all", "", "", int(f.servers)],
       ],
     ),
-    text(
-      `Each shard holds about ${int(f.records_per_shard)} records. Rates from ${f.source}. The model:`,
-    ),
-    list(f.model),
-    text(`${f.engines}.`),
+    text(`Each shard holds about ${int(f.records_per_shard)} records. The model:`),
+    list(fleetModel(f)),
+    text(`${DISTRIBUTED_ENGINES}.`),
   ]);
 }
 
-export function decisionReport(d: Decision & { sources?: Record<string, string> }): Report {
+const SURVIVE_WORDS = {
+  "power-loss": "a power loss",
+  "process-crash": "a process crash",
+  nothing: "nothing",
+} as const;
+
+function profileLine(d: Decision): string {
+  const p = d.profile;
+  return (
+    `${int(p.daily_active_users)} daily active users × ${p.requests_per_user} requests, peaks ${p.peak_factor}× the average: ${rate(d.required_rps)} requests/s at peak, ${share(p.write_share)} writes; ` +
+    `${int(p.records)} records${p.records_per_day === undefined ? "" : `, ${int(p.records_per_day)} more a day`}, over ${days(p.horizon_days)}; ${count(p.processes, "process", "processes")} on ${count(p.servers, "server")}${p.servers_later ? ` (${p.servers_later} later)` : ""}; ` +
+    `needs ${p.needs.length ? p.needs.map(code).join(", ") : "reads and writes by id only"}; must survive ${SURVIVE_WORDS[p.survive]}.`
+  );
+}
+
+export function decisionReport(
+  d: Decision & { sources?: Record<string, string>; tool?: string },
+): Report {
   const sections: Section[] = [
-    answer(d),
-    ...[metSection(d), deploymentSection(d), fleetSection(d)].flatMap((s) => (s ? [s] : [])),
-    section("Ruled out, and the measurement that ruled each out", [
-      d.ruled_out.length
-        ? table(
-            ["approach", "fails", "measured"],
-            d.ruled_out.map((r) => [
-              code(r.approach),
-              r.unknown ? `not shown to meet: ${r.requirement}` : r.requirement,
-              r.evidence,
-            ]),
-          )
-        : text("No approach was ruled out."),
-    ]),
-    section(
-      "What would change the answer",
-      d.what_would_change.length
-        ? [list(d.what_would_change)]
-        : [
-            text(
-              "Nothing passes here, so there is no answer to change; the reasons above say what each approach lacks.",
-            ),
-          ],
-    ),
-    section("How the approaches that pass are ranked", [
-      text(d.rule),
-      ...charts([capacityChart(d)].flatMap((c) => (c ? [c] : []))),
-      table(
-        ["approach", "measured capacity, req/s", "headroom"],
-        d.passing.map((p) => [code(p.approach), rate(p.capacity_rps), `${p.headroom.toFixed(1)}×`]),
-      ),
-    ]),
+    section("The answer", headline(d).map(text)),
+    ...[howToRun(d)].flatMap((s) => (s ? [s] : [])),
+    ...verdictSections(d),
+    ...[fleetSection(d)].flatMap((s) => (s ? [s] : [])),
     section("Can these numbers be trusted?", [
-      d.warnings.length ? list(d.warnings) : text("No warnings."),
+      d.warnings.length
+        ? list(d.warnings.map((w) => warningText(w, d.tool ?? "the load generator")))
+        : text("No warnings."),
     ]),
   ];
   if (d.sources)

@@ -10,14 +10,13 @@ import {
   predictRow,
 } from "../results/growth-rows.ts";
 import { PALETTE } from "./bench-charts.ts";
-import { code, int, yesNo } from "./format.ts";
+import { code, fixed, int, share, yesNo } from "./format.ts";
 import { type Chart, charts, type Section, section, table, text } from "./model.ts";
 
 /** The charts go this many times past the largest size measured. */
 const CHART_REACH = 100;
 const CHARTED: readonly Metric[] = ["read_rps", "write_rps", "rss_mb", "startup_ms"];
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
 const SHAPE_WORDS = {
   flat: "flat",
   log: "logarithmic",
@@ -30,7 +29,7 @@ function shapeOf(row: GrowthRow): string {
   const fit = row.fit;
   if (!fit) return "-";
   return fit.shape === "power"
-    ? `${SHAPE_WORDS.power}, n^${fit.b.toFixed(2)}`
+    ? `${SHAPE_WORDS.power}, n^${fixed(fit.b, 2)}`
     : SHAPE_WORDS[fit.shape];
 }
 
@@ -95,8 +94,8 @@ export function growthSection(results: Results): Section | undefined {
         code(r.approach),
         METRICS[r.metric].label,
         shapeOf(r),
-        `±${pct(r.fit?.band ?? 0)}`,
-        r.fit?.held_out ? `${pct(r.fit.held_out.error)} at ${int(r.fit.held_out.n)}` : "-",
+        `±${share(r.fit?.band ?? 0)}`,
+        r.fit?.held_out ? `${share(r.fit.held_out.error)} at ${int(r.fit.held_out.n)}` : "-",
         yesNo(Boolean(r.fit?.usable)),
         predictionText(r, ahead),
       ]),

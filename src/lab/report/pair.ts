@@ -1,7 +1,7 @@
 // The columns that the contention and topology tables share: throughput of two servers
 // against one, and whether the two agreed.
 import type { TwoServerRun } from "../results/pair.ts";
-import { int, pct } from "./format.ts";
+import { fixed, int, pct } from "./format.ts";
 
 /** The shared columns; `two` names what the pair is ("two servers", "two threads"). */
 export const pairHeader = (two = "two servers") => [
@@ -19,8 +19,8 @@ export function pairCells(x: TwoServerRun): string[] {
   return [
     int(x.rps),
     int(x.rps_single),
-    x.rps_single > 0 ? (x.rps / x.rps_single).toFixed(2) : "-",
-    x.p99_ms.toFixed(1),
+    x.rps_single > 0 ? fixed(x.rps / x.rps_single, 2) : "-",
+    fixed(x.p99_ms),
     int(x.errors_5xx),
     `${int(x.stale_reads)} / ${int(x.probes)} (${pct(x.stale_reads, x.probes)})`,
     `${int(x.records_a)} / ${int(x.records_b)}`,

@@ -1,6 +1,6 @@
 // The soak section: memory over a long run, wrong answers, and records kept.
 import { MIN_MINUTES_FOR_VERDICT, type SoakResult } from "../results/soak.ts";
-import { code, int } from "./format.ts";
+import { code, fixed, int } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
 
 function soakTable(results: readonly SoakResult[]) {
@@ -27,7 +27,7 @@ function soakTable(results: readonly SoakResult[]) {
       `${int(r.good_failed)} of ${int(r.good_sent)}`,
       `${int(r.records_at_end)} / ${int(r.records_expected)}`,
       `${int(r.rss_start_mb)} → ${int(r.rss_max_mb)} → ${int(r.rss_end_mb)}`,
-      r.rss_slope_mb_per_min_second_half.toFixed(2),
+      fixed(r.rss_slope_mb_per_min_second_half, 2),
       int(r.rss_bytes_per_record_second_half),
       r.levels_off === null
         ? `too short to judge (under ${MIN_MINUTES_FOR_VERDICT} minutes)`

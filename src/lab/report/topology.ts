@@ -1,6 +1,6 @@
 // The topology section: two app servers on one PostgreSQL, and on one SQLite file each.
 import type { ReplicaRun, TopologyResults } from "../results/topology.ts";
-import { code, int, pct, source } from "./format.ts";
+import { code, fixed, int, pct, source } from "./format.ts";
 import { type Section, section, table, text } from "./model.ts";
 import { pairCells, pairHeader } from "./pair.ts";
 
@@ -20,7 +20,7 @@ function postgresVsNullTable(r: TopologyResults) {
       v.workload,
       int(v.postgres_rps),
       int(v.null_rps),
-      v.ratio.toFixed(2),
+      fixed(v.ratio, 2),
     ]),
   );
 }
@@ -48,11 +48,11 @@ function replicaTable(runs: readonly ReplicaRun[]) {
       kind === "plain" ? int(r.read_rps) : "",
       kind,
       int(w.rps),
-      w.p99_ms.toFixed(1),
+      fixed(w.p99_ms),
       r.replicas ? `${ms(w.lag_ms_p50)} / ${ms(w.lag_ms_max)}` : "-",
       r.replicas ? int(w.lag_bytes_max ?? 0) : "-",
       `${int(w.stale_reads)} / ${int(w.probes)} (${pct(w.stale_reads, w.probes)})`,
-      w.stale_ms_max === null ? "-" : w.stale_ms_max.toFixed(1),
+      fixed(w.stale_ms_max),
       kind === "plain" ? "" : `${int(w.applied)} / ${int(w.probes)}`,
       int(w.errors_5xx),
     ]),

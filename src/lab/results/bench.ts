@@ -58,6 +58,15 @@ export interface Sample {
 /** Which side set the pace of a cell, from the CPU each used. */
 export type Bottleneck = "server" | "load-generator" | "unknown";
 
+/** A cell that failed: its server did not start, the harness failed, or the store broke. */
+export interface FailedCell {
+  approach: string;
+  workload: Workload;
+  records: number;
+  repeat: number;
+  error: string;
+}
+
 /** A cell the store could not run: it answers the workload's route with 501. */
 export interface SkippedCell {
   approach: string;
@@ -124,8 +133,9 @@ export interface Results {
   finished_at: string;
   /** False when the run was interrupted; `runs` then holds the cells that finished. */
   complete: boolean;
-  /** Why the run stopped early, when something failed. */
+  /** The first cell that failed, when one did; every failed cell is in failed_cells. */
   error?: string;
+  failed_cells?: FailedCell[];
   cells_total: number;
   cells_done: number;
   machine: Machine;
@@ -169,8 +179,6 @@ export interface Results {
   ceiling_samples?: Sample[];
   /** Cells whose store answers the workload's route with 501, such as user-orders without orders. */
   skipped?: SkippedCell[];
-  /** What makes numbers in this run weak: noise, ratios above the ceiling, a saturated load generator. */
-  warnings?: string[];
   /** What each store declares that no lab measures: a service of its own, its process rule. */
   declared?: Record<string, Declared>;
   /** How each store looks users up by email, from its /health. */
@@ -193,4 +201,61 @@ export interface Declared {
   many: boolean;
   /** The real engine it runs on, from npm, when it is not one of ours, and our store like it. */
   engine?: { name: string; like?: string };
+  /** How much it asks of the team that runs it (stores/_types.ts SIMPLICITY); the decision ranks by it. */
+  simplicity?: string;
+  /** A ceiling measured only to compare with (`null`), not a store to choose. */
+  ceiling?: boolean;
+  /** The settings it runs with for its claim, such as SQLITE_SYNCHRONOUS=FULL. */
+  settings?: Record<string, string>;
+  /** The files it keeps in DATA_DIR, and where its code is. */
+  files?: string[];
+  code?: string;
+}
+
+/** Two runs' cells as one, as when a decision measures the cells it still needs. */
+export function mergeBench(a: Results, b: Results): Results {
+  const union = <T>(x: readonly T[], y: readonly T[]) => [...new Set([...x, ...y])];
+  return {
+    ...a,
+    complete: a.complete && b.complete,
+    ...(a.error || b.error ? { error: a.error ?? b.error } : {}),
+    ...{ cells_total: a.cells_total + b.cells_total, cells_done: a.cells_done + b.cells_done },
+    settings: {
+      ...a.settings,
+      approaches: union(a.settings.approaches, b.settings.approaches),
+      workloads: union(a.settings.workloads, b.settings.workloads),
+      records: union(a.settings.records, b.settings.records),
+    },
+    runs: [...a.runs, ...b.runs],
+    samples: [...a.samples, ...b.samples],
+    ceilings: [...(a.ceilings ?? []), ...(b.ceilings ?? [])],
+    ceiling_samples: [...(a.ceiling_samples ?? []), ...(b.ceiling_samples ?? [])],
+    skipped: [...(a.skipped ?? []), ...(b.skipped ?? [])],
+    declared: { ...a.declared, ...b.declared },
+    email_lookup: { ...a.email_lookup, ...b.email_lookup },
+  };
+}
+
+/** A run in which no cell was measured (it was stopped before the first). */
+export function emptyResults(machine: Machine, tool: Tool, at: Date): Results {
+  const when = at.toISOString();
+  return {
+    ...{ needadb_results: 1, started_at: when, finished_at: when, complete: false },
+    ...{
+      cells_total: 0,
+      cells_done: 0,
+      machine,
+      fsync_us: 0,
+      fsync_ceiling_rps: 0,
+      fsync_loaded_us: 0,
+    },
+    load: {
+      ...{ tool, model: "closed", rate: null, connections: 0, threads: 0 },
+      ...{ warmup_s: 0, warmup_max_s: 0, duration_s: 0, timeout_s: 0 },
+      commands: {} as Results["load"]["commands"],
+    },
+    settings: { approaches: [], workloads: [], records: [], repeat: 0, seed: 0 },
+    assumptions: { requestsPerUserPerDay: 0, peakFactor: 1, writeShare: 0 },
+    ...{ runs: [], samples: [] },
+  };
 }

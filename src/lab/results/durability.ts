@@ -13,15 +13,6 @@ export function isCrashFault(fault: Fault): boolean {
   return (CRASH_FAULTS as readonly Fault[]).includes(fault);
 }
 
-/** Each fault in a few words, for sentences such as "power cut: lost 3 of 1,200". */
-export const FAULT_SHORT: Record<Fault, string> = {
-  sigkill: "process crash",
-  powercut: "power cut",
-  enospc: "full disk",
-  eio: "failed fsync",
-  torn: "torn writes",
-};
-
 /**
  * The faults that end in a power cut, after which a store may lose what it never fsynced.
  * A full disk ends in a plain SIGKILL: the fault is the disk, not the power.

@@ -1,59 +1,65 @@
 // Past one database server: read replicas for an app on several servers, and a fleet
-// estimate for an app that no single machine carries. Pure, from what `npm run topology`
-// measured (PostgreSQL with 0, 1 and 2 replicas) and the profile.
+// estimate for an app that no single machine carries. Pure data, from what `npm run
+// topology` measured (PostgreSQL with 0, 1 and 2 replicas), the bench, and the profile;
+// report/ says it in words.
 //
-// The model, stated where it is used and labelled as an extrapolation where it goes past
-// what was measured:
+// The model, labelled as an extrapolation wherever it goes past what was measured:
 // - a replica, on its own machine, serves reads as fast as one PostgreSQL served them here
 //   with no replicas (two app servers reading from it);
 // - the primary takes every write, as fast as it took them here with replicas attached
 //   (plain, or each write waiting for remote_apply when reads may never be stale);
 // - more replicas than were measured cost the primary's writes no more than the most measured;
+// - past the size topology ran at, each rate is scaled down by that size over the app's
+//   (estimate.ts's bound: no cost grows faster than the data);
 // - shards split the data and its traffic evenly, and no request spans two shards.
+import { NOISE_MIN } from "./growth.ts";
 import { type Profile, requiredPeakRps } from "./profile.ts";
 import type { ReplicaRun, ReplicaWrites, TopologyResults } from "./topology.ts";
+import type { Valid } from "./verdict.ts";
 
 /** Standbys one primary streams to by default (max_wal_senders is 10): a plan's limit. */
 export const REPLICAS_PER_PRIMARY_MAX = 10;
 
-/** PostgreSQL-compatible engines built to run as a fleet; needadb's schema keeps to them. */
-export const DISTRIBUTED_ENGINES =
-  "CockroachDB, YugabyteDB and Citus speak PostgreSQL's protocol and run such a fleet as one database; needadb's schema keeps to what they accept (see the README), so `APPROACH=postgres` with `DATABASE_URL` pointed at one of them runs this API on it";
+/** Where a rate was measured: the lab, at what size and for how long. */
+export interface RateSource {
+  lab: "topology" | "bench";
+  records: number;
+  duration_s: number;
+}
+
+/** How stale plain replica reads were, and whether waiting for the replicas helped. */
+export interface Staleness {
+  replicas: number;
+  stale_reads: number;
+  probes: number;
+  /** The longer of the longest stale read and the worst lag, in ms. */
+  worst_ms: number;
+  /** With every write waiting for the replicas (remote_apply). */
+  waiting_stale_reads: number;
+  waiting_probes: number;
+}
 
 export interface ReplicaPlan {
   approach: string;
-  /** Whether replicas are needed at all, and whether writes wait for them. */
-  kind: "one primary" | "replicas" | "replicas with read-your-writes" | "none carries it";
+  kind: "replicas" | "replicas with read-your-writes" | "none carries it";
+  /** Why none carries it, when none does. */
+  why_not?: "stale-even-waiting" | "replicas-past-max" | "writes-too-slow";
   replicas: number;
-  /** Requests/s the plan carries at the profile's read share; 0 when none does. */
-  capacity_rps: number;
-  headroom: number;
-  /** The measured reason for the choice. */
-  reason: string;
-  /** Why the other setups were not chosen. */
-  rejected: string[];
-  /** The plan needs more replicas than were measured: its figures are predicted. */
-  predicted: boolean;
-}
-
-export interface Fleet {
-  extrapolation: true;
-  approach: string;
-  read_rps_needed: number;
-  write_rps_needed: number;
+  reads_needed: number;
+  writes_needed: number;
+  /** One replica's reads/s, and the primary's writes/s with `measured_replicas` attached, at the app's size (scaled where topology ran smaller). */
   read_rps_per_replica: number;
-  write_rps_per_primary: number;
-  /** Where the two rates come from. */
-  source: string;
-  shards: number;
-  replicas_per_shard: number;
-  servers: number;
-  records_per_shard: number;
-  model: string[];
-  engines: string;
+  write_rps_primary: number;
+  measured_replicas: number;
+  /** Requests/s of the profile's mix the plan carries. */
+  capacity_rps: number;
+  /** Carries the peak: pass even at the rates' low edge, fail even at their high edge. */
+  valid: Valid;
+  staleness: Staleness;
+  /** More replicas than were measured: a prediction. */
+  predicted: boolean;
+  from: RateSource;
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
 /** The peak's reads and writes per second. */
 export function trafficOf(p: Profile) {
@@ -75,120 +81,126 @@ function runFor(runs: readonly ReplicaRun[], n: number): ReplicaRun | undefined 
     .sort((a, b) => b.replicas - a.replicas)[0];
 }
 
-/** How stale a plain replica read was, at worst, in the run: the longer of lag and staleness. */
 const stalest = (w: ReplicaWrites) => Math.max(w.stale_ms_max ?? 0, w.lag_ms_max ?? 0);
 
+function stalenessOf(run: ReplicaRun): Staleness {
+  return {
+    ...{ replicas: run.replicas, stale_reads: run.write.stale_reads, probes: run.write.probes },
+    worst_ms: stalest(run.write),
+    waiting_stale_reads: run.write_read_your_writes.stale_reads,
+    waiting_probes: run.write_read_your_writes.probes,
+  };
+}
+
 /**
- * Whether writes must wait for the replicas (remote_apply): when reads may never be stale,
- * or when plain replicas were measured staler than the profile allows. A string: not even
- * waiting kept every read fresh.
+ * Whether writes must wait for the replicas (remote_apply): when reads may never be stale, or
+ * plain replicas were measured staler than the profile allows. Null: not even waiting kept
+ * every read fresh.
  */
-function commitMode(p: Profile, run: ReplicaRun): { wait: boolean; why: string } | string {
-  const plain = run.write;
-  const worst = stalest(plain);
-  const staleNote = `${fmt(plain.stale_reads)} of ${fmt(plain.probes)} reads through the other server were stale, for up to ${fmt(worst)} ms, with ${run.replicas} replica${run.replicas > 1 ? "s" : ""}`;
-  if (p.stale_read_ms > 0 && worst <= p.stale_read_ms)
-    return {
-      wait: false,
-      why: `${staleNote}: within the ${fmt(p.stale_read_ms)} ms the app allows`,
-    };
+function mustWait(p: Profile, run: ReplicaRun): boolean | null {
+  if (p.stale_read_ms > 0 && stalest(run.write) <= p.stale_read_ms) return false;
   const ryw = run.write_read_your_writes;
-  if (ryw.stale_reads > 0 || ryw.applied < ryw.probes)
-    return `even with every write waiting for the replicas (remote_apply), ${fmt(ryw.stale_reads)} of ${fmt(ryw.probes)} reads were stale`;
-  const allowed =
-    p.stale_read_ms === 0
-      ? "the app allows no stale read"
-      : `the app allows ${fmt(p.stale_read_ms)} ms`;
-  return {
-    wait: true,
-    why: `${staleNote}, and ${allowed}; with every write waiting for the replicas (remote_apply), ${fmt(ryw.stale_reads)} of ${fmt(ryw.probes)} were stale`,
-  };
+  return ryw.stale_reads > 0 || ryw.applied < ryw.probes ? null : true;
 }
 
-/** One primary alone: enough, and then nothing else is needed. */
-function onePrimary(approach: string, p: Profile, rps: number, peak: number): ReplicaPlan {
-  return {
-    ...{ approach, kind: "one primary", replicas: 0, capacity_rps: rps, headroom: rps / peak },
-    reason: `one primary carries the peak on its own: ${fmt(rps)} requests/s against ${fmt(peak)} needed (npm run bench)`,
-    rejected: [
-      `read replicas: not needed at this load, and a read from one may trail a write (the app allows ${fmt(p.stale_read_ms)} ms)`,
-    ],
-    predicted: false,
-  };
+/** What topology measured for `approach`'s replicas, scaled to `records`; undefined without. */
+function measuredReplicas(approach: string, t: TopologyResults | undefined, records: number) {
+  const mine = (t?.replica_runs ?? []).filter((r) => r.approach === approach);
+  const none = mine.find((r) => r.replicas === 0);
+  const most = runFor(mine, Infinity);
+  if (!t || !none || !most) return undefined;
+  const scale = Math.min(1, t.records / records);
+  const from: RateSource = { lab: "topology", records: t.records, duration_s: t.duration_s };
+  return { mine, none, most, scale, from };
 }
 
 /**
- * The setup of `approach`'s server for an app on several servers: one primary, or a primary
- * with the fewest replicas that carry the reads, with writes waiting for them where reads
- * may not be stale. Undefined when it does not apply (one server, or no replica runs).
+ * The setup of `approach`'s server for an app on several servers that one primary does not
+ * carry: a primary with the fewest replicas that carry the reads even at their low edge,
+ * with writes waiting for them where reads may not be stale. Undefined where topology
+ * measured no replicas of `approach`.
  */
 export function planReplicas(
   approach: string,
   p: Profile,
-  runs: readonly ReplicaRun[] | undefined,
-  onePrimaryRps: number,
+  topology: TopologyResults | undefined,
 ): ReplicaPlan | undefined {
-  const mine = (runs ?? []).filter((r) => r.approach === approach);
-  const none = mine.find((r) => r.replicas === 0);
-  const most = runFor(mine, Infinity);
-  if (p.servers <= 1 || !none || !most) return undefined;
+  const m = measuredReplicas(approach, topology, p.records);
+  if (!m) return undefined;
   const t = trafficOf(p);
-  if (onePrimaryRps >= t.peak) return onePrimary(approach, p, onePrimaryRps, t.peak);
-  const perReplica = none.read_rps;
-  const replicas = Math.max(1, Math.ceil(t.reads / perReplica));
-  const measured = runFor(mine, replicas) ?? most;
-  const mode = commitMode(p, measured);
-  const failed = (reason: string): ReplicaPlan => ({
-    ...{ approach, kind: "none carries it", replicas, capacity_rps: 0, headroom: 0, reason },
-    ...{
-      rejected: [`one primary: ${fmt(onePrimaryRps)} requests/s against ${fmt(t.peak)} needed`],
-    },
-    predicted: replicas > measured.replicas,
-  });
-  if (typeof mode === "string") return failed(`read replicas: ${mode} (npm run topology)`);
-  if (replicas > REPLICAS_PER_PRIMARY_MAX)
-    return failed(
-      `the reads (${fmt(t.reads)}/s) need ${fmt(replicas)} replicas at ${fmt(perReplica)} reads/s each, more than the ${REPLICAS_PER_PRIMARY_MAX} one primary streams to`,
-    );
-  const writes = mode.wait ? measured.write_read_your_writes.rps : measured.write.rps;
+  const perReplica = m.none.read_rps * m.scale;
+  const low = 1 - NOISE_MIN;
+  const replicas = Math.max(1, Math.ceil(t.reads / (perReplica * low)));
+  const measured = runFor(m.mine, replicas) ?? m.most;
+  const wait = mustWait(p, measured);
+  const writes = (wait ? measured.write_read_your_writes.rps : measured.write.rps) * m.scale;
   const capacity = mixCapacity(p, replicas, perReplica, writes);
-  if (capacity < t.peak)
-    return failed(
-      `the primary took ${fmt(writes)} writes/s with ${measured.replicas} replica${measured.replicas > 1 ? "s" : ""}${mode.wait ? ", each waiting for them" : ""}, against ${fmt(t.writes)} needed (npm run topology)`,
-    );
+  const whyNot =
+    wait === null
+      ? "stale-even-waiting"
+      : replicas > REPLICAS_PER_PRIMARY_MAX
+        ? "replicas-past-max"
+        : capacity * low < t.peak
+          ? "writes-too-slow"
+          : undefined;
+  const best = capacity * (1 + NOISE_MIN) * (1 / m.scale);
   return {
-    ...{ approach, kind: mode.wait ? "replicas with read-your-writes" : "replicas", replicas },
-    ...{ capacity_rps: capacity, headroom: capacity / t.peak },
-    reason: `${fmt(t.reads)} reads/s need ${replicas} replica${replicas > 1 ? "s" : ""} at ${fmt(perReplica)} reads/s each (one PostgreSQL's reads, measured with none), and the primary took ${fmt(writes)} writes/s with ${measured.replicas} attached against ${fmt(t.writes)} needed; ${mode.why} (npm run topology)`,
-    rejected: [
-      `one primary: ${fmt(onePrimaryRps)} requests/s against ${fmt(t.peak)} needed (npm run bench)`,
-      ...(mode.wait
-        ? ["replicas without waiting: their reads may be staler than the app allows"]
-        : []),
-    ],
+    approach,
+    kind: whyNot ? "none carries it" : wait ? "replicas with read-your-writes" : "replicas",
+    ...(whyNot ? { why_not: whyNot } : {}),
+    ...{ replicas, reads_needed: t.reads, writes_needed: t.writes },
+    ...{ read_rps_per_replica: perReplica, write_rps_primary: writes },
+    ...{ measured_replicas: measured.replicas, capacity_rps: capacity },
+    valid: !whyNot ? "pass" : whyNot === "writes-too-slow" && best >= t.peak ? "unknown" : "fail",
+    staleness: stalenessOf(measured),
     predicted: replicas > measured.replicas,
+    from: m.from,
   };
 }
 
-/** The rates a fleet estimate scales: measured with replicas where it can, else on one server. */
+/** The rates a fleet estimate scales, and which measurements they are. */
 export interface FleetRates {
   read_rps_per_replica: number;
   write_rps_per_primary: number;
-  source: string;
+  /**
+   * replicas: topology's replica runs. read-write: the bench's read and write cells.
+   * mixed-split: the bench's mixed cell, whose rate is taken as a replica's reads and its
+   * write share of it as a primary's writes (a floor: that server served reads as well).
+   */
+  kind: "replicas" | "read-write" | "mixed-split";
+  /** Writes waited for the replicas (remote_apply). */
+  waiting: boolean;
+  from: RateSource;
 }
 
-export function fleetRates(approach: string, p: Profile, topology: TopologyResults | undefined) {
-  const mine = (topology?.replica_runs ?? []).filter((r) => r.approach === approach);
-  const none = mine.find((r) => r.replicas === 0);
-  const most = runFor(mine, Infinity);
-  if (!none || !most) return undefined;
-  const mode = commitMode(p, most);
-  const wait = typeof mode === "string" || mode.wait;
+export function fleetRates(
+  approach: string,
+  p: Profile,
+  topology: TopologyResults | undefined,
+): FleetRates | undefined {
+  const m = measuredReplicas(approach, topology, Number.POSITIVE_INFINITY);
+  if (!m) return undefined;
+  const waiting = mustWait(p, m.most) !== false;
   return {
-    read_rps_per_replica: none.read_rps,
-    write_rps_per_primary: wait ? most.write_read_your_writes.rps : most.write.rps,
-    source: `npm run topology at ${fmt(topology?.records ?? 0)} records: reads of one PostgreSQL with no replica; writes of the primary with ${most.replicas} replicas${wait ? ", each waiting for them (remote_apply)" : ""}`,
-  } satisfies FleetRates;
+    read_rps_per_replica: m.none.read_rps,
+    write_rps_per_primary: waiting ? m.most.write_read_your_writes.rps : m.most.write.rps,
+    ...{ kind: "replicas", waiting, from: m.from },
+  };
+}
+
+export interface Fleet {
+  extrapolation: true;
+  approach: string;
+  read_rps_needed: number;
+  write_rps_needed: number;
+  rates: FleetRates;
+  /** Shards needed for the writes alone, and for the reads at REPLICAS_PER_PRIMARY_MAX each. */
+  shards_by_writes: number;
+  shards_by_reads: number;
+  shards: number;
+  replicas_per_shard: number;
+  servers: number;
+  records_per_shard: number;
 }
 
 /** How many primaries (shards) and replicas carry the profile, if each server is like this one. */
@@ -201,18 +213,8 @@ export function fleetEstimate(approach: string, p: Profile, rates: FleetRates): 
   const replicas_per_shard = Math.max(1, Math.ceil(t.reads / shards / perReplica));
   return {
     ...{ extrapolation: true, approach, read_rps_needed: t.reads, write_rps_needed: t.writes },
-    ...{ read_rps_per_replica: perReplica, write_rps_per_primary: rates.write_rps_per_primary },
-    ...{ source: rates.source, shards, replicas_per_shard },
-    servers: shards * (1 + replicas_per_shard),
+    ...{ rates, shards_by_writes: byWrites, shards_by_reads: byReads },
+    ...{ shards, replicas_per_shard, servers: shards * (1 + replicas_per_shard) },
     records_per_shard: Math.ceil(p.records / shards),
-    model: [
-      `shards = the writes (${fmt(t.writes)}/s) over one primary's ${fmt(rates.write_rps_per_primary)} writes/s, or more if a shard's reads would need more than ${REPLICAS_PER_PRIMARY_MAX} replicas: ${fmt(shards)}`,
-      `replicas per shard = a shard's reads (${fmt(t.reads / shards)}/s) over one replica's ${fmt(perReplica)} reads/s, at least one (it is also the shard's standby): ${fmt(replicas_per_shard)}`,
-      "each database server is as fast as PostgreSQL was here, where it shared this machine's cores with the app servers and the load generator: a server of its own is likely faster, so the count is likely high",
-      "traffic and data spread evenly over the shards",
-      "no request spans two shards (a user's orders live on the user's shard), and the network between servers adds latency but takes no throughput",
-      "app servers, load balancers and backups are not counted",
-    ],
-    engines: DISTRIBUTED_ENGINES,
   };
 }

@@ -36,7 +36,19 @@ export interface Profile {
    * replica may trail the latest write by the replica's lag. 0: never stale.
    */
   stale_read_ms: number;
+  /**
+   * Records the app adds a day. Left out, the growth line assumes that every write adds one
+   * (an upper estimate: an edit adds none), and the decision says so.
+   */
+  records_per_day?: number;
+  /** How far ahead the answer must hold, in days. */
+  horizon_days: number;
+  /** Servers the app will run on later, when more than now: the decision answers for both. */
+  servers_later?: number;
 }
+
+/** The default horizon: an answer should hold for a year of the app's growth. */
+export const HORIZON_DAYS_DEFAULT = 365;
 
 /** The default: a read may trail a write by a second, about a page load (see cli/profile.ts). */
 export const STALE_READ_MS_DEFAULT = 1_000;
@@ -61,6 +73,13 @@ export const SURVIVE_DISK_FAULTS: Record<Survive, Fault[]> = {
   "process-crash": ["enospc"],
   nothing: [],
 };
+
+/** Writes a day at the profile's habits. */
+export const writesPerDay = (p: Profile) =>
+  p.daily_active_users * p.requests_per_user * p.write_share;
+
+/** Records the app adds a day: as the profile says, else one per write (assumed). */
+export const recordsPerDay = (p: Profile) => p.records_per_day ?? writesPerDay(p);
 
 /** The profile's habits, as the bench's DAU arithmetic takes them. */
 const habits = (p: Profile): DauAssumptions => ({

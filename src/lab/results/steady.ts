@@ -101,8 +101,8 @@ export interface Steadiness {
   trend: number;
   /** The rates' scatter about the fitted line, as a share of the mean (their noise). */
   noise: number;
-  /** Why `steady` is null. */
-  why?: string;
+  /** Why `steady` is null: too few samples, or too few answers in each. */
+  why?: "few-samples" | "few-answers";
 }
 
 /** The window's verdict: see the file's header. */
@@ -113,8 +113,7 @@ export function judgeWindow(series: readonly number[], intervalMs: number): Stea
 /** The verdict on rates that are all the server's own (no load generator start among them). */
 function fitTrend(rps: readonly number[], intervalMs: number): Steadiness {
   const n = rps.length;
-  if (n < WINDOW_SAMPLES_MIN)
-    return { steady: null, trend: 0, noise: 0, why: `${n} samples are too few to show a trend` };
+  if (n < WINDOW_SAMPLES_MIN) return { steady: null, trend: 0, noise: 0, why: "few-samples" };
   const m = mean(rps);
   const perSample = (m * intervalMs) / 1000;
   if (perSample < ANSWERS_PER_SAMPLE_MIN)
@@ -122,7 +121,7 @@ function fitTrend(rps: readonly number[], intervalMs: number): Steadiness {
       steady: null,
       trend: 0,
       noise: 0,
-      why: `${perSample.toFixed(1)} answers per sample are too few`,
+      why: "few-answers",
     };
   const xMean = (n - 1) / 2;
   let sxx = 0;

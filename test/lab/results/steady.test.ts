@@ -89,7 +89,7 @@ describe("judgeWindow", () => {
     assert.equal(judgeWindow([0, 1, 2, 3], 250).steady, null);
     const slow = judgeWindow([0, 4, 8, 4, 12, 8, 16], 250);
     assert.equal(slow.steady, null);
-    assert.match(slow.why ?? "", /too few/);
+    assert.ok(["few-samples", "few-answers"].includes(slow.why ?? ""), slow.why);
   });
 });
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { estimateLeftS, planCells } from "../../../src/lab/experiments/bench.ts";
+import { formatComparison } from "../../../src/lab/report/compare.ts";
 import type { Sample } from "../../../src/lab/results/bench.ts";
-import { compareRuns, formatComparison } from "../../../src/lab/results/compare.ts";
+import { compareRuns } from "../../../src/lab/results/compare.ts";
 import { summarise } from "../../../src/lab/results/summary.ts";
 import { sampleOf } from "../_fixtures.ts";
 
