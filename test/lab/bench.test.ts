@@ -253,7 +253,7 @@ describe("npm run bench, on a store without orders", () => {
 });
 
 describe("npm run bench, when a cell fails", () => {
-  it("writes the cells that finished, names the failure and exits 1", () => {
+  it("goes on past a failed cell, writes the cells that finished, names the failure and exits 1", () => {
     const workDir = tempDir("bench-fail");
     const out = tempDir("bench-fail-out");
     // A damaged cached dataset: map refuses to start on it, as it should.
@@ -269,8 +269,12 @@ describe("npm run bench, when a cell fails", () => {
     assert.equal(run.status, 1, run.stderr);
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
     assert.equal(results.complete, false);
-    assert.equal(results.cells_done, 1, "null ran before map failed");
+    assert.equal(results.cells_done, 2, "null before map failed, and node:http after it");
     assert.match(results.error ?? "", /map read 100 records: .*users\.jsonl, line 3/s);
+    assert.deepEqual(
+      results.failed_cells?.map((c) => `${c.approach} ${c.workload} ${c.records}`),
+      ["map read 100"],
+    );
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /The run failed/);
   });
 });
