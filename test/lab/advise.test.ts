@@ -204,3 +204,42 @@ describe("npm run advise, failing loudly", () => {
     assert.equal(existsSync(join(out, "bench.json")), false, "an interrupted lab is not kept");
   });
 });
+
+describe("npm run advise, past one machine", () => {
+  it("gives a planet-scale app a fleet, from the read and write cells it measures for it, as an extrapolation", () => {
+    const out = tempDir("advise-planet-out");
+    const work = tempDir("advise-planet-work");
+    const planet = join(PROJECT_ROOT, "profiles/planet.json");
+    // Held to 1,000 records and postgres, so that it runs in a minute or two; on one server,
+    // so that no topology lab runs and the fleet needs the read and write cells it plans.
+    const args = [
+      "--profile",
+      planet,
+      "--records",
+      "1000",
+      "--approaches",
+      "postgres",
+      "--servers",
+      "1",
+    ];
+    const r = advise([...args, "--quick", "--out", out, "--work-dir", work]);
+    assert.equal(r.status, 0, r.stderr);
+    const d = decisionIn(out);
+    assert.equal(d.status, "none-enough");
+    const f = d.fleet ?? assert.fail(`no fleet: ${JSON.stringify(d.fleet_missing)}`);
+    assert.equal(f.extrapolation, true);
+    assert.equal(f.rates.kind, "read-write", "the plan measured postgres's reads and writes");
+    assert.ok(f.shards >= 1 && f.replicas_per_shard >= 1);
+    assert.ok(f.rates.read_rps_per_replica > 0 && f.rates.write_rps_per_primary > 0);
+    assert.ok("fleet" in d.sources, "the fleet's cells are a source of their own");
+    const md = readFileSync(join(out, "decision.md"), "utf8");
+    assert.match(
+      md,
+      /## Past one machine: the fleet these measurements imply \(an extrapolation\)/,
+    );
+    assert.match(
+      md,
+      /Extrapolated from one machine: about [\d,]+ primaries \(shards\) of `postgres`/,
+    );
+  });
+});

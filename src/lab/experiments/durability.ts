@@ -103,6 +103,7 @@ export async function runDurability(
     },
     runs: summariseTrials(done),
     trials: done,
+    ...(error ? { error: error.message } : {}),
   };
   return { results, ...(error ? { error } : {}) };
 }

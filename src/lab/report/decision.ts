@@ -191,10 +191,13 @@ function verdictSections(d: Decision): Section[] {
 }
 
 function fleetSection(d: Decision): Section | undefined {
-  if (d.fleet_missing)
+  const missing = d.fleet_missing;
+  if (missing)
     return section("Past one machine", [
       text(
-        `Nothing on one machine is enough, and no rate of ${d.fleet_missing.approach ? code(d.fleet_missing.approach) : "a store with a server of its own"} was measured to extrapolate a fleet from: run \`npm run bench -- --approaches postgres,null --workloads read,write --records ${Math.min(d.profile.records, 1_000_000)}\`, then advise again.`,
+        missing.why === "no-rate"
+          ? `Nothing on one machine is enough, and no rate of ${code(missing.approach)} was measured to estimate a fleet from: run \`npm run bench -- --approaches ${missing.approach},null --workloads read,write --records ${Math.min(d.profile.records, 1_000_000)}\`, then advise again.`
+          : "Nothing on one machine is enough, and no fleet is estimated: every store with a server of its own was ruled out by something besides speed (see above), so more machines of it would not do either.",
       ),
     ]);
   const f = d.fleet;

@@ -96,8 +96,14 @@ export interface Decision {
   /** With records_per_day assumed (one per write): the answer if the records did not grow. */
   without_growth?: { recommended: string | null };
   fleet?: Fleet;
-  /** Nothing on one machine is enough, and no rate to extrapolate a fleet from: what to measure. */
-  fleet_missing?: { approach: string | null };
+  /**
+   * Nothing on one machine is enough, and no fleet could be estimated: no rate of the store
+   * with a server of its own was measured, or something besides speed ruled every such
+   * store out.
+   */
+  fleet_missing?:
+    | { approach: string; why: "no-rate" }
+    | { approach: null; why: "no-service-store" };
   /** The labs that did not finish. */
   labs: LabState[];
   warnings: DecisionWarning[];
@@ -307,11 +313,11 @@ function fleetFor(
       c.ev.declared[x.approach]?.service &&
       x.verdicts.every((v) => v.valid !== "fail" || v.requirement === "capacity"),
   );
-  if (!slow) return undefined;
+  if (!slow) return { fleet_missing: { approach: null, why: "no-service-store" } };
   const rates = fleetRates(slow.approach, c.profile, c.ev.topology) ?? benchRates(slow.approach, c);
   return rates
     ? { fleet: fleetEstimate(slow.approach, c.profile, rates) }
-    : { fleet_missing: { approach: slow.approach } };
+    : { fleet_missing: { approach: slow.approach, why: "no-rate" } };
 }
 
 /** One server's rates from the bench, at the largest size it measured them. */

@@ -85,6 +85,8 @@ export interface DurabilityResults {
   started_at: string;
   finished_at: string;
   complete: boolean;
+  /** Why the lab itself stopped, when it failed. */
+  error?: string;
   machine: Machine;
   settings: {
     trials: number;

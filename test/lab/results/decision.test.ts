@@ -3,43 +3,18 @@
 // orders-check, each from a --quick run), and from made-up ladders past them. Every test
 // asserts verdicts' ids and numbers; the words are held once, by report/decision.test.ts.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { declarations } from "../../../src/lab/experiments/bench.ts";
-import type { Results } from "../../../src/lab/results/bench.ts";
-import type { ContentionResults } from "../../../src/lab/results/contention.ts";
 import {
   type Candidate,
   type Decision,
   decide,
   type Evidence,
 } from "../../../src/lab/results/decision.ts";
-import type { DurabilityResults } from "../../../src/lab/results/durability.ts";
-import type { OrdersResults } from "../../../src/lab/results/orders.ts";
 import type { Profile } from "../../../src/lab/results/profile.ts";
 import type { Finding, RequirementId, Verdict } from "../../../src/lab/results/requirements.ts";
 import type { TopologyResults } from "../../../src/lab/results/topology.ts";
-import { APPROACHES } from "../../../src/stores/index.ts";
 import { runOf } from "../_fixtures.ts";
-
-const FIXTURES = join(import.meta.dirname, "../../fixtures/decision");
-const read = <T>(name: string) => JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as T;
-
-export const evidence: Evidence = {
-  bench: read<Results>("results.json"),
-  durability: read<DurabilityResults>("durability.json").runs,
-  contention: read<ContentionResults>("contention.json"),
-  topology: read<TopologyResults>("topology.json"),
-  orders: read<OrdersResults>("orders.json"),
-  declared: await declarations(APPROACHES),
-};
-
-export const base: Profile = {
-  ...{ name: "test", daily_active_users: 1_000, requests_per_user: 20, peak_factor: 3 },
-  ...{ write_share: 0.1, records: 1_000, processes: 1, servers: 1, needs: [] },
-  ...{ survive: "nothing", restart_s_max: 30, stale_read_ms: 1_000, horizon_days: 365 },
-};
+import { base, evidence } from "./_decision-evidence.ts";
 
 const candidate = (d: Decision, approach: string): Candidate =>
   d.candidates.find((c) => c.approach === approach) ?? assert.fail(`${approach} was not judged`);
