@@ -1,13 +1,11 @@
-/// <reference lib="dom" />
 // npm run bench end to end, on a tiny matrix: the files it writes, Ctrl-C, --compare, and
 // the HTML report drawn by a real browser.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureDataset } from "../../src/lab/harness/datasets.ts";
-import { isHidden } from "../../src/lab/harness/hidden-tools.ts";
 import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
 import { seed } from "../../src/lab/harness/seed.ts";
 import { startServer } from "../../src/lab/harness/server-process.ts";
@@ -15,9 +13,9 @@ import { runLoad } from "../../src/lab/load/load.ts";
 import type { Results } from "../../src/lab/results/bench.ts";
 import { WORKLOADS } from "../../src/lab/results/load.ts";
 import { processesMentioning, tempDir } from "../_helpers.ts";
+import { noBrowser, openPage } from "./_browser.ts";
 
 const BENCH = join(PROJECT_ROOT, "src/lab/bench.ts");
-const CHROMIUM = "/usr/bin/chromium";
 
 function bench(args: string[]) {
   return spawnSync(process.execPath, [BENCH, ...args], { encoding: "utf8", timeout: 120_000 });
@@ -153,53 +151,13 @@ describe("npm run bench, end to end", () => {
     assert.match(run.stdout, /0 cell\(s\) slower/);
   });
 
-  it("draws its charts in headless Chromium", {
-    skip:
-      (isHidden("chromium") || !existsSync(CHROMIUM)) &&
-      "Chromium is not installed (Debian: apt-get install chromium)",
-  }, async () => {
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (e) => problems.push(String(e)));
-      page.on("requestfailed", (r) => problems.push(`request to ${r.url()} failed`));
-      await page.goto(`file://${join(out, "report.html")}`);
-      await page.waitForSelector("body[data-charts-drawn]", { timeout: 10_000 });
-      const charts = chartsIn(results);
-      assert.equal(await page.evaluate(() => document.body.dataset.chartsDrawn), String(charts));
-      // Every canvas has ink on it: a chart that failed to draw leaves it blank.
-      const inked = await page.evaluate(() =>
-        [...document.querySelectorAll("canvas")].map((c) => {
-          const { data } = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(
-            0,
-            0,
-            c.width,
-            c.height,
-          );
-          let n = 0;
-          for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
-          return n;
-        }),
-      );
-      assert.equal(inked.length, charts);
-      for (const n of inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
+  it("draws its charts in headless Chromium", { skip: noBrowser }, async () => {
+    const page = await openPage(join(out, "report.html"));
+    const charts = chartsIn(results);
+    assert.equal(page.charts, charts);
+    assert.equal(page.inked.length, charts);
+    for (const n of page.inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
+    assert.deepEqual(page.problems, []);
   });
 });
 

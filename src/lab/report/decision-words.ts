@@ -211,23 +211,32 @@ export function planText(p: ReplicaPlan): string {
   return `${rate(p.reads_needed)} reads/s need ${count(p.replicas, "replica")} at ${rate(p.read_rps_per_replica)} reads/s each, and the primary took ${rate(p.write_rps_primary)} writes/s with ${count(p.measured_replicas, "replica")} attached against ${rate(p.writes_needed)} needed${wait}; it carries ${rate(p.capacity_rps)} requests/s${p.predicted ? " (more replicas than were measured: a prediction)" : ""} (${at})`;
 }
 
-/** How long an approach holds the app, as a sentence. */
+/** "about 9 days", "about 5 months", "about 4 years", "over 100 years". */
+const span = (d: number | null) => (d === null || d > 36_500 ? "over 100 years" : days(d));
+
+/** How long an approach holds the app, in a short clause: "holds … past the horizon (…)". */
+export function lastsShort(l: Lasts): string {
+  const horizon = days(l.horizon_days);
+  const limit = l.first ? METRICS[l.first.metric].label : "a limit";
+  if (l.valid === "pass")
+    return `holds the app's growth past the horizon of ${horizon} (for at least ${span(l.days_sure)}, by the bound)`;
+  if (l.predicted_to_hold)
+    return `is predicted to hold the app's growth past the horizon of ${horizon} (to its ${limit} limit in ${span(l.days_predicted)}; by the bound, only ${span(l.days_sure)} is sure)`;
+  if (l.valid === "fail" || l.predicted_to_hold === false)
+    return `reaches its ${limit} limit in ${span(l.days_predicted ?? l.days_sure)}, inside the horizon of ${horizon}`;
+  return `may not hold the app's growth for the horizon of ${horizon}: ${span(l.days_sure)} is sure, by the bound, and no fit predicts further`;
+}
+
+/** How long an approach holds the app, in full: both edges, the limit, and the growth. */
 export function lastsText(l: Lasts): string {
   const limit = l.first ? METRICS[l.first.metric].label : "a limit";
-  const atLeast = l.days_sure === null ? "past any size searched" : days(l.days_sure);
   const predicted =
     l.days_predicted === null
       ? l.predicted_to_hold === null
-        ? ""
+        ? "; no fit predicts further"
         : "; predicted to reach no limit within the sizes searched"
-      : `; predicted to reach its ${limit} limit in ${days(l.days_predicted)}${l.first?.predicted_records ? `, at about ${int(l.first.predicted_records)} records` : ""}`;
-  const verdict =
-    l.valid === "pass"
-      ? `holds the app past the horizon (${days(l.horizon_days)})`
-      : l.valid === "fail"
-        ? `reaches its ${limit} limit inside the horizon (${days(l.horizon_days)})`
-        : `may not hold the horizon (${days(l.horizon_days)})`;
-  return `${verdict}: surely for ${atLeast} (by the bound)${predicted}; at ${int(l.records_per_day)} new records a day${l.assumed ? " (assumed: every write adds one; set records_per_day)" : ""}`;
+      : `; predicted to reach its ${limit} limit in ${span(l.days_predicted)}${l.first?.predicted_records ? `, at about ${int(l.first.predicted_records)} records` : ""}`;
+  return `surely for ${span(l.days_sure)} (by the bound)${predicted}; at ${int(l.records_per_day)} new records a day${l.assumed ? " (assumed: every write adds one; set records_per_day)" : ""}`;
 }
 
 /** The fleet, in one sentence; the table is the report's. */

@@ -2,10 +2,12 @@
 // first, then every verdict behind it, then what the numbers rest on.
 import type { Candidate, Decision, RunPlan } from "../results/decision.ts";
 import type { Verdict } from "../results/requirements.ts";
+import { decisionCharts } from "./decision-charts.ts";
 import {
   DISTRIBUTED_ENGINES,
   fleetModel,
   fleetText,
+  lastsShort,
   lastsText,
   planText,
   requirementName,
@@ -13,7 +15,7 @@ import {
   verdictLine,
 } from "./decision-words.ts";
 import { code, count, days, headroom, int, rate, share } from "./format.ts";
-import { list, type Report, type Section, section, table, text } from "./model.ts";
+import { charts, list, type Report, type Section, section, table, text } from "./model.ts";
 import { warningText } from "./warnings.ts";
 
 /** The requirement's name with the figure it needs, for a verdict. */
@@ -56,7 +58,7 @@ function labsText(d: Decision): string {
 /** The first lines: the answer, or why there is none yet. */
 export function headline(d: Decision): string[] {
   const answer = d.recommended
-    ? `**Use ${code(d.recommended)}.** It meets every requirement, carrying at least ${rate(d.candidates[0]?.capacity_rps ?? 0)} requests/s against the ${rate(d.required_rps)} needed at peak (${headroom(d.headroom ?? 0)} headroom), and it ${lastsText(d.candidates[0]?.lasts as NonNullable<Candidate["lasts"]>)}.`
+    ? `**Use ${code(d.recommended)}.** It meets every requirement, carrying at least ${rate(d.candidates[0]?.capacity_rps ?? 0)} requests/s against the ${rate(d.required_rps)} needed at peak (${headroom(d.headroom ?? 0)} headroom), and ${lastsShort(d.candidates[0]?.lasts as NonNullable<Candidate["lasts"]>)}.`
     : d.status === "undecided"
       ? `**No answer at ${int(d.profile.records)} records from this run.** ${undecidedText(d)}`
       : d.status === "nothing-measured"
@@ -102,8 +104,9 @@ function howToRun(d: Decision): Section | undefined {
     `Run it: \`${command(run)}\`${run.shared_database ? ` on each of the ${d.profile.servers} app servers, every one with \`DATABASE_URL\` set to the one PostgreSQL (unset, each would start its own)` : ""}.`,
     `Its code: \`${run.code ?? `src/stores/${run.approach}.ts`}\`; ${whereItLives(run, best)}.`,
     ...databaseItems(d, best),
+    ...(best.lasts ? [`How long it holds: ${lastsText(best.lasts)}.`] : []),
     ...(d.next
-      ? [`At its first limit, move to ${code(d.next.approach)}, which ${lastsText(d.next.lasts)}.`]
+      ? [`At its first limit, move to ${code(d.next.approach)}, which ${lastsShort(d.next.lasts)}.`]
       : []),
     ...laterItems(d),
     ...(d.simpler_unknown.length
@@ -174,7 +177,7 @@ function verdictSections(d: Decision): Section[] {
                 "passes too",
                 "every one",
                 c.lasts
-                  ? `it ${lastsText(c.lasts)}; at least ${rate(c.capacity_rps ?? 0)} requests/s`
+                  ? `it ${lastsShort(c.lasts)}; at least ${rate(c.capacity_rps ?? 0)} requests/s`
                   : "",
               ];
             return [
@@ -234,6 +237,26 @@ const SURVIVE_WORDS = {
   nothing: "nothing",
 } as const;
 
+/** The charts, with a line for each that has nothing to draw. */
+function glance(d: Decision): Section | undefined {
+  const drawn = decisionCharts(d);
+  if (!drawn.length) return undefined;
+  const ids = new Set(drawn.map((c) => c.id));
+  const missing = [
+    ...(ids.has("chart-losses")
+      ? []
+      : [
+          d.profile.survive === "nothing"
+            ? "The app need not survive a crash, so no losses are drawn."
+            : "No crash trials ran for what the app must survive, so no losses are drawn.",
+        ]),
+    ...(ids.has("chart-holds")
+      ? []
+      : ["No approach meets every requirement, so none is drawn holding the app's growth."]),
+  ];
+  return section("At a glance", [...charts(drawn), ...missing.map(text)]);
+}
+
 function profileLine(d: Decision): string {
   const p = d.profile;
   return (
@@ -248,7 +271,7 @@ export function decisionReport(
 ): Report {
   const sections: Section[] = [
     section("The answer", headline(d).map(text)),
-    ...[howToRun(d)].flatMap((s) => (s ? [s] : [])),
+    ...[howToRun(d), glance(d)].flatMap((s) => (s ? [s] : [])),
     ...verdictSections(d),
     ...[fleetSection(d)].flatMap((s) => (s ? [s] : [])),
     section("Can these numbers be trusted?", [

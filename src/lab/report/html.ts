@@ -25,18 +25,26 @@ function inline(s: string): string {
 }
 
 function htmlTable({ header, rows }: Table): string {
-  const head = header.map((h) => `<th>${inline(h)}</th>`).join("");
+  // A column of figures is set flush right, header and all; any other, flush left.
+  const figures = header.map((_, i) => rows.every((r) => isFigure(r[i] ?? "-")));
+  const cls = (i: number) => (figures[i] ? "" : ' class="text"');
+  const head = header.map((h, i) => `<th${cls(i)}>${inline(h)}</th>`).join("");
   const body = rows
-    .map(
-      (r) =>
-        `<tr>${r.map((c) => `<td${isFigure(c) ? "" : ' class="text"'}>${inline(c)}</td>`).join("")}</tr>`,
-    )
+    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${inline(c)}</td>`).join("")}</tr>`)
     .join("\n");
   return `<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
+/** A horizontal bar chart grows with its rows, so that every label shows. */
+const ROW_PX = 26;
+const FRAME_PX = 130;
+
 function canvas(c: Chart): string {
-  return `<div class="chart"><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.description)}"></canvas></div>`;
+  const height =
+    c.kind === "hbar"
+      ? ` style="height: ${Math.max(300, FRAME_PX + ROW_PX * c.labels.length)}px"`
+      : "";
+  return `<div class="chart"${height}><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.description)}"></canvas></div>`;
 }
 
 /**
@@ -66,42 +74,65 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
-/** Runs in the page: draws every chart of the model, then marks the body so a test can tell. */
+/**
+ * Runs in the page: draws every chart of the model, then marks the body with the charts
+ * drawn and each one's bars (or points) drawn, so that a test can tell a chart from a blank.
+ */
 const DRAW = `
 const charts = JSON.parse(document.getElementById("chart-data").textContent);
 Chart.defaults.animation = false;
 Chart.defaults.font.family = "system-ui, sans-serif";
-let drawn = 0;
+Chart.defaults.maintainAspectRatio = false;
+const drawnItems = {};
 for (const c of charts) {
   const el = document.getElementById(c.id);
   if (!el) continue;
+  const across = c.kind === "hbar";
   const datasets = c.series.map((s) => ({
-    label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color,
+    label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color, skipNull: true,
     ...(s.line ? { type: "line", pointRadius: 0 } : {}),
     ...(s.dash ? { borderDash: s.dash } : {}),
   }));
-  new Chart(el, {
-    type: c.kind,
+  for (const m of c.marks ?? [])
+    datasets.push({
+      type: "line", label: m.label, borderColor: m.color, backgroundColor: m.color,
+      borderDash: [6, 4], pointRadius: 0, borderWidth: 2,
+      data: c.labels.map((l) => (across ? { x: m.value, y: l } : { x: l, y: m.value })),
+    });
+  const log = c.scale !== "linear";
+  const values = [...c.series.flatMap((s) => s.data.flat()), ...(c.marks ?? []).map((m) => m.value)]
+    .filter((v) => typeof v === "number" && v > 0);
+  // A log axis ends at the next power of ten past the data, not wherever Chart.js rounds to.
+  const top = log && values.length ? { max: 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.05)) } : {};
+  const ticks = { callback: (v) => Number(v).toLocaleString("en", { maximumFractionDigits: 3 }) };
+  const value = { type: log ? "logarithmic" : "linear", title: { display: true, text: c.axis }, ticks, ...top };
+  const chart = new Chart(el, {
+    type: across ? "bar" : c.kind,
     data: { labels: c.labels, datasets },
     options: {
-      scales: { y: { type: "logarithmic", title: { display: true, text: c.axis } } },
+      indexAxis: across ? "y" : "x",
+      layout: { padding: { left: 8 } },
+      scales: across ? { x: value, y: { stacked: true, ticks: { autoSkip: false } } } : { y: value },
       plugins: { title: { display: true, text: c.title } },
     },
   });
-  drawn++;
+  drawnItems[c.id] = c.series.reduce(
+    (n, s, i) => n + chart.getDatasetMeta(i).data.filter((_, k) => s.data[k] !== null).length, 0);
 }
-document.body.dataset.chartsDrawn = String(drawn);
+document.body.dataset.chartsDrawn = String(Object.keys(drawnItems).length);
+document.body.dataset.chartItems = JSON.stringify(drawnItems);
 `;
 
 const STYLE = `
 body { font: 15px/1.5 system-ui, sans-serif; color: #111827; max-width: 1100px; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #e5e7eb; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
-th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; }
-th { background: #f9fafb; } td:first-child, th:first-child, td.text { text-align: left; }
+th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; vertical-align: top; }
+th { background: #f9fafb; } td:first-child, th:first-child, .text { text-align: left; }
 code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.5rem; }
-.chart { position: relative; height: 340px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(480px, 100%), 1fr)); gap: 1.5rem; }
+.chart { position: relative; height: 340px; min-width: 0; }
+@media (max-width: 600px) { body { margin: 1rem auto; font-size: 14px; } .chart { height: 300px; } }
 .wide { overflow-x: auto; }
 `;
 

@@ -1,5 +1,5 @@
-// The Markdown writer of the report model. Charts are left to report.html: a Markdown
-// reader sees the same numbers in the tables beside them.
+// The Markdown writer of the report model. Charts are left to the HTML page, and named where
+// they stand: a Markdown reader sees the same numbers in the tables beside them.
 import type { Block, Report, Table } from "./model.ts";
 
 export function mdTable({ header, rows }: Table): string {
@@ -10,7 +10,7 @@ export function mdTable({ header, rows }: Table): string {
   ].join("\n");
 }
 
-function block(b: Block): string | undefined {
+function block(b: Block): string {
   switch (b.kind) {
     case "text":
       return b.text;
@@ -19,17 +19,14 @@ function block(b: Block): string | undefined {
     case "table":
       return mdTable(b.table);
     case "charts":
-      return undefined;
+      return `_Drawn in the HTML page: ${b.charts.map((c) => c.title).join("; ")}._`;
   }
 }
 
 export function renderMarkdown(report: Report): string {
   const parts = [`# ${report.title}`];
   const add = (blocks: Block[]) => {
-    for (const b of blocks) {
-      const md = block(b);
-      if (md) parts.push(md);
-    }
+    for (const b of blocks) parts.push(block(b));
   };
   add(report.intro);
   for (const s of report.sections) {

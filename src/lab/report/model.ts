@@ -10,24 +10,35 @@ export interface Table {
 
 export interface Series {
   label: string;
-  data: (number | null)[];
+  /** One value per label, or a range [from, to] drawn as a floating bar (a band). */
+  data: (number | [number, number] | null)[];
   color: string;
   /** Drawn as a line over a bar chart, such as a ceiling; dashed when `dash` is given. */
   line?: boolean;
   dash?: number[];
 }
 
+/** A value marked across a chart on its value axis: the app's peak, its horizon. */
+export interface Mark {
+  label: string;
+  value: number;
+  color: string;
+}
+
 export interface Chart {
   /** Unique within the report: the canvas's id. */
   id: string;
-  kind: "bar" | "line";
+  /** "hbar": one horizontal bar per label, read along the value axis. */
+  kind: "bar" | "line" | "hbar";
   title: string;
   /** What the chart shows, for readers who cannot see it. */
   description: string;
-  /** The value axis's title; it is logarithmic. */
+  /** The value axis's title; it is logarithmic unless `scale` says linear. */
   axis: string;
+  scale?: "log" | "linear";
   labels: string[];
   series: Series[];
+  marks?: Mark[];
 }
 
 export type Block =

@@ -91,6 +91,8 @@ function measuredAt(bench: Results, approach: string, metric: Metric, records: n
   const finite = values.filter((v) => Number.isFinite(v));
   if (!rows.length || !finite.length) return undefined;
   const value = "workload" in def ? median(finite) : Math.max(...finite);
+  // No request finished in the window: the rate was under one request per window, not 0.
+  const floor = "workload" in def ? 1 / Math.max(bench.load.duration_s, 1e-3) : 0;
   const moved = Math.max(
     0,
     ...rows.filter((r) => r.steady === false).map((r) => Math.abs(r.trend)),
@@ -106,7 +108,7 @@ function measuredAt(bench: Results, approach: string, metric: Metric, records: n
     cells: rows.reduce((n, r) => n + r.repeats, 0),
     ...("workload" in def ? { workload: def.workload } : {}),
     ...{ value, low: Math.min(...finite, value * (1 - noise)) },
-    ...{ high: Math.max(...finite, value * (1 + noise)), steady },
+    ...{ high: Math.max(...finite, value * (1 + noise), value > 0 ? 0 : floor), steady },
   } satisfies Measured;
 }
 
