@@ -219,7 +219,7 @@ export function lastsShort(l: Lasts): string {
   const horizon = days(l.horizon_days);
   const limit = l.first ? METRICS[l.first.metric].label : "a limit";
   if (l.valid === "pass")
-    return `holds the app's growth past the horizon of ${horizon} (for at least ${span(l.days_sure)}, by the bound)`;
+    return `holds the app's growth past the horizon of ${horizon} (for ${span(l.days_sure)} at least, by the bound)`;
   if (l.predicted_to_hold)
     return `is predicted to hold the app's growth past the horizon of ${horizon} (to its ${limit} limit in ${span(l.days_predicted)}; by the bound, only ${span(l.days_sure)} is sure)`;
   if (l.valid === "fail" || l.predicted_to_hold === false)
