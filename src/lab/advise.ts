@@ -2,7 +2,7 @@
 // the profile needs, reuses what an earlier run in the same directory measured, and writes
 // decision.json, decision.md and decision.html.
 import { defineCommand } from "citty";
-import { approachesArg, STORING } from "./cli/flags.ts";
+import { approachesArg, listArg, STORING } from "./cli/flags.ts";
 import { runCli } from "./cli/main.ts";
 import { PROFILE_FLAGS, readProfile } from "./cli/profile.ts";
 import {
@@ -14,9 +14,10 @@ import {
   workDir,
   writeFiles,
 } from "./cli/run.ts";
-import { runAdvise } from "./experiments/advise.ts";
+import { nearest } from "./cli/unknown-flags.ts";
+import { runAdvise, whatIf } from "./experiments/advise.ts";
 import { chooseTool } from "./load/load.ts";
-import { decisionReport } from "./report/decision.ts";
+import { decisionReport, progressText } from "./report/decision.ts";
 import { renderHtml } from "./report/html.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 
@@ -24,17 +25,23 @@ const command = defineCommand({
   meta: {
     name: "npm run advise --",
     description:
-      'Answer "do we need a database yet?" for one app: give its profile (--profile app.json, or the flags), and needadb measures what the decision needs on this machine and says which approach to use, why, and why each other one is ruled out.',
+      'Answer "do we need a database yet?" for one app: give its profile (--profile app.json, or the flags), and needadb measures what the decision needs on this machine and says which approach to use, how to run it, and why each other one is ruled out. Measurements are kept per machine and commit, so the next profile reuses them. On this project\'s 2-core test machine, --quick: TIMES.',
   },
   args: {
     ...PROFILE_FLAGS,
     quick: {
       type: "boolean",
-      description: "short measurements: a few minutes for a small profile",
+      description: "short measurements (1 repeat, 1 s windows, 2 crash trials)",
     },
     fresh: {
       type: "boolean",
-      description: "measure again, even where --out holds matching results",
+      description: "measure again, ignoring what this machine kept for this commit",
+    },
+    "what-if": {
+      type: "string",
+      description:
+        "decide variants of the profile from what is kept, measuring nothing: comma-separated, each field=value, joined with + (dau=200000,servers=2,dau=200000+servers=2)",
+      valueHint: "V,V",
     },
     tool: { type: "string", description: "wrk or autocannon (default wrk when installed)" },
     approaches: {
@@ -47,22 +54,32 @@ const command = defineCommand({
   },
   async run({ args }) {
     const profile = readProfile(args);
+    const variants = whatIfProfiles(args, args["what-if"]);
     const options = {
       profile,
       quick: Boolean(args.quick),
       fresh: Boolean(args.fresh),
-      outDir: outDir(args.out, "advise-results"),
       workDir: workDir(args["work-dir"]),
       tool: chooseTool(args.tool, undefined),
       approaches: approachesArg(args.approaches, STORING),
       log,
     };
+    const out = outDir(args.out, "advise-results");
     const signal = interruptSignal("the decision from what finished");
-    const advice = await runAdvise(options, signal);
-    const report = decisionReport(advice);
+    const advice = await runAdvise(options, signal, (p) => log(progressText(p)));
+    const ifs = variants.length
+      ? await whatIf(
+          options,
+          variants.map((v) => v.profile),
+        )
+      : [];
+    const report = decisionReport(
+      advice,
+      ifs.map((d, i) => ({ name: variants[i]?.name ?? "", decision: d })),
+    );
     const md = renderMarkdown(report);
-    const files = writeFiles(options.outDir, {
-      "decision.json": `${JSON.stringify(advice, null, 2)}\n`,
+    const files = writeFiles(out, {
+      "decision.json": `${JSON.stringify({ ...advice, what_if: ifs }, null, 2)}\n`,
       "decision.md": md,
       "decision.html": renderHtml(report),
     });
@@ -73,5 +90,23 @@ const command = defineCommand({
     else if (advice.status === "failed") process.exitCode = 1;
   },
 });
+
+/** "dau=200000+servers=2": a variant of the profile's flags; a field that is no flag is refused. */
+function whatIfProfiles(args: Record<string, unknown>, spec: string | undefined) {
+  return (listArg(spec, "--what-if") ?? []).map((variant) => {
+    const flags: Record<string, unknown> = { ...args };
+    for (const change of variant.split("+")) {
+      const [key = "", value] = change.split("=");
+      if (!(key in PROFILE_FLAGS) || key === "profile" || value === undefined) {
+        const near = nearest(key, Object.keys(PROFILE_FLAGS));
+        throw new Error(
+          `--what-if: "${change}" is not field=value of a profile flag${near ? ` (did you mean ${near}=…?)` : ""}`,
+        );
+      }
+      flags[key] = value;
+    }
+    return { name: variant, profile: readProfile(flags) };
+  });
+}
 
 if (import.meta.main) await runCli(command);

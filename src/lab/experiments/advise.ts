@@ -1,35 +1,35 @@
-// npm run advise's experiment: run only what the decision for one app needs, reuse what an
-// earlier run in the same output directory already measured for the same profile, commit
-// and machine, and decide. Each step is an existing lab, run as its own tool would.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { APPROACHES, type Approach, isApproach } from "../../stores/index.ts";
+// npm run advise's experiment: measure what one app's decision needs, cheapest and most
+// decisive first, into this machine's calibration, deciding again after each measurement;
+// stop when nothing left to measure could change the answer. What any earlier profile
+// measured here (same machine, commit and settings) is reused, and an interrupted run
+// resumes at the measurement it stopped in.
+import { existsSync } from "node:fs";
+import { APPROACHES, type Approach } from "../../stores/index.ts";
 import { availableFaults } from "../faults/faults.ts";
-import { describeMachine } from "../harness/machine.ts";
+import { CalibrationStore } from "../harness/calibration-store.ts";
+import { datasetDir } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
-import { emptyResults, mergeBench, type Results } from "../results/bench.ts";
-import type { ContentionResults } from "../results/contention.ts";
-import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
-import { type Decision, decide, type Evidence, workloadsOf } from "../results/decision.ts";
-import type { DurabilityResults, Fault } from "../results/durability.ts";
-import type { Tool, Workload } from "../results/load.ts";
-import type { OrdersResults } from "../results/orders.ts";
-import { type Profile, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "../results/profile.ts";
-import type { LabState } from "../results/requirements.ts";
-import type { TopologyResults } from "../results/topology.ts";
-import { declarations, phaseDefaults, runBench } from "./bench.ts";
-import { runContention } from "./contention.ts";
-import { crashTargets, runDurability } from "./durability.ts";
-import { runOrdersCheck } from "./orders.ts";
-import { runTopology } from "./topology.ts";
+import { mixAt, rungsFor } from "../results/calibration.ts";
+import { type Decision, decide, type Evidence, type LabState } from "../results/decision.ts";
+import { CRASH_FAULTS, type Fault } from "../results/durability.ts";
+import type { Tool } from "../results/load.ts";
+import { type Contender, type Inventory, planTasks, type Task } from "../results/plan.ts";
+import { type Profile, recordsPerDay } from "../results/profile.ts";
+import { declarations } from "./bench.ts";
+import {
+  type CalibrationOptions,
+  calibrationFacts,
+  gather,
+  inventoryOf,
+  runTask,
+} from "./calibration.ts";
+import { crashTargets } from "./durability.ts";
 
 export interface AdviseOptions {
   profile: Profile;
   quick: boolean;
-  /** Measure again even where matching results are in `outDir`. */
+  /** Measure again: a new calibration, ignoring what this machine kept. */
   fresh: boolean;
-  outDir: string;
   workDir: string;
   tool: Tool;
   log: (m: string) => void;
@@ -37,289 +37,190 @@ export interface AdviseOptions {
   approaches: Approach[];
 }
 
-/** The approaches measured: the candidates, and the ceiling beside them for the ratios. */
-const measured = (o: AdviseOptions): Approach[] => [...new Set([...o.approaches, "null" as const])];
-
-interface Step<T> {
-  name: string;
-  /** What the results depend on besides the commit and the machine. */
-  settings: unknown;
-  run(signal: AbortSignal): Promise<T>;
-}
-
-/** A step's stamp: equal stamps mean equal inputs, so its results may be reused. */
-function stamp(o: AdviseOptions, settings: unknown): string {
-  const m = describeMachine(o.workDir);
-  const facts = {
-    commit: m.commit,
-    cpus: m.cpus,
-    cpu: m.cpu_model,
-    mem: m.mem,
-    fs: m.fs,
-    settings,
-  };
-  return createHash("sha256").update(JSON.stringify(facts)).digest("hex").slice(0, 16);
-}
-
-/** A step's saved results, or undefined if the file cannot be read whole (then it runs again). */
-function readSaved<T>(file: string): { stamp: string; results: T } | undefined {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as { stamp: string; results: T };
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a lab's results say of themselves: whether it finished, and why not. */
-interface Finishing {
-  complete?: boolean;
-  error?: string;
-  cells_done?: number;
-  cells_total?: number;
-}
-
-/** The state of a step's lab, for the decision: complete, failed or interrupted. */
-export function labState(name: string, results: Finishing | undefined, aborted: boolean): LabState {
-  const complete = results !== undefined && results.complete !== false && !results.error;
-  return {
-    ...{ lab: name, complete, interrupted: !complete && aborted && !results?.error },
-    ...(results?.error ? { error: results.error } : {}),
-    ...(results?.cells_total !== undefined
-      ? { done: results.cells_done, total: results.cells_total }
-      : {}),
-    ...(results === undefined ? { done: 0 } : {}),
-  };
-}
-
-/** "records 10,000, 33,333, 100,000; write_share 0.05; quick": the settings a reuse matched. */
-function settingsText(settings: unknown): string {
-  return Object.entries(settings as Record<string, unknown>)
-    .map(([k, v]) => (v === true ? k : `${k} ${Array.isArray(v) ? v.join(",") : String(v)}`))
-    .join("; ");
-}
-
-/**
- * Runs a step, or reads its results back when an earlier run had the same stamp and
- * finished: a lab that failed or was interrupted is never reused, nor saved.
- */
-async function step<T extends Finishing>(
-  o: AdviseOptions,
-  s: Step<T>,
-  n: string,
-  signal: AbortSignal,
-): Promise<T> {
-  const file = join(o.outDir, `${s.name}.json`);
-  const want = stamp(o, s.settings);
-  const saved = !o.fresh && existsSync(file) ? readSaved<T>(file) : undefined;
-  if (saved?.stamp === want && labState(s.name, saved.results, false).complete) {
-    o.log(
-      `${n} ${s.name}: reusing ${file} (the same ${settingsText(s.settings)}, commit and machine; --fresh to measure again)`,
-    );
-    return saved.results;
-  }
-  if (saved)
-    o.log(
-      `${n} ${s.name}: ${file} does not match (other settings, commit or machine, or it did not finish): measuring again`,
-    );
-  else o.log(`${n} ${s.name}`);
-  const results = await s.run(signal);
-  if (labState(s.name, results, signal.aborted).complete)
-    writeFileSync(file, `${JSON.stringify({ stamp: want, results }, null, 2)}\n`);
-  return results;
-}
-
-/** The largest dataset advise seeds and measures; past it, figures are predicted. */
-export const ADVISE_MEASURED_MAX = 1_000_000;
-/** The smallest rung of the ladder. */
-const LADDER_MIN = 10;
-
-/**
- * The sizes advise measures: a ladder of three over a decade (a tenth, a third, the top), up
- * to the profile's size or ADVISE_MEASURED_MAX, whichever is less. The top rung is the
- * profile's own size when the machine can measure it in the time budget; the ladder lets
- * every decision say how each figure grows (how long the app's data takes to outgrow its
- * store), and predict past the top where the profile's size is out of reach. The rungs sit
- * close below the top on purpose: measured at a thousandth of it, a store's fixed costs
- * (Node's own memory, its start) hide the part that grows, and a fit from there missed the
- * top by 36-64% for the map stores' memory and start-up (a bench from 10^3 to 10^6).
- */
-export function adviseSizes(records: number): number[] {
-  const top = Math.min(records, ADVISE_MEASURED_MAX);
-  const rungs = [top / 10, top / 3, top].map((n) => Math.max(LADDER_MIN, Math.round(n)));
-  return [...new Set(rungs)].sort((a, b) => a - b);
-}
-
-/** The bench's settings for `approaches` × `workloads` × `records`, as advise runs it. */
-function benchStep(
-  o: AdviseOptions,
-  name: string,
-  cells: { approaches: Approach[]; workloads: Workload[]; records: number[] },
-): Step<Results> {
-  const settings = {
-    ...{ approaches: cells.approaches, records: cells.records, workloads: cells.workloads },
-    ...{ write_share: o.profile.write_share, quick: o.quick, tool: o.tool },
-  };
-  return {
-    name,
-    settings,
-    run: (signal) =>
-      runBench(
-        {
-          ...{ approaches: cells.approaches, workloads: cells.workloads },
-          ...{ records: cells.records, ...phaseDefaults(o.quick) },
-          ...{ timeoutS: 10, connections: 50, threads: 1 },
-          ...{ inserts: 0, tool: o.tool, seed: DEFAULT_SEED, workDir: o.workDir, log: o.log },
-          assumptions: { ...DEFAULT_ASSUMPTIONS, writeShare: o.profile.write_share },
-        },
-        signal,
-      ),
-  };
-}
-
-function crashStep(o: AdviseOptions, faults: Fault[]): Step<DurabilityResults> {
-  const trials = o.quick ? 2 : 5;
-  return {
-    name: "crash",
-    settings: { faults, trials, approaches: o.approaches },
-    async run(signal) {
-      const chosen = (t: { name: string; approach: string }) =>
-        t.name === t.approach && (o.approaches as string[]).includes(t.approach);
-      const targets = (await crashTargets()).filter(chosen);
-      const o2 = { targets, faults, trials, records: 1_000, workDir: o.workDir, log: o.log };
-      return (await runDurability(o2, signal)).results;
-    },
-  };
-}
-
-/**
- * The size the two-server labs run at: the ladder's top, at most TOPOLOGY_RECORDS_MAX
- * (replicas are copies of the primary's whole cluster). Past it, the decision scales their
- * rates down by the records (results/fleet.ts).
- */
-const TOPOLOGY_RECORDS_MAX = 100_000;
-
-/** The steps this profile needs, in order. */
-function plan(o: AdviseOptions) {
-  const p = o.profile;
-  const possible = availableFaults(undefined, o.log);
-  const faults = possible.filter((f) => SURVIVE_FAULTS[p.survive].includes(f));
-  // The disk faults run wherever power cuts can: the same filesystem does them.
-  const diskFaults = possible.includes("powercut") ? SURVIVE_DISK_FAULTS[p.survive] : [];
-  const sizes = adviseSizes(p.records);
-  const pair = { records: o.quick ? 1_000 : 10_000, durationS: o.quick ? 2 : 5, connections: 32 };
-  const apart = { ...pair, records: Math.min(sizes.at(-1) ?? 1_000, TOPOLOGY_RECORDS_MAX) };
-  const common = { tool: o.tool, workDir: o.workDir, log: o.log };
-  const servers = Math.max(p.servers, p.servers_later ?? 0);
-  return {
-    bench: benchStep(o, "bench", {
-      approaches: measured(o),
-      workloads: workloadsOf(p),
-      records: sizes,
-    }),
-    crash: faults.length ? crashStep(o, [...faults, ...diskFaults]) : undefined,
-    contention:
-      p.processes > 1 && p.servers <= 1
-        ? {
-            name: "contention",
-            settings: { ...pair, approaches: o.approaches },
-            run: (signal: AbortSignal) =>
-              runContention(
-                { ...pair, ...common, approaches: o.approaches, ports: [0, 0] },
-                signal,
-              ),
-          }
-        : undefined,
-    topology:
-      servers > 1
-        ? {
-            name: "topology",
-            settings: apart,
-            run: (signal: AbortSignal) => runTopology({ ...apart, ...common }, signal),
-          }
-        : undefined,
-    orders: p.needs.includes("orders")
-      ? {
-          name: "orders",
-          settings: { faults, quick: o.quick, approaches: o.approaches },
-          run: (signal: AbortSignal) =>
-            runOrdersCheck(
-              {
-                approaches: o.approaches,
-                trials: o.quick ? 2 : 5,
-                raceS: o.quick ? 2 : 4,
-                faults,
-                ...common,
-              },
-              signal,
-            ),
-        }
-      : undefined,
-  };
+/** What advise says as it goes: each decision, how long it took, and what is left. */
+export interface Progress {
+  decision: Decision;
+  elapsed_s: number;
+  /** The tasks still planned, and at most how long they take. */
+  left: Task[];
+  left_s: number;
 }
 
 export interface Advice extends Decision {
-  /** Which labs ran (or were reused), and where their results are. */
-  sources: Record<string, string>;
+  /** Where this machine's calibration is kept. */
+  calibration: string;
   tool: Tool;
+  /** Seconds to the first answer, and to the last decision. */
+  answered_after_s: number | null;
+  took_s: number;
+  measured: Task[];
 }
 
-type Steps = ReturnType<typeof plan>;
-type StepName = keyof Steps;
+/** The stores to choose among, in the ranking's simplicity order, as the plan sees them. */
+/**
+ * The records the app will hold at its horizon: its cells are measured at the rung at or above
+ * that (at most the top), so that one measurement bounds both now and then.
+ */
+const horizonRecords = (p: Profile) => p.records + recordsPerDay(p) * p.horizon_days;
 
-/** Runs the planned steps in order, each unless interrupted; their results and states. */
-async function runSteps(o: AdviseOptions, steps: Steps, signal: AbortSignal) {
-  const chosen = (Object.keys(steps) as StepName[]).filter((k) => steps[k] !== undefined);
-  o.log(`needadb advise: ${o.profile.name}: ${chosen.join(", ")}`);
-  const results: Partial<Record<StepName, Finishing>> = {};
-  const labs: LabState[] = [];
-  for (const [i, name] of chosen.entries()) {
-    const s = steps[name] as Step<Finishing>;
-    if (!signal.aborted) results[name] = await step(o, s, `[${i + 1}/${chosen.length}]`, signal);
-    labs.push(labState(name, results[name], signal.aborted));
-  }
-  return { results, labs, chosen };
-}
-
-export async function runAdvise(o: AdviseOptions, signal: AbortSignal): Promise<Advice> {
-  mkdirSync(o.outDir, { recursive: true });
-  const { results, labs, chosen } = await runSteps(o, plan(o), signal);
-  const bench = results.bench as Results | undefined;
-  const evidence: Evidence = {
-    bench: bench ?? emptyResults(describeMachine(o.workDir), o.tool, new Date()),
-    durability: (results.crash as DurabilityResults | undefined)?.runs,
-    contention: results.contention as ContentionResults | undefined,
-    topology: results.topology as TopologyResults | undefined,
-    orders: results.orders as OrdersResults | undefined,
-    declared: bench?.declared ?? (await declarations(APPROACHES)),
-    labs,
+/** The calibration these options keep their measurements in, and how advise plans on it. */
+async function loopOf(o: AdviseOptions): Promise<Loop> {
+  const faults = availableFaults(undefined, o.log);
+  const crashFaults = faults.filter((f) => (CRASH_FAULTS as readonly Fault[]).includes(f));
+  const c = { quick: o.quick, tool: o.tool, workDir: o.workDir, log: o.log, crashFaults };
+  const facts = { ...calibrationFacts(c), ...(o.fresh ? { fresh: Date.now() } : {}) };
+  return {
+    ...{ o, c, cal: new CalibrationStore(o.workDir, facts), faults },
+    contenders: await contendersOf(o.approaches),
+    records: rungsFor(horizonRecords(o.profile)).at(-1) as number,
   };
-  let decision = decide(o.profile, evidence);
-  const fleet = await fleetCells(o, decision, signal);
-  if (fleet) {
-    chosen.push("fleet" as StepName);
-    evidence.bench = mergeBench(evidence.bench, fleet.results);
-    evidence.labs = [...labs, fleet.state];
-    decision = decide(o.profile, evidence);
-  }
-  const sources = Object.fromEntries(chosen.map((s) => [s, join(o.outDir, `${s}.json`)]));
-  return { ...decision, sources, tool: o.tool };
 }
 
 /**
- * Past one machine, the fleet needs one server's read and write rates: where the decision
- * had to split a mixed cell, or had no rate at all, measure them, at the ladder's top.
+ * Each profile decided from what the calibration holds, measuring nothing: a what-if. Each
+ * says whether its answer is final, or what it would still need measured.
  */
-async function fleetCells(o: AdviseOptions, d: Decision, signal: AbortSignal) {
-  const approach =
-    d.fleet?.rates.kind === "mixed-split" ? d.fleet.approach : d.fleet_missing?.approach;
-  if (!approach || signal.aborted || !isApproach(approach)) return undefined;
-  const records = [adviseSizes(o.profile.records).at(-1) ?? 1_000];
-  const s = benchStep(o, "fleet", {
-    approaches: [approach, "null"],
-    workloads: ["read", "write"],
-    records,
+export async function whatIf(o: AdviseOptions, profiles: Profile[]): Promise<Decision[]> {
+  const decisions: Decision[] = [];
+  for (const profile of profiles) {
+    const l = await loopOf({ ...o, profile, fresh: false });
+    const ev = await gather(l.c, l.cal);
+    const draft = decideNow(l, ev, [], false);
+    const left = tasksLeft(l, draft, inventoryOf(ev, l.c), new Set());
+    decisions.push(decideNow(l, ev, [], left.length === 0));
+  }
+  return decisions;
+}
+
+async function contendersOf(approaches: readonly Approach[]): Promise<Contender[]> {
+  const declared = await declarations(APPROACHES);
+  const crashable = new Set((await crashTargets()).map((t) => t.name));
+  const levels = ["file", "memory", "sqlite", "engine", "own", "server"];
+  return approaches.map((a) => ({
+    approach: a,
+    order: levels.indexOf(declared[a]?.simplicity ?? "own") * 100 + APPROACHES.indexOf(a),
+    crashable: crashable.has(a),
+    service: Boolean(declared[a]?.service),
+  }));
+}
+
+/** A dataset of `records` not seeded yet takes about this long per record to seed. */
+const SEED_S_PER_RECORD = 1 / 50_000;
+
+/** The seconds each kind of task took here before; a first guess where nothing did yet. */
+function costOf(t: Task, cal: CalibrationStore): number {
+  const median = (xs: number[], guess: number) =>
+    xs.length ? (xs.sort((a, b) => a - b)[xs.length >> 1] as number) : guess;
+  if (t.kind === "cells") {
+    const kept = cal.all<{ cell: { records: number } }>("cells");
+    const same = kept.filter((k) => k.value.cell.records === t.records).map((k) => k.took_s);
+    return t.workloads.length * median(same, t.records >= 1_000_000 ? 12 : 6);
+  }
+  if (t.kind === "trials")
+    return (
+      t.faults.length *
+      2 *
+      median(
+        cal.all("trials").map((k) => k.took_s),
+        2,
+      )
+    );
+  return t.kind === "topology" ? 150 : 20;
+}
+
+/** At most how long the tasks left take: each at its cost, and each dataset still to seed once. */
+function leftS(tasks: readonly Task[], cal: CalibrationStore, workDir: string): number {
+  const sizes = new Set(tasks.flatMap((t) => (t.kind === "cells" ? [t.records] : [])));
+  const seeding = [...sizes]
+    .filter((n) => !existsSync(datasetDir(workDir, n, DEFAULT_SEED)))
+    .reduce((s, n) => s + n * SEED_S_PER_RECORD, 0);
+  return seeding + tasks.reduce((s, t) => s + costOf(t, cal), 0);
+}
+
+interface Loop {
+  o: AdviseOptions;
+  c: CalibrationOptions;
+  cal: CalibrationStore;
+  contenders: Contender[];
+  records: number;
+  faults: Fault[];
+}
+
+function decideNow(l: Loop, ev: Evidence, labs: LabState[], final: boolean): Decision {
+  const evidence = { ...ev, bench: mixAt(ev.bench, l.o.profile.write_share), labs, final };
+  return decide(l.o.profile, { ...evidence, candidates: l.o.approaches });
+}
+
+function tasksLeft(l: Loop, d: Decision, inv: Inventory, tried: Set<string>): Task[] {
+  const all = planTasks({
+    ...{ profile: l.o.profile, decision: d, inventory: inv },
+    ...{ contenders: l.contenders, records: l.records, faults: l.faults },
   });
-  o.log("past one machine: measuring one server's reads and writes for the fleet estimate");
-  const results = await step(o, s, "[+]", signal);
-  return { results, state: labState("fleet", results, signal.aborted) };
+  return all.filter((t) => !tried.has(JSON.stringify(t)));
+}
+
+export async function runAdvise(
+  o: AdviseOptions,
+  signal: AbortSignal,
+  onProgress: (p: Progress) => void,
+): Promise<Advice> {
+  const started = performance.now();
+  const l = await loopOf(o);
+  const cal = l.cal;
+  o.log(`needadb advise: ${o.profile.name}: this machine's calibration is ${cal.dir}`);
+  const labs: LabState[] = [];
+  const tried = new Set<string>();
+  const measured: Task[] = [];
+  let answeredAt: number | null = null;
+  for (;;) {
+    const ev = await gather(l.c, cal);
+    const inv = inventoryOf(ev, l.c);
+    const draft = decideNow(l, ev, labs, false);
+    const left = tasksLeft(l, draft, inv, tried);
+    const elapsed = (performance.now() - started) / 1000;
+    if (draft.recommended && answeredAt === null) answeredAt = elapsed;
+    const done = signal.aborted || left.length === 0;
+    const states = interrupted(labs, signal, measured.length, left.length);
+    const decision = done ? decideNow(l, ev, states, left.length === 0 && !signal.aborted) : draft;
+    onProgress({
+      decision,
+      elapsed_s: elapsed,
+      left,
+      left_s: leftS(left, cal, o.workDir),
+    });
+    if (done)
+      return {
+        ...decision,
+        calibration: cal.dir,
+        tool: o.tool,
+        answered_after_s: answeredAt,
+        took_s: elapsed,
+        measured,
+      };
+    const next = left[0] as Task;
+    tried.add(JSON.stringify(next));
+    measured.push(next);
+    const error = await runTask(next, l.c, cal, signal);
+    if (error && !signal.aborted)
+      labs.push({ lab: taskName(next), complete: false, interrupted: false, error });
+  }
+}
+
+/** The labs' states, with the run's own when it was interrupted before its plan was done. */
+function interrupted(
+  labs: LabState[],
+  signal: AbortSignal,
+  done: number,
+  left: number,
+): LabState[] {
+  if (!signal.aborted || left === 0) return labs;
+  return [...labs, { lab: "advise", complete: false, interrupted: true, done, total: done + left }];
+}
+
+/** "cells of sqlite at 1,000,000 records", for the labs' states. */
+export function taskName(t: Task): string {
+  if (t.kind === "cells")
+    return `bench ${t.approach} ${t.workloads.join(",")} at ${t.records} records`;
+  if (t.kind === "trials") return `crash ${t.approach} ${t.faults.join(",")}`;
+  return t.kind === "pair" ? `${t.lab} ${t.approach}` : "topology";
 }

@@ -53,6 +53,16 @@ export interface BenchOptions {
   workDir: string;
   assumptions: DauAssumptions;
   log: (m: string) => void;
+  /** The cells to measure, in order, instead of the whole matrix (planCells). */
+  cells?: Cell[];
+  /** Cells measured before (a machine's calibration): kept, not measured again; new ones put. */
+  cache?: CellCache;
+}
+
+/** Where finished cells are kept between runs (harness/calibration-store.ts). */
+export interface CellCache {
+  get(cell: Cell, o: BenchOptions): CellOutcome | undefined;
+  put(cell: Cell, o: BenchOptions, outcome: CellOutcome, took_s: number): void;
 }
 
 /**
@@ -132,7 +142,7 @@ function loadBase(o: BenchOptions): LoadBase {
 }
 
 /** What one cell gave: its sample, or why the store cannot run its workload; and its facts. */
-interface CellOutcome {
+export interface CellOutcome {
   sample?: Sample;
   skipped?: string;
   claim: string;
@@ -172,6 +182,7 @@ async function measureLoad(
   const { p50, p90, p99, p999 } = result.latency_ms;
   return {
     ...cell,
+    ...(cell.workload === "mixed" ? { write_share: o.assumptions.writeShare } : {}),
     ...{ rps: result.rps, requests: result.requests, duration_s: result.duration_s },
     latency_ms: { p50, p90, p99, p999 },
     ...{ non2xx: result.non2xx, errors: result.errors },
@@ -260,7 +271,7 @@ export function assertAsked(sample: Sample, tool: Tool): void {
 /** Cells that fail one after another before the run stops: the harness itself is broken. */
 const FAILED_IN_A_ROW_MAX = 3;
 
-interface Progress {
+export interface Progress {
   samples: Sample[];
   /** The bare node:http server's cells. */
   ceilings: Sample[];
@@ -272,8 +283,15 @@ interface Progress {
   failed: FailedCell[];
 }
 
+export function newProgress(): Progress {
+  return {
+    ...{ samples: [], ceilings: [], skipped: new Map(), claims: new Map() },
+    ...{ emailLookups: new Map(), done: 0, failed: [] },
+  };
+}
+
 /** Takes what a cell gave into the run's progress. */
-function record(p: Progress, cell: Cell, outcome: CellOutcome): void {
+export function record(p: Progress, cell: Cell, outcome: CellOutcome): void {
   p.done++;
   if (cell.approach === BARE_NAME) {
     if (outcome.sample) p.ceilings.push(outcome.sample);
@@ -295,14 +313,16 @@ async function measureCells(
   o: BenchOptions,
   signal: AbortSignal,
 ): Promise<Progress> {
-  const p: Progress = {
-    ...{ samples: [], ceilings: [], skipped: new Map(), claims: new Map() },
-    ...{ emailLookups: new Map(), done: 0, failed: [] },
-  };
+  const p = newProgress();
   let inARow = 0;
   const tookS = new Map<string, number[]>();
   for (const [i, cell] of cells.entries()) {
     if (signal.aborted) break;
+    const kept = o.cache?.get(cell, o);
+    if (kept) {
+      record(p, cell, kept);
+      continue;
+    }
     const leftS = estimateLeftS(cells.slice(i), tookS);
     const left = Number.isFinite(leftS) ? ` · about ${formatDuration(leftS)} left` : "";
     const repeat = o.repeat > 1 ? ` (repeat ${cell.repeat}/${o.repeat})` : "";
@@ -319,7 +339,9 @@ async function measureCells(
       record(p, cell, outcome);
       inARow = 0;
       const key = cellKey(cell);
-      tookS.set(key, [...(tookS.get(key) ?? []), (performance.now() - started) / 1000]);
+      const took = (performance.now() - started) / 1000;
+      tookS.set(key, [...(tookS.get(key) ?? []), took]);
+      if (!signal.aborted) o.cache?.put(cell, o, outcome, took);
     } catch (err) {
       // An interrupted cell is simply not counted. A failed one is recorded and the run goes
       // on, unless cells keep failing: then the harness, not a store, is what is broken.
@@ -357,41 +379,68 @@ export async function declarations(
   return Object.fromEntries(entries);
 }
 
-export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Results> {
+/** The fsync ceiling of the work dir's filesystem: idle, and with a core kept busy. */
+export interface FsyncCeiling {
+  fsync_us: number;
+  fsync_ceiling_rps: number;
+  fsync_loaded_us: number;
+}
+
+export async function measureFsync(
+  o: Pick<BenchOptions, "workDir" | "log">,
+): Promise<FsyncCeiling> {
+  const idle = measureFsyncUs(o.workDir).fsync_us;
+  const loaded = await measureFsyncUnderLoadUs(o.workDir);
+  o.log(
+    `fsync ceiling on ${o.workDir}: ${idle.toFixed(0)} µs per append+fsync (${(1e6 / idle).toFixed(0)}/s); ` +
+      `with a core busy: ${loaded.toFixed(0)} µs (${(1e6 / loaded).toFixed(0)}/s)`,
+  );
+  return { fsync_us: idle, fsync_ceiling_rps: 1e6 / idle, fsync_loaded_us: loaded };
+}
+
+/** Measures `o.cells` (or the whole matrix), each on its seeded dataset; results.json's data. */
+export async function runBench(
+  o: BenchOptions,
+  signal: AbortSignal,
+  fsync?: FsyncCeiling,
+): Promise<Results> {
   const started = new Date();
   mkdirSync(o.workDir, { recursive: true });
-  const cells = planCells(o);
+  const cells = o.cells ?? planCells(o);
   const datasets = new Map<number, string>();
-  for (const records of o.records) {
+  for (const records of new Set(cells.map((c) => c.records))) {
     if (signal.aborted) break;
     datasets.set(records, ensureDataset(o.workDir, records, o.seed).dir);
   }
-  const fsync = measureFsyncUs(o.workDir);
-  const fsyncCeiling = 1e6 / fsync.fsync_us;
-  const fsyncLoadedUs = await measureFsyncUnderLoadUs(o.workDir);
-  o.log(
-    `fsync ceiling on ${o.workDir}: ${fsync.fsync_us.toFixed(0)} µs per append+fsync (${fsyncCeiling.toFixed(0)}/s); ` +
-      `with a core busy: ${fsyncLoadedUs.toFixed(0)} µs (${(1e6 / fsyncLoadedUs).toFixed(0)}/s)`,
-  );
+  const ceiling = fsync ?? (await measureFsync(o));
   const p = await measureCells(cells, datasets, o, signal);
+  return assemble(o, p, ceiling, started, cells.length);
+}
+
+/** results.json's data from what the cells gave. */
+export async function assemble(
+  o: BenchOptions,
+  p: Progress,
+  fsync: FsyncCeiling,
+  started: Date,
+  total: number,
+): Promise<Results> {
   const threads = o.tool === "wrk" ? o.threads : 1;
-  const ceilings = summarise(p.ceilings, o.tool, p.claims, fsyncCeiling, threads);
-  const runs = summarise(p.samples, o.tool, p.claims, fsyncCeiling, threads, ceilings);
+  const ceilings = summarise(p.ceilings, o.tool, p.claims, fsync.fsync_ceiling_rps, threads);
+  const runs = summarise(p.samples, o.tool, p.claims, fsync.fsync_ceiling_rps, threads, ceilings);
+  const approaches = o.cells ? [...new Set(o.cells.map((c) => c.approach))] : o.approaches;
+  const stores = approaches.filter((a): a is Approach => a !== BARE_NAME);
   return {
     needadb_results: 1,
     started_at: started.toISOString(),
     finished_at: new Date().toISOString(),
-    complete: p.done === cells.length,
+    complete: p.failed.length === 0 && p.done === total,
     ...(p.error ? { error: p.error, failed_cells: p.failed } : {}),
-    ...{ cells_total: cells.length, cells_done: p.done, machine: describeMachine(o.workDir) },
-    ...{
-      fsync_us: fsync.fsync_us,
-      fsync_ceiling_rps: fsyncCeiling,
-      fsync_loaded_us: fsyncLoadedUs,
-    },
+    ...{ cells_total: total, cells_done: p.done, machine: describeMachine(o.workDir) },
+    ...fsync,
     load: {
       ...{ tool: o.tool, model: o.rate ? "open" : "closed", rate: o.rate ?? null },
-      ...{ connections: o.connections, threads: o.tool === "wrk" ? o.threads : 1 },
+      ...{ connections: o.connections, threads },
       ...{ warmup_s: o.warmupS, warmup_max_s: o.warmupMaxS, warmup_compare_ms: o.warmupCompareMs },
       ...{ duration_s: o.durationS, timeout_s: o.timeoutS },
       commands: Object.fromEntries(
@@ -399,7 +448,7 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
       ) as Record<Workload, string>,
     },
     settings: {
-      ...{ approaches: o.approaches, workloads: o.workloads, records: o.records },
+      ...{ approaches: stores, workloads: o.workloads, records: o.records },
       ...{ repeat: o.repeat, seed: o.seed, inserts: o.inserts },
     },
     assumptions: o.assumptions,
@@ -408,6 +457,6 @@ export async function runBench(o: BenchOptions, signal: AbortSignal): Promise<Re
     ...(ceilings.length ? { ceilings, ceiling_samples: p.ceilings } : {}),
     ...(p.skipped.size ? { skipped: [...p.skipped.values()] } : {}),
     email_lookup: Object.fromEntries(p.emailLookups),
-    declared: await declarations(o.approaches),
+    declared: await declarations(stores),
   };
 }

@@ -36,7 +36,15 @@ export async function crashTargets(): Promise<Target[]> {
   return targets;
 }
 
+/** Where finished trials are kept between runs (harness/calibration-store.ts). */
+export interface TrialCache {
+  get(target: Target, fault: Fault, n: number): Trial | undefined;
+  put(target: Target, fault: Fault, n: number, trial: Trial, took_s: number): void;
+}
+
 export interface DurabilityOptions {
+  /** Trials kept from before: not run again; new ones are put. */
+  cache?: TrialCache;
   targets: Target[];
   faults: Fault[];
   trials: number;
@@ -60,6 +68,11 @@ async function runTrials(
     for (const fault of o.faults)
       for (let n = 1; n <= o.trials; n++) {
         if (signal.aborted) return;
+        const kept = o.cache?.get(target, fault, n);
+        if (kept) {
+          done.push(kept);
+          continue;
+        }
         const elapsedS = (performance.now() - t0) / 1000;
         const left = done.length
           ? ` · about ${Math.round((elapsedS / done.length) * (total - done.length))}s left`
@@ -67,8 +80,10 @@ async function runTrials(
         o.log(
           `[${done.length + 1}/${total}] ${target.name} ${fault} trial ${n}/${o.trials}${left}`,
         );
+        const began = performance.now();
         const t = await runTrial(target, fault, n, dataset, trialDir);
         done.push(t);
+        if (!signal.aborted) o.cache?.put(target, fault, n, t, (performance.now() - began) / 1000);
         if (t.lost_acked || t.corrupt || !t.restarted)
           o.log(
             `  acknowledged ${t.acked}, lost ${t.lost_acked}, corrupt ${t.corrupt}${t.restarted ? "" : ", DID NOT RESTART"}`,

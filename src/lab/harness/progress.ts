@@ -1,8 +1,6 @@
-/** "1m05s", or "42s": how long something took or will take. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
-}
+import { duration as formatDuration } from "../report/format.ts";
+
+export { formatDuration };
 
 /** No time left is guessed before this much of the work, or this long, has passed. */
 const ETA_AFTER_SHARE = 0.02;

@@ -82,8 +82,13 @@ function value(metric: Estimate["metric"], v: number, unit = true): string {
 }
 
 /** Where a measurement was made: "at 1,000,000 records, 3 cells of 2 s". */
-const where = (e: Estimate) =>
-  `at ${int(e.from.records)} records${e.from.workload ? ` (${e.from.workload})` : ""}, ${count(e.from.cells, "cell")} of ${rate(e.from.duration_s)} s${e.from.steady === false ? ", not steady" : ""}`;
+const where = (e: Estimate) => {
+  const d = e.from.derived;
+  const how = d
+    ? `, derived from its read and write cells at ${share(d.share)} writes (the rule's checked error: ${share(d.error)})`
+    : `, ${count(e.from.cells, "cell")} of ${rate(e.from.duration_s)} s`;
+  return `at ${int(e.from.records)} records${e.from.workload && !d ? ` (${e.from.workload})` : ""}${how}${e.from.steady === false ? ", not steady" : ""}`;
+};
 
 /** An estimate in full: the figure, its band, its bound, and what it rests on. */
 export function estimateText(e: Estimate): string {
@@ -169,6 +174,8 @@ export function findingText(f: Finding, approach: string): string {
       return capacityText(f);
     case "replicas":
       return planText(f.plan);
+    case "ceiling":
+      return `needs ${rate(f.need)} requests/s: more than 3× the ${rate(f.ceiling_rps)} a bare node:http server answered here (npm run bench at ${int(f.records)} records), which no store beats`;
   }
 }
 

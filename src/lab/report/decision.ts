@@ -1,10 +1,12 @@
 // The decision for one app, as decision.md and decision.html: the answer and how to run it
 // first, then every verdict behind it, then what the numbers rest on.
 import type { Candidate, Decision, RunPlan } from "../results/decision.ts";
+import type { Task } from "../results/plan.ts";
 import type { Verdict } from "../results/requirements.ts";
 import { decisionCharts } from "./decision-charts.ts";
 import {
   DISTRIBUTED_ENGINES,
+  FAULT_SHORT,
   fleetModel,
   fleetText,
   lastsShort,
@@ -14,7 +16,7 @@ import {
   VALID_WORDS,
   verdictLine,
 } from "./decision-words.ts";
-import { code, count, days, headroom, int, rate, share } from "./format.ts";
+import { code, count, days, duration, headroom, int, rate, share } from "./format.ts";
 import { charts, list, type Report, type Section, section, table, text } from "./model.ts";
 import { warningText } from "./warnings.ts";
 
@@ -74,7 +76,13 @@ export function headline(d: Decision): string[] {
       `**A measurement failed, so this is no answer yet.** ${labsText(d)}. The command exits non-zero; run it again, and say if it fails the same way.`,
       `From what finished, provisionally: ${answer}`,
     ];
-  return [answer];
+  const final =
+    d.final === true
+      ? " This answer is final: nothing left unmeasured could change it."
+      : d.final === false && d.recommended
+        ? " Provisional: what could still change it is not measured yet."
+        : "";
+  return [`${answer}${final}`];
 }
 
 function whereItLives(run: RunPlan, best: Candidate): string {
@@ -180,6 +188,13 @@ function verdictSections(d: Decision): Section[] {
                   ? `it ${lastsShort(c.lasts)}; at least ${rate(c.capacity_rps ?? 0)} requests/s`
                   : "",
               ];
+            if (d.final && v.finding.kind === "not-measured")
+              return [
+                code(c.approach),
+                "not measured",
+                "any",
+                "not needed: the answer is simpler, and its bound holds the app's growth, so this could not rank above it",
+              ];
             return [
               code(c.approach),
               VALID_WORDS[v.valid],
@@ -266,12 +281,33 @@ function profileLine(d: Decision): string {
   );
 }
 
+/** What advise adds to a decision: where its measurements are kept, and what it measured. */
+export interface AdviceFacts {
+  calibration?: string;
+  measured?: readonly Task[];
+  tool?: string;
+}
+
+function measuredSection(d: AdviceFacts): Section | undefined {
+  if (!d.calibration) return undefined;
+  const ran = d.measured ?? [];
+  return section("What was measured", [
+    text(`This machine's calibration: \`${d.calibration}\`.`),
+    text(
+      ran.length
+        ? `This run measured ${ran.map(taskText).join("; ")}. The rest was kept from earlier runs on this machine and commit.`
+        : "This run measured nothing new: everything it needed was kept from earlier runs on this machine and commit.",
+    ),
+  ]);
+}
+
 export function decisionReport(
-  d: Decision & { sources?: Record<string, string>; tool?: string },
+  d: Decision & AdviceFacts,
+  ifs: readonly { name: string; decision: Decision }[] = [],
 ): Report {
   const sections: Section[] = [
     section("The answer", headline(d).map(text)),
-    ...[howToRun(d), glance(d)].flatMap((s) => (s ? [s] : [])),
+    ...[howToRun(d), glance(d), whatIfSection(ifs)].flatMap((s) => (s ? [s] : [])),
     ...verdictSections(d),
     ...[fleetSection(d)].flatMap((s) => (s ? [s] : [])),
     section("Can these numbers be trusted?", [
@@ -279,16 +315,62 @@ export function decisionReport(
         ? list(d.warnings.map((w) => warningText(w, d.tool ?? "the load generator")))
         : text("No warnings."),
     ]),
+    ...[measuredSection(d)].flatMap((s) => (s ? [s] : [])),
   ];
-  if (d.sources)
-    sections.push(
-      section("What was measured", [
-        list(Object.entries(d.sources).map(([name, file]) => `${name}: \`${file}\``)),
-      ]),
-    );
   return {
     title: `needadb: the answer for ${d.profile.name}`,
     intro: [text(profileLine(d))],
     sections,
   };
+}
+
+/** A task of advise's plan, in a few words. */
+export function taskText(t: Task): string {
+  if (t.kind === "cells")
+    return `${code(t.approach)}'s ${t.workloads.join(", ")} cells at ${int(t.records)} records`;
+  if (t.kind === "trials")
+    return `${code(t.approach)}'s ${t.faults.map((f) => FAULT_SHORT[f]).join(", ")} trials`;
+  return t.kind === "pair" ? `${code(t.approach)}'s ${t.lab} run` : "the topology lab";
+}
+
+/** One line of advise's progress: the answer so far, and what is left. */
+export function progressText(p: {
+  decision: Decision;
+  elapsed_s: number;
+  left: readonly Task[];
+  left_s: number;
+}): string {
+  const d = p.decision;
+  const now = d.recommended ? `use ${code(d.recommended)}` : "no answer yet";
+  const open = d.candidates.filter((c) => c.valid === "unknown").length;
+  if (!p.left.length)
+    return `after ${duration(p.elapsed_s)}: ${d.final ? "final" : "stopped"}: ${now}.`;
+  const next = p.left[0] as Task;
+  return `after ${duration(p.elapsed_s)}: provisionally ${now}${open ? ` (${count(open, "approach", "approaches")} not shown either way yet)` : ""}; next: ${taskText(next)}; ${count(p.left.length, "measurement")} left, at most about ${duration(p.left_s)}`;
+}
+
+/** The what-ifs, side by side: each variant's answer from what is kept, and whether it is final. */
+export function whatIfSection(
+  ifs: readonly { name: string; decision: Decision }[],
+): Section | undefined {
+  if (!ifs.length) return undefined;
+  return section("What if", [
+    text(
+      "Each variant decided from what this machine has kept, measuring nothing. One that is not final names what it would still need: run `npm run advise` with it.",
+    ),
+    table(
+      ["variant", "answer", "final", "carries at least, req/s", "needed at peak"],
+      ifs.map(({ name, decision: d }) => [
+        code(name),
+        d.recommended
+          ? code(d.recommended)
+          : d.status === "none-enough"
+            ? "nothing on one machine"
+            : "no answer yet",
+        d.final ? "yes" : "not yet",
+        d.recommended ? rate(d.candidates[0]?.capacity_rps ?? 0) : "-",
+        rate(d.required_rps),
+      ]),
+    ),
+  ]);
 }

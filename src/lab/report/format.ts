@@ -44,3 +44,9 @@ export const count = (n: number, one: string, many = `${one}s`) =>
 /** The "From `file` (`npm run tool`)." line of a section built from another tool's results. */
 export const source = (file: string | undefined, command: string) =>
   file ? `From \`${file}\` (\`npm run ${command}\`).` : "";
+
+/** "1m05s", or "42s": how long something took or will take. */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}

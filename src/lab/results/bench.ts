@@ -13,6 +13,8 @@ export interface Sample {
   workload: Workload;
   records: number;
   repeat: number;
+  /** The mixed workload's share of writes. */
+  write_share?: number;
   rps: number;
   requests: number;
   duration_s: number;
@@ -80,6 +82,13 @@ export interface Run {
   approach: string;
   workload: Workload;
   records: number;
+  /** The mixed workload's share of writes. */
+  write_share?: number;
+  /**
+   * Not measured but derived: a mixed row at the profile's share, from the read and write
+   * rows by the rule of results/calibration.ts, whose checked error widens its band.
+   */
+  derived?: { share: number; error: number };
   tool: Tool;
   /** What the store claims an acknowledged write survives. */
   durability: string;

@@ -106,6 +106,8 @@ export interface Decision {
     | { approach: null; why: "no-service-store" };
   /** The labs that did not finish. */
   labs: LabState[];
+  /** Advise measured all it needed: nothing left unmeasured could change the answer. */
+  final?: boolean;
   warnings: DecisionWarning[];
 }
 
@@ -119,10 +121,9 @@ interface Options {
 /** The approaches measured, in the bench's order: every store, not a ceiling. */
 function approachesOf(ev: Evidence): string[] {
   const measured = new Set(ev.bench.runs.map((r) => r.approach));
-  const order = [...ev.bench.settings.approaches, ...measured];
-  return [...new Set(order)].filter(
-    (a) => measured.has(a) && !ev.declared[a]?.ceiling && a !== "null",
-  );
+  const chosen =
+    ev.candidates ?? [...ev.bench.settings.approaches, ...measured].filter((a) => measured.has(a));
+  return [...new Set(chosen)].filter((a) => !ev.declared[a]?.ceiling && a !== "null");
 }
 
 const SIMPLE_ORDER = ["file", "memory", "sqlite", "engine", "own", "server"];
@@ -228,6 +229,7 @@ export function decide(profile: Profile, ev: Evidence, o: Options = {}): Decisio
     ...(o.nested ? {} : outlooks(profile, ev, best)),
     ...(fleet ?? {}),
     labs,
+    ...(ev.final === undefined ? {} : { final: ev.final }),
     warnings: warningsOf(c, candidates, best),
   };
 }

@@ -31,6 +31,8 @@ export interface Measured {
   high: number;
   /** False when a cell's rate still moved while it was measured (results/steady.ts). */
   steady: boolean | null;
+  /** A mixed rate derived from read and write cells by the rule, and the rule's error. */
+  derived?: { share: number; error: number };
 }
 
 /** The fit a prediction came from. */
@@ -109,6 +111,7 @@ function measuredAt(bench: Results, approach: string, metric: Metric, records: n
     ...("workload" in def ? { workload: def.workload } : {}),
     ...{ value, low: Math.min(...finite, value * (1 - noise)) },
     ...{ high: Math.max(...finite, value * (1 + noise), value > 0 ? 0 : floor), steady },
+    ...(rows[0]?.derived ? { derived: rows[0].derived } : {}),
   } satisfies Measured;
 }
 

@@ -35,6 +35,10 @@ export interface Evidence {
   declared: Record<string, Declared>;
   /** The labs that ran for it, and whether each finished. */
   labs?: LabState[];
+  /** The approaches to choose among (default: every one the bench measured). */
+  candidates?: readonly string[];
+  /** Nothing left to measure could change the answer (advise's plan is done). */
+  final?: boolean;
 }
 
 export const REQUIREMENTS = [
@@ -103,7 +107,8 @@ export type Finding =
       need: number;
       workloads: (FigureFinding & { workload: Workload; valid: Valid })[];
     }
-  | { kind: "replicas"; need: number; plan: ReplicaPlan; one_primary: Valid };
+  | { kind: "replicas"; need: number; plan: ReplicaPlan; one_primary: Valid }
+  | { kind: "ceiling"; need: number; ceiling_rps: number; records: number };
 
 export interface Verdict {
   requirement: RequirementId;
@@ -257,7 +262,9 @@ function survive(approach: string, c: Ctx): Verdict {
       ordersTrials(approach, c, level) ??
       verdict("survive", runs.every(kept) ? "pass" : "fail", { kind: "trials", runs })
     );
-  const claim = c.ev.bench.runs.find((r) => r.approach === approach)?.durability ?? "nothing";
+  const claim = c.ev.bench.runs.find((r) => r.approach === approach)?.durability;
+  if (claim === undefined)
+    return verdict("survive", "unknown", { kind: "not-measured", lab: "crash" });
   const enough = claim === "power-loss" || (claim === "process-crash" && level === "sigkill");
   return (
     (enough ? ordersTrials(approach, c, level) : undefined) ??
@@ -283,11 +290,34 @@ export function oneServer(approach: string, c: Ctx): Verdict {
       : [];
   });
   if (workloads.length < workloadsOf(c.profile).length)
-    return verdict("capacity", "unknown", { kind: "not-measured", lab: "bench" });
-  return verdict("capacity", merge(workloads.map((w) => w.valid)), {
-    kind: "capacity",
+    return (
+      beyondCeiling(c, need) ??
+      verdict("capacity", "unknown", { kind: "not-measured", lab: "bench" })
+    );
+  const valid = merge(workloads.map((w) => w.valid));
+  // Its own figures fail it, or pass it; where they cannot tell, the ceiling may.
+  const own = verdict("capacity", valid, { kind: "capacity", need, workloads });
+  return valid === "unknown" ? (beyondCeiling(c, need) ?? own) : own;
+}
+
+/**
+ * No store answers faster than the bare node:http server answering fixed bytes. A peak past
+ * CEILING_MARGIN times the fastest it was measured at fails every store whose own figures do
+ * not decide: the margin is wider than any noise these machines show.
+ */
+export const CEILING_MARGIN = 3;
+
+function beyondCeiling(c: Ctx, need: number): Verdict | undefined {
+  const fastest = (c.ev.bench.ceilings ?? []).reduce<{ rps: number; records: number } | undefined>(
+    (a, r) => (!a || r.rps > a.rps ? { rps: r.rps, records: r.records } : a),
+    undefined,
+  );
+  if (!fastest || need <= CEILING_MARGIN * fastest.rps) return undefined;
+  return verdict("capacity", "fail", {
+    kind: "ceiling",
     need,
-    workloads,
+    ceiling_rps: fastest.rps,
+    records: fastest.records,
   });
 }
 

@@ -50,6 +50,7 @@ function foldRepeats(
   const cpuCores = of((s) => s.cpu_cores);
   return {
     ...{ approach: first.approach, workload: first.workload, records: first.records, tool },
+    ...(first.write_share === undefined ? {} : { write_share: first.write_share }),
     durability: durability.get(first.approach) ?? "unknown",
     repeats: group.length,
     rps: of((s) => s.rps),
