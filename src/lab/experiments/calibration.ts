@@ -1,18 +1,17 @@
 // A machine's calibration, measured task by task and kept (harness/calibration-store.ts):
 // bench cells, crash trials, two-server runs and topology, each run by its own lab as that
 // lab's command would, and read back, for any profile, as one body of evidence.
-import { APPROACHES, type Approach, isApproach } from "../../stores/index.ts";
+import { APPROACHES, type Approach } from "../../stores/index.ts";
 import type { CalibrationStore, Kept } from "../harness/calibration-store.ts";
 import { describeMachine } from "../harness/machine.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import type { BARE_NAME } from "../harness/server-process.ts";
-import type { Results } from "../results/bench.ts";
 import { CHECK_SHARE } from "../results/calibration.ts";
 import type { ContentionResults } from "../results/contention.ts";
 import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
 import type { Evidence } from "../results/decision.ts";
 import { type Fault, summariseTrials, type Trial } from "../results/durability.ts";
-import type { Tool, Workload } from "../results/load.ts";
+import type { Tool } from "../results/load.ts";
 import type { OrdersResults } from "../results/orders.ts";
 import { cellKeyOf, type Inventory, pairKeyOf, type Task, trialKeyOf } from "../results/plan.ts";
 import type { TopologyResults } from "../results/topology.ts";
@@ -230,5 +229,3 @@ export function inventoryOf(ev: Evidence, o: CalibrationOptions): Inventory {
   ]);
   return { cells, trials, pairs, topology: ev.topology !== undefined };
 }
-
-export type { Workload };

@@ -4,7 +4,6 @@
 // A store already ruled out needs nothing more; a store that could not rank above the
 // answer found so far needs nothing at all. Pure: advise runs the first task, decides again,
 // and asks again, until nothing is left and the answer is final.
-import { CHECK_SHARE } from "./calibration.ts";
 import type { Decision } from "./decision.ts";
 import type { Fault } from "./durability.ts";
 import type { Workload } from "./load.ts";
@@ -136,6 +135,3 @@ export function planTasks(i: PlanInput): Task[] {
       : []),
   ];
 }
-
-/** The check cell's write share, for the runner: "mixed" cells are measured at it. */
-export const MIXED_CELL_SHARE = CHECK_SHARE;
