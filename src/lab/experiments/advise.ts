@@ -9,7 +9,7 @@ import { availableFaults } from "../faults/faults.ts";
 import { CalibrationStore } from "../harness/calibration-store.ts";
 import { datasetDir } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
-import { mixAt, rungsFor } from "../results/calibration.ts";
+import { checkRule, mixAt, type RuleCheck, rungsFor } from "../results/calibration.ts";
 import { type Decision, decide, type Evidence, type LabState } from "../results/decision.ts";
 import { CRASH_FAULTS, type Fault } from "../results/durability.ts";
 import type { Tool } from "../results/load.ts";
@@ -54,6 +54,11 @@ export interface Advice extends Decision {
   answered_after_s: number | null;
   took_s: number;
   measured: Task[];
+  /** The plan and its estimate as they stood before the first measurement: the whole run's. */
+  planned_first: Task[];
+  estimated_first_s: number;
+  /** The mixed-share rule against every mixed cell measured at its check share. */
+  rule_checks: RuleCheck[];
 }
 
 /** The stores to choose among, in the ranking's simplicity order, as the plan sees them. */
@@ -68,9 +73,9 @@ async function loopOf(o: AdviseOptions): Promise<Loop> {
   const faults = availableFaults(undefined, o.log);
   const crashFaults = faults.filter((f) => (CRASH_FAULTS as readonly Fault[]).includes(f));
   const c = { quick: o.quick, tool: o.tool, workDir: o.workDir, log: o.log, crashFaults };
-  const facts = { ...calibrationFacts(c), ...(o.fresh ? { fresh: Date.now() } : {}) };
+  const cal = new CalibrationStore(o.workDir, calibrationFacts(c), o.fresh ? Date.now() : 0);
   return {
-    ...{ o, c, cal: new CalibrationStore(o.workDir, facts), faults },
+    ...{ o, c, cal, faults },
     contenders: await contendersOf(o.approaches),
     records: rungsFor(horizonRecords(o.profile)).at(-1) as number,
   };
@@ -172,6 +177,8 @@ export async function runAdvise(
   const tried = new Set<string>();
   const measured: Task[] = [];
   let answeredAt: number | null = null;
+  let firstPlan: Task[] | undefined;
+  let firstEstimate: number | undefined;
   for (;;) {
     const ev = await gather(l.c, cal);
     const inv = inventoryOf(ev, l.c);
@@ -180,6 +187,8 @@ export async function runAdvise(
     const elapsed = (performance.now() - started) / 1000;
     if (draft.recommended && answeredAt === null) answeredAt = elapsed;
     const done = signal.aborted || left.length === 0;
+    firstPlan ??= left;
+    firstEstimate ??= leftS(left, cal, o.workDir);
     const states = interrupted(labs, signal, measured.length, left.length);
     const decision = done ? decideNow(l, ev, states, left.length === 0 && !signal.aborted) : draft;
     onProgress({
@@ -196,6 +205,9 @@ export async function runAdvise(
         answered_after_s: answeredAt,
         took_s: elapsed,
         measured,
+        planned_first: firstPlan ?? [],
+        estimated_first_s: firstEstimate ?? 0,
+        rule_checks: checkRule(ev.bench.runs),
       };
     const next = left[0] as Task;
     tried.add(JSON.stringify(next));

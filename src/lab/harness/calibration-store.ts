@@ -1,6 +1,7 @@
 // One machine's calibration on disk: every bench cell, crash trial and two-server run that
 // any profile's advice measured, under one directory per machine, commit and settings, so
-// that the next profile reuses them and an interrupted run resumes where it stopped.
+// that the next profile reuses them and an interrupted run resumes where it stopped. A
+// measurement taken again replaces the one before it.
 //
 // Each measurement is kept only once it finished cleanly, written under a temporary name and
 // renamed into place, so a file that is there is whole. A file that cannot be read (a disk
@@ -15,6 +16,8 @@ export type Kind = "cells" | "trials" | "pairs" | "labs";
 /** A measurement, and how long it took on this machine: the estimate of the next is built on it. */
 export interface Kept<T> {
   took_s: number;
+  /** When it was kept, in ms since the epoch. */
+  at: number;
   value: T;
 }
 
@@ -22,9 +25,12 @@ const fileName = (key: string) => `${key.replace(/[^\w.-]+/g, "_")}.json`;
 
 export class CalibrationStore {
   readonly dir: string;
+  /** Measurements kept before this time (ms) are not read: `--fresh` measures again. */
+  private readonly since: number;
 
   /** `facts`: what the measurements depend on (machine, commit, load tool, phase lengths). */
-  constructor(workDir: string, facts: Record<string, unknown>) {
+  constructor(workDir: string, facts: Record<string, unknown>, since = 0) {
+    this.since = since;
     const id = createHash("sha256").update(JSON.stringify(facts)).digest("hex").slice(0, 16);
     this.dir = join(workDir, "calibration", id);
     mkdirSync(this.dir, { recursive: true });
@@ -33,7 +39,8 @@ export class CalibrationStore {
 
   get<T>(kind: Kind, key: string): Kept<T> | undefined {
     try {
-      return JSON.parse(readFileSync(join(this.dir, kind, fileName(key)), "utf8")) as Kept<T>;
+      const kept = JSON.parse(readFileSync(join(this.dir, kind, fileName(key)), "utf8")) as Kept<T>;
+      return (kept.at ?? 0) >= this.since ? kept : undefined;
     } catch {
       return undefined;
     }
@@ -44,7 +51,7 @@ export class CalibrationStore {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, fileName(key));
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ took_s, value } satisfies Kept<T>));
+    writeFileSync(temporary, JSON.stringify({ took_s, at: Date.now(), value } satisfies Kept<T>));
     renameSync(temporary, file);
   }
 
