@@ -22,12 +22,12 @@ import {
   nodeRequest,
   readJsonObject,
 } from "./app/_input.ts";
-import type { ReplicaStatus } from "./lib/engines/postgres-replicas.ts";
 import type { SetAsideSummary } from "./lib/files/set-aside.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
 import { FencedError, OverloadedError } from "./lib/storage-errors.ts";
 import { isId, newUser } from "./lib/user.ts";
 import type { Durability, Store, WritePreference } from "./stores/_types.ts";
+import { orderAlternatives } from "./stores/index.ts";
 
 export { EMAIL_MAX_CHARS, MAX_BODY_BYTES, NAME_MAX_CHARS } from "./app/_input.ts";
 
@@ -60,8 +60,6 @@ export interface Health {
    * lib/files/set-aside.ts), while any of it is there; an operator looks at it, then removes it.
    */
   recovered?: SetAsideSummary;
-  /** `postgres` with read replicas: each, its lag, and whether it serves reads now. */
-  replicas?: readonly ReplicaStatus[];
   /** The store's other details and counters (Store.details and Store.stats). */
   [detail: string]: unknown;
 }
@@ -164,20 +162,30 @@ function findUsers(c: Ctx, target: string): Answer {
   return then(c.store.findByEmail(email), (found) => jsonText(200, `[${found.join(",")}]`));
 }
 
-/** The store's order book, or a 501 that says why it has none and what to use. */
-function orderBook(c: Ctx): OrderBook {
-  if ("unsupported" in c.store.orders) {
+/** "for orders, use map, … (in one process), or sqlite, …": from what each store declares. */
+let alternatives: Promise<string> | undefined;
+function ordersAlternatives(): Promise<string> {
+  alternatives ??= orderAlternatives().then(
+    ({ one, many }) => `for orders, use ${one.join(", ")} (in one process), or ${many.join(", ")}`,
+  );
+  return alternatives;
+}
+
+/** The store's order book, or a 501 that says why it has none and what to use instead. */
+function orderBook(c: Ctx): OrderBook | Promise<OrderBook> {
+  const orders = c.store.orders;
+  if (!("unsupported" in orders)) return orders;
+  return ordersAlternatives().then((instead) => {
     throw new HttpError(
       501,
-      `APPROACH=${c.approach} does not take orders: ${c.store.orders.unsupported}`,
+      `APPROACH=${c.approach} does not take orders: ${orders.unsupported}; ${instead}`,
     );
-  }
-  return c.store.orders;
+  });
 }
 
 /** GET /users/:id/orders: the user with their orders, newest first (the join). */
 async function getUserOrders(c: Ctx, id: string): Promise<Response> {
-  const book = orderBook(c);
+  const book = await orderBook(c);
   const user = isId(id) ? await c.store.get(id) : undefined;
   if (user === undefined) notFound("user", id);
   const orders = await book.ordersOf(id);
@@ -186,15 +194,16 @@ async function getUserOrders(c: Ctx, id: string): Promise<Response> {
 
 /** GET /products/:id and GET /orders/:id: one record of the order book, by id. */
 function getRecord(c: Ctx, what: "product" | "order", id: string): Answer {
-  const book = orderBook(c);
-  if (!isId(id)) notFound(what, id);
-  return then(book[what](id), (text) =>
-    text === undefined ? notFound(what, id) : jsonText(200, text),
-  );
+  return then(orderBook(c), (book) => {
+    if (!isId(id)) notFound(what, id);
+    return then(book[what](id), (text) =>
+      text === undefined ? notFound(what, id) : jsonText(200, text),
+    );
+  });
 }
 
 async function createOrder(c: Ctx, req: Request): Promise<Response> {
-  const book = orderBook(c);
+  const book = await orderBook(c);
   const parsed = NewOrderBody.safeParse(await readJsonObject(req, EXAMPLE_ORDER));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) =>
@@ -230,7 +239,7 @@ async function health(c: Ctx): Promise<Response> {
     records,
     ...(totals ? { orders: totals.orders, units_ordered: totals.units } : {}),
     ...(recovered ? { recovered } : {}),
-    ...(store.replicas ? { replicas: store.replicas() } : {}),
+    ...store.health?.(),
     pid: process.pid,
   };
   return json(200, body);

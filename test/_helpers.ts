@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after } from "node:test";
-import { POSTGRES_DIR } from "../src/lib/engines/postgres.ts";
+import { POSTGRES_DIR } from "../src/stores/postgres/engine.ts";
 
 /**
  * A fresh directory, removed when the test file ends. Readable by others, as a project

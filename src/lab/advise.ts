@@ -1,8 +1,10 @@
 // npm run advise: a profile of the app in, a measured decision out. It runs only the labs
 // the profile needs, reuses what an earlier run in the same directory measured, and writes
 // decision.json, decision.md and decision.html.
+
 import { defineCommand } from "citty";
-import { approachesArg, listArg, STORING } from "./cli/flags.ts";
+import { choosable } from "../stores/index.ts";
+import { approachesArg, listArg } from "./cli/flags.ts";
 import { runCli } from "./cli/main.ts";
 import { PROFILE_FLAGS, readProfile } from "./cli/profile.ts";
 import {
@@ -61,7 +63,7 @@ const command = defineCommand({
       fresh: Boolean(args.fresh),
       workDir: workDir(args["work-dir"]),
       tool: chooseTool(args.tool, undefined),
-      approaches: approachesArg(args.approaches, STORING),
+      approaches: approachesArg(args.approaches, await choosable()),
       log,
     };
     const out = outDir(args.out, "advise-results");

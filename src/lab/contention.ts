@@ -1,7 +1,8 @@
 // npm run contention: two servers on one DATA_DIR, then two worker threads of one process,
 // against one server, for each approach, with a probe that creates through one and reads
 // through the other.
-import { approachesArg, STORING, wholeArg } from "./cli/flags.ts";
+import { choosable } from "../stores/index.ts";
+import { approachesArg, wholeArg } from "./cli/flags.ts";
 import { runLabTool } from "./cli/lab-command.ts";
 import { pairArgs, pairOptions } from "./cli/pair.ts";
 import { runContention } from "./experiments/contention.ts";
@@ -26,7 +27,7 @@ await runLabTool(
       ...pairArgs(),
       approaches: {
         type: "string",
-        description: `comma-separated (default all but null: ${STORING.join(",")})`,
+        description: "comma-separated (default: every store, not the ceiling)",
         valueHint: "a,b",
       },
       ports: {
@@ -38,7 +39,7 @@ await runLabTool(
     },
     async run(args, lab) {
       const o = {
-        approaches: approachesArg(args.approaches, STORING),
+        approaches: approachesArg(args.approaches, await choosable()),
         ...pairOptions(args),
         ports: ports(args.ports),
         ...lab,

@@ -1,6 +1,7 @@
 // npm run orders-check: are orders all-or-nothing on every approach? Crash trials under
 // order load, and two processes racing for scarce stock.
-import { approachesArg, choicesArg, STORING, wholeArg } from "./cli/flags.ts";
+import { choosable } from "../stores/index.ts";
+import { approachesArg, choicesArg, wholeArg } from "./cli/flags.ts";
 import { runLabTool } from "./cli/lab-command.ts";
 import { runOrdersCheck } from "./experiments/orders.ts";
 import { availableFaults, FAULTS } from "./faults/faults.ts";
@@ -29,7 +30,7 @@ await runLabTool(
       },
       approaches: {
         type: "string",
-        description: `comma-separated (default all but null: ${STORING.join(",")})`,
+        description: "comma-separated (default: every store, not the ceiling)",
         valueHint: "a,b",
       },
       faults: {
@@ -43,7 +44,7 @@ await runLabTool(
         ? choicesArg(args.faults, FAULTS, FAULTS, "--faults")
         : undefined;
       const o = {
-        approaches: approachesArg(args.approaches, STORING),
+        approaches: approachesArg(args.approaches, await choosable()),
         trials: wholeArg(args.trials, args.quick ? 2 : 5, "--trials"),
         raceS: wholeArg(args.race, args.quick ? 2 : 4, "--race"),
         faults: availableFaults(requested, lab.log),

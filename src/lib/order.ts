@@ -6,10 +6,6 @@ import { randomUUID } from "node:crypto";
 /** The seeded products, one JSON object per line, for the flat-file stores. */
 export const PRODUCTS_FILE = "products.jsonl";
 
-/** What a store that cannot take orders suggests instead. */
-export const ORDERS_ALTERNATIVES =
-  "for orders, use map, jsonl-fsync, jsonl-group or leveldb (in one process), or sqlite, sqlite-group, lmdb or postgres";
-
 export interface Product {
   id: string;
   name: string;

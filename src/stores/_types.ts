@@ -1,4 +1,3 @@
-import type { ReplicaStatus } from "../lib/engines/postgres-replicas.ts";
 import type { OrderBook } from "../lib/order.ts";
 import type { User } from "../lib/user.ts";
 
@@ -42,8 +41,8 @@ export interface Store {
    * undefined while it takes writes. GET /health then answers "degraded" with this reason.
    */
   fenced?(): string | undefined;
-  /** The read replicas and whether each serves reads now, for GET /health (`postgres`). */
-  replicas?(): readonly ReplicaStatus[];
+  /** Live facts of the store's own for GET /health, such as `postgres`'s read replicas. */
+  health?(): Record<string, unknown>;
   /** Live counters for GET /health, such as group commit's batch sizes. */
   stats?(): Record<string, number>;
   /**
@@ -117,6 +116,14 @@ export interface Engine {
 export const SIMPLICITY = ["file", "memory", "sqlite", "engine", "own", "server"] as const;
 export type Simplicity = (typeof SIMPLICITY)[number];
 
+/** How the lab runs a store, beyond its own settings. */
+export interface LabTraits {
+  /** Settings for the crash lab, such as a small memtable so that faults land during flushes. */
+  crashEnv?: Readonly<Record<string, string>>;
+  /** Other settings of it measured beside it, each by name, such as SQLite at synchronous=NORMAL. */
+  variants?: readonly { name: string; env: Readonly<Record<string, string>> }[];
+}
+
 /** What a store module exports. */
 export interface StoreModule {
   simplicity: Simplicity;
@@ -124,6 +131,10 @@ export interface StoreModule {
   ceiling?: true;
   /** The settings (environment) it runs with for its durability claim, as the lab runs it. */
   settings?: Readonly<Record<string, string>>;
+  /** Why it cannot take orders all or nothing, when it cannot; its routes then answer 501. */
+  ordersUnsupported?: string;
+  /** How the lab runs it: settings that put its background work in reach of the faults, and variants measured beside it. */
+  lab?: LabTraits;
   open: OpenStore;
   service?: (options: StoreOptions) => Promise<Service>;
   /**

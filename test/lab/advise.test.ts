@@ -70,7 +70,8 @@ describe("npm run advise, end to end", () => {
     assert.ok(decision.measured.length > 0);
     // The first estimate covered the whole run: every task measured was in the first plan.
     const planned = decision.planned_first.map((t) => JSON.stringify(t));
-    for (const t of decision.measured) assert.ok(planned.includes(JSON.stringify(t)), JSON.stringify(t));
+    for (const t of decision.measured)
+      assert.ok(planned.includes(JSON.stringify(t)), JSON.stringify(t));
     assert.ok(decision.estimated_first_s > 0);
     assert.ok(
       decision.answered_after_s !== null && decision.answered_after_s <= decision.took_s,

@@ -10,10 +10,10 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { STORING } from "../../src/lab/cli/flags.ts";
 import { createdId, get, health, post, userBody } from "../../src/lab/harness/client.ts";
 import { seed } from "../../src/lab/harness/seed.ts";
 import { type ServerProcess, startServer } from "../../src/lab/harness/server-process.ts";
+import { choosable } from "../../src/stores/index.ts";
 
 const SEEDED = 200;
 /** Room for PostgreSQL's cluster and a WAL segment; tmpfs takes memory only as it fills. */
@@ -83,8 +83,10 @@ function fillDisk(dir: string): string {
   return path;
 }
 
+const STORES = await choosable();
+
 describe("a full disk", { skip: cannotMount() }, () => {
-  for (const approach of STORING) {
+  for (const approach of STORES) {
     it(`${approach}: 507 while full, reads served, writes resume, nothing acknowledged lost`, async () => {
       const dataDir = tmpfsDir(`full-${approach}`);
       seed({ dataDir, count: SEEDED });

@@ -7,19 +7,11 @@ import { after, before, describe, it } from "node:test";
 import { IDS_FILE, PRODUCT_STOCK, seed } from "../../src/lab/harness/seed.ts";
 import { type ServerProcess, startServer } from "../../src/lab/harness/server-process.ts";
 import { PRODUCTS_FILE } from "../../src/lib/order.ts";
-import { APPROACHES } from "../../src/stores/index.ts";
+import { APPROACHES, allStores } from "../../src/stores/index.ts";
 import { getText, tempDir } from "../_helpers.ts";
 
-const TAKES_ORDERS = new Set([
-  "map",
-  "jsonl-fsync",
-  "jsonl-group",
-  "sqlite",
-  "sqlite-group",
-  "postgres",
-  "lmdb",
-  "leveldb",
-]);
+/** What each store declares about orders, and whether it is the ceiling. */
+const DECLARED = new Map(await allStores());
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 
 async function post(url: string, body: unknown) {
@@ -57,7 +49,8 @@ for (const approach of APPROACHES) {
     });
     after(() => server?.stop());
 
-    if (approach === "null") {
+    const store = DECLARED.get(approach);
+    if (store?.ceiling) {
       it("answers every order route with fixed data and stores nothing (the ceiling)", async () => {
         const placed = await post(server.url, {
           user_id: users[0],
@@ -76,7 +69,7 @@ for (const approach of APPROACHES) {
       return;
     }
 
-    if (!TAKES_ORDERS.has(approach)) {
+    if (store?.ordersUnsupported !== undefined) {
       it("answers 501 on every order route, saying why and what to use", async () => {
         const order = await post(server.url, {
           user_id: users[0],

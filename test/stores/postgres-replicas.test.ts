@@ -15,7 +15,7 @@ import {
   type ServerProcess,
   startServer,
 } from "../../src/lab/harness/server-process.ts";
-import { POSTGRES_DIR } from "../../src/lib/engines/postgres.ts";
+import { POSTGRES_DIR } from "../../src/stores/postgres/engine.ts";
 import { getText, postJson, tempDir } from "../_helpers.ts";
 
 const REPLICAS = { POSTGRES_REPLICAS: "2" };

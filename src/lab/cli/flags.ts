@@ -70,6 +70,3 @@ export function approachesArg(v: string | undefined, fallback: readonly Approach
       );
   return items as Approach[];
 }
-
-/** Every approach that keeps data: the default of the tools that compare stores. */
-export const STORING = APPROACHES.filter((a) => a !== "null");

@@ -2,7 +2,7 @@
 // every fault, summarised against each store's claim.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { APPROACHES, loadStore } from "../../stores/index.ts";
+import { allStores } from "../../stores/index.ts";
 import { faultSkips } from "../faults/faults.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { describeMachine } from "../harness/machine.ts";
@@ -11,29 +11,21 @@ import type { DurabilityResults, Fault, Trial } from "../results/durability.ts";
 import { summariseTrials } from "../results/durability.ts";
 import { runTrial, type Target, WRITERS } from "./crash-trial.ts";
 
-/** Settings a store runs with in the lab, so that faults land during its background work. */
-const LAB_ENV: Record<string, Record<string, string>> = {
-  // A small memtable: faults then land during flushes and compactions too.
-  lsm: { LSM_MEMTABLE_RECORDS: "200" },
-};
-
 /**
  * Every store whose data the faults can reach (it keeps data in DATA_DIR, with no service
- * of its own), plus SQLite at its faster synchronous level.
+ * of its own), run with the lab's settings it declares, and each variant it declares beside it.
  */
 export async function crashTargets(): Promise<Target[]> {
-  const targets: Target[] = [];
-  for (const approach of APPROACHES) {
-    const store = await loadStore(approach);
-    if (store.service || faultSkips("sigkill", store)) continue;
-    targets.push({ name: approach, approach, env: LAB_ENV[approach] ?? {} });
-  }
-  targets.push({
-    name: "sqlite-normal",
-    approach: "sqlite",
-    env: { SQLITE_SYNCHRONOUS: "NORMAL" },
+  return (await allStores()).flatMap(([approach, store]) => {
+    if (store.service || faultSkips("sigkill", store)) return [];
+    const env = { ...store.lab?.crashEnv };
+    const variants = (store.lab?.variants ?? []).map((v) => ({
+      name: v.name,
+      approach,
+      env: { ...env, ...v.env },
+    }));
+    return [{ name: approach, approach, env }, ...variants];
   });
-  return targets;
 }
 
 /** Where finished trials are kept between runs (harness/calibration-store.ts). */

@@ -22,6 +22,13 @@ export interface ReplicaStep {
   log: (m: string) => void;
 }
 
+/** What GET /health says of each read replica (postgres, with POSTGRES_REPLICAS). */
+interface ReplicaHealth {
+  lag_ms?: number | null;
+  lag_bytes?: number | null;
+  serving_reads: boolean;
+}
+
 interface LagSamples {
   lag_ms: number[];
   lag_bytes: number[];
@@ -35,7 +42,7 @@ async function sampleLag<T>(url: string, fn: () => Promise<T>): Promise<[T, LagS
   let running = true;
   const sampling = (async () => {
     while (running) {
-      const replicas = (await health(url)).replicas ?? [];
+      const replicas = ((await health(url)).replicas ?? []) as ReplicaHealth[];
       if (replicas.length) {
         s.samples++;
         s.lag_ms.push(Math.max(...replicas.map((r) => r.lag_ms ?? 0)));

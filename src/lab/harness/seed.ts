@@ -1,11 +1,11 @@
 // Seeding: one deterministic set of users, written in every form the stores read, so that
 // every approach starts from the same data. Each file is built under a temporary name and
 // renamed into place once durable, so a crash mid-seed never leaves a half-written file.
+import { randomUUID } from "node:crypto";
 import { rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { LEVELDB_DIR } from "../../lib/engines/leveldb.ts";
-import { LMDB_FILE, LMDB_LOCK_SUFFIX } from "../../lib/engines/lmdb.ts";
+import { SEED_ID_FILE } from "../../lib/engines/seeded.ts";
 import { DB_FILE, USERS_EMAIL_INDEX, USERS_TABLE } from "../../lib/engines/sqlite.ts";
 import { ORDERS_SCHEMA } from "../../lib/engines/sqlite-orders.ts";
 import { AtomicFile, mkdirDurably, renameDurably } from "../../lib/files/durable-fs.ts";
@@ -372,10 +372,12 @@ export function seed({
   } finally {
     sorter.close();
   }
-  // The binary store's unsorted tail, and the engines' databases, held the old dataset:
-  // the engines build theirs again from these files the next time they start.
-  for (const built of [TAIL_FILE, LMDB_FILE, `${LMDB_FILE}${LMDB_LOCK_SUFFIX}`, LEVELDB_DIR])
-    rmSync(join(dataDir, built), { recursive: true, force: true });
+  // The binary store's unsorted tail held the old dataset. The engines' databases hold it too:
+  // the seeding's id, written last, tells them to build theirs again (lib/engines/seeded.ts).
+  rmSync(join(dataDir, TAIL_FILE), { force: true });
+  const id = new AtomicFile(join(dataDir, SEED_ID_FILE));
+  id.write(randomUUID());
+  id.commit();
   bar?.finish(`in ${dataDir}`);
 }
 

@@ -198,7 +198,7 @@ export function analyse(results: Results, targetDau: number): Analysis {
   const lookups = lookupRows(results, approaches, sizes, largest);
   const a = results.assumptions;
   const dau: DauRow[] = approaches
-    .filter((x) => x !== "null")
+    .filter((x) => !results.declared?.[x]?.ceiling)
     .flatMap((approach) => {
       const mixed = find(runs, approach, "mixed", largest);
       return mixed

@@ -123,7 +123,7 @@ function approachesOf(ev: Evidence): string[] {
   const measured = new Set(ev.bench.runs.map((r) => r.approach));
   const chosen =
     ev.candidates ?? [...ev.bench.settings.approaches, ...measured].filter((a) => measured.has(a));
-  return [...new Set(chosen)].filter((a) => !ev.declared[a]?.ceiling && a !== "null");
+  return [...new Set(chosen)].filter((a) => !ev.declared[a]?.ceiling);
 }
 
 const SIMPLE_ORDER = ["file", "memory", "sqlite", "engine", "own", "server"];

@@ -2,9 +2,9 @@
 // own format (lmdb, leveldb) and so must load it once: users, products at their stock now,
 // and the seeded orders. The build happens beside the final name and is renamed into place
 // once durable, so a crash mid-build leaves no half-built database behind.
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fsyncDir, fsyncPath } from "../files/durable-fs.ts";
+import { AtomicFile, fsyncDir, fsyncPath } from "../files/durable-fs.ts";
 import { jsonRecordsIn, loadJsonl, loadRecords } from "../files/jsonl.ts";
 import { SetAside } from "../files/set-aside.ts";
 import { USERS_FILE } from "../files/user-log.ts";
@@ -67,20 +67,61 @@ export async function buildOnce(
   return true;
 }
 
+/** Written by `npm run seed` last: an id of the seeding, which every build from it records. */
+export const SEED_ID_FILE = "seed.id";
+
+const seedIdIn = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
+
 /**
- * A store's `prepare`: builds `file` in DATA_DIR from the seed with `build`, once, and logs
- * it under `label` (the store's name).
+ * A build from an earlier seeding holds another dataset: it is set aside (renamed, never
+ * deleted: writes made through the store since are in it), with `companions`, so that the
+ * build starts again from the seed now in DATA_DIR.
+ */
+function setAsideStale(
+  dataDir: string,
+  file: string,
+  companions: readonly string[],
+  log: (m: string) => void,
+) {
+  const path = join(dataDir, file);
+  const now = seedIdIn(join(dataDir, SEED_ID_FILE));
+  const built = seedIdIn(`${path}.${SEED_ID_FILE}`);
+  if (!existsSync(path) || !now || built === now) return;
+  const aside = `${path}.before-seed-${now.slice(0, 8)}`;
+  for (const suffix of ["", ...companions, `.${SEED_ID_FILE}`])
+    if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${aside}${suffix}`);
+  fsyncDir(dataDir);
+  log(
+    `${file} was built from an earlier seeding: set aside as ${aside}, to build again from this one`,
+  );
+}
+
+/**
+ * A store's `prepare`: builds `file` in DATA_DIR from the seed with `build`, once per
+ * seeding, and logs it under `label` (the store's name). `companions`: suffixes of files that
+ * go with it (an engine's lock file).
  */
 export function prepareFromSeed(
   label: string,
   file: string,
   build: (path: string, seeded: Seeded) => Promise<void>,
+  companions: readonly string[] = [],
 ): (o: { dataDir: string; log: (message: string) => void }) => Promise<void> {
   return async ({ dataDir, log }) => {
+    setAsideStale(dataDir, file, companions, log);
     const path = join(dataDir, file);
-    if (await buildOnce(path, (temp) => build(temp, readSeeded(dataDir, log))))
+    if (await buildOnce(path, (temp) => build(temp, readSeeded(dataDir, log)))) {
+      const id = seedIdIn(join(dataDir, SEED_ID_FILE));
+      if (id) writeFileAtomically(`${path}.${SEED_ID_FILE}`, id);
       log(`${label}: loaded the seeded users, products and orders into ${path}`);
+    }
   };
+}
+
+function writeFileAtomically(path: string, text: string): void {
+  const f = new AtomicFile(path);
+  f.write(text);
+  f.commit();
 }
 
 /** fsync of a file, or of a directory's files and then the directory itself. */

@@ -4,14 +4,14 @@
 // One difference from the course's writeSync + fsyncSync: the write and fsync run off the
 // event loop, one at a time. Each record still gets its own fsync, never shared, but the
 // next request is parsed while the disk flushes instead of after.
-import type { OpenStore } from "./_types.ts";
-import { openMapStore } from "./map.ts";
+import type { OpenStore } from "../_types.ts";
+import { openMapStore } from "../map/index.ts";
 
 /** Writes waiting for their fsync before new ones get 503: far above any sane concurrency. */
 const MAX_QUEUE_RECORDS = 10_000;
 
 // The map store with another write policy: same files, same limits across processes.
-export { files, processes, simplicity } from "./map.ts";
+export { files, processes, simplicity } from "../map/index.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

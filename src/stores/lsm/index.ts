@@ -15,16 +15,23 @@
 // The manifest (lsm/MANIFEST.json) says which segments and logs are live; lib/files/lsm-tree.ts
 // holds the mechanics and says how a crash at any step is recovered.
 
-import { LsmTree, MAX_SEGMENTS } from "../lib/files/lsm-tree.ts";
-import { INDEX_FILE, SORTED_FILE } from "../lib/files/sorted-file.ts";
-import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { LsmTree, MAX_SEGMENTS } from "../../lib/files/lsm-tree.ts";
+import { INDEX_FILE, SORTED_FILE } from "../../lib/files/sorted-file.ts";
+import type { LabTraits, OpenStore, Simplicity } from "../_types.ts";
 
 /** Records in the memtable before it is frozen and flushed. LSM_MEMTABLE_RECORDS overrides it (the crash lab uses a small one). */
 const MEMTABLE_MAX_RECORDS = 50_000;
 const MEMTABLE_RECORDS_RANGE = [10, 1_000_000] as const;
 
 export const simplicity: Simplicity = "own";
+
+export const ordersUnsupported =
+  "lsm stores users only: an order's stock change spans several keys, and its log has no commit record for that yet";
+
+export const lab: LabTraits = {
+  // A small memtable: faults then land during flushes and compactions too.
+  crashEnv: { LSM_MEMTABLE_RECORDS: "200" },
+};
 
 export const processes = {
   many: false,
@@ -66,7 +73,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     insert: (user, json) => tree.insert(user, json),
     count: () => tree.count(),
     orders: {
-      unsupported: `lsm stores users only: an order's stock change spans several keys, and its log has no commit record for that yet; ${ORDERS_ALTERNATIVES}`,
+      unsupported: ordersUnsupported,
     },
     stats: () => ({ ...tree.levels(), ...tree.stats }),
     close: () => tree.close(),

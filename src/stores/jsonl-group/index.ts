@@ -3,8 +3,8 @@
 // arrive while one fsync runs all share the next one: one write(2) and one fsync for the
 // whole batch. No timer: a lone write on an idle server gets its own fsync straight away,
 // and batches grow only as far as the load pushes them. See lib/group-commit.ts.
-import type { OpenStore } from "./_types.ts";
-import { openMapStore } from "./map.ts";
+import type { OpenStore } from "../_types.ts";
+import { openMapStore } from "../map/index.ts";
 
 /** Records in one write+fsync (at most ~3 MB at the API's longest records). */
 const MAX_BATCH_RECORDS = 1024;
@@ -12,7 +12,7 @@ const MAX_BATCH_RECORDS = 1024;
 const MAX_QUEUE_RECORDS = 16_384;
 
 // The map store with another write policy: same files, same limits across processes.
-export { files, processes, simplicity } from "./map.ts";
+export { files, processes, simplicity } from "../map/index.ts";
 
 export const open: OpenStore = (options) =>
   openMapStore(options, {

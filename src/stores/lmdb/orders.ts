@@ -15,9 +15,9 @@ import {
   type UserOrder,
   unitsOf,
   userOrderOf,
-} from "../order.ts";
-import type { LmdbFile, LmdbGuard } from "./lmdb.ts";
-import { orderIdOfEntry, userOrderEntry } from "./lmdb.ts";
+} from "../../lib/order.ts";
+import type { LmdbFile, LmdbGuard } from "./engine.ts";
+import { orderIdOfEntry, userOrderEntry } from "./engine.ts";
 
 export class LmdbOrderBook implements OrderBook {
   private readonly f: LmdbFile;

@@ -1,4 +1,9 @@
 import type pg from "pg";
+import { USERS_FILE } from "../../lib/files/user-log.ts";
+import { ORDERS_FILE } from "../../lib/memory-orders.ts";
+import { PRODUCTS_FILE } from "../../lib/order.ts";
+import type { User } from "../../lib/user.ts";
+import type { Durability, OpenStore, Simplicity, StoreModule, StoreOptions } from "../_types.ts";
 import {
   describeUrl,
   type EmbeddedPostgres,
@@ -6,19 +11,10 @@ import {
   migrate,
   newPool,
   startEmbeddedPostgres,
-} from "../lib/engines/postgres.ts";
-import { PostgresOrderBook } from "../lib/engines/postgres-orders.ts";
-import {
-  APPLY_WAIT_MS_MAX,
-  commitApplied,
-  ReplicaReads,
-} from "../lib/engines/postgres-replicas.ts";
-import { REPLICAS_MAX, startStandbys } from "../lib/engines/postgres-standby.ts";
-import { USERS_FILE } from "../lib/files/user-log.ts";
-import { ORDERS_FILE } from "../lib/memory-orders.ts";
-import { PRODUCTS_FILE } from "../lib/order.ts";
-import type { User } from "../lib/user.ts";
-import type { Durability, OpenStore, Simplicity, StoreModule, StoreOptions } from "./_types.ts";
+} from "./engine.ts";
+import { PostgresOrderBook } from "./orders.ts";
+import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "./replicas.ts";
+import { REPLICAS_MAX, startStandbys } from "./standby.ts";
 
 export const simplicity: Simplicity = "server";
 
@@ -120,7 +116,7 @@ export const open: OpenStore = async ({ env, log }) => {
   return {
     durability: durabilityOf(setting),
     details: detailsOf(url, pool, setting, replicaUrls.length),
-    ...(reads ? { replicas: () => reads.statuses() } : {}),
+    ...(reads ? { health: () => ({ replicas: reads.statuses() }) } : {}),
     get: (id) =>
       read(async (p) => (await p.query<UserRow>(findUser(id))).rows[0]).then(
         (u) => u && userJson(u),

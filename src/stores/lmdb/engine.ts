@@ -18,9 +18,9 @@
 import { rmSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Database, open, type RootDatabase } from "lmdb";
-import { inBatches } from "../batches.ts";
-import { classify, DiskFullError, diskFullMessage, FencedError } from "../storage-errors.ts";
-import type { Seeded } from "./seeded.ts";
+import { inBatches } from "../../lib/batches.ts";
+import type { Seeded } from "../../lib/engines/seeded.ts";
+import { classify, DiskFullError, diskFullMessage, FencedError } from "../../lib/storage-errors.ts";
 
 export const LMDB_FILE = "users.lmdb";
 /** LMDB keeps its reader table here, beside the data file: shared memory, not data. */

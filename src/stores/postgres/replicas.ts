@@ -14,7 +14,7 @@
 // tried once more on the primary, so reads never fail because a replica did. With no
 // replica in, reads go to the primary. GET /health lists each replica and why it is out.
 import type pg from "pg";
-import { describeUrl, newPool } from "./postgres.ts";
+import { describeUrl, newPool } from "./engine.ts";
 
 export interface ReplicaLimits {
   poll_ms: number;

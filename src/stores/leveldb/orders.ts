@@ -16,9 +16,9 @@ import {
   type UserOrder,
   unitsOf,
   userOrderOf,
-} from "../order.ts";
-import { OverloadedError } from "../storage-errors.ts";
-import { keys, type Level, type Put, type SyncedWriter } from "./leveldb.ts";
+} from "../../lib/order.ts";
+import { OverloadedError } from "../../lib/storage-errors.ts";
+import { keys, type Level, type Put, type SyncedWriter } from "./engine.ts";
 
 /** Orders waiting for their turn; past this, an order gets 503 with Retry-After. */
 const QUEUE_MAX_ORDERS = 1024;

@@ -2,11 +2,11 @@
 // memory-mapped B+tree, safe across processes, with batched durable commits. A user is one
 // transaction writing users and emails; a read is one lookup in the map, no I/O.
 import { join } from "node:path";
-import { buildLmdb, LMDB_FILE, LmdbGuard, openLmdb } from "../lib/engines/lmdb.ts";
-import { LmdbOrderBook } from "../lib/engines/lmdb-orders.ts";
-import { prepareFromSeed } from "../lib/engines/seeded.ts";
-import { oldestFirst } from "../lib/user.ts";
-import type { Engine, OpenStore, Simplicity, StoreModule } from "./_types.ts";
+import { prepareFromSeed } from "../../lib/engines/seeded.ts";
+import { oldestFirst } from "../../lib/user.ts";
+import type { Engine, OpenStore, Simplicity, StoreModule } from "../_types.ts";
+import { buildLmdb, LMDB_FILE, LMDB_LOCK_SUFFIX, LmdbGuard, openLmdb } from "./engine.ts";
+import { LmdbOrderBook } from "./orders.ts";
 
 export const engine: Engine = { name: "LMDB (npm lmdb)" };
 
@@ -19,7 +19,9 @@ export const processes = {
 
 export const files = [LMDB_FILE];
 
-export const prepare: StoreModule["prepare"] = prepareFromSeed("lmdb", LMDB_FILE, buildLmdb);
+export const prepare: StoreModule["prepare"] = prepareFromSeed("lmdb", LMDB_FILE, buildLmdb, [
+  LMDB_LOCK_SUFFIX,
+]);
 
 export const open: OpenStore = ({ dataDir }) => {
   const path = join(dataDir, LMDB_FILE);

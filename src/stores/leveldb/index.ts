@@ -2,18 +2,11 @@
 // memtable, sorted tables and compaction, written in C++ and tuned for years. A user is one
 // batch, synced; a read is one synchronous lookup (`getSync`), the memtable first.
 import { join } from "node:path";
-import {
-  buildLevelDb,
-  keys,
-  LEVELDB_DIR,
-  openLevel,
-  SyncedWriter,
-  userPuts,
-} from "../lib/engines/leveldb.ts";
-import { LevelOrderBook } from "../lib/engines/leveldb-orders.ts";
-import { prepareFromSeed } from "../lib/engines/seeded.ts";
-import { oldestFirst } from "../lib/user.ts";
-import type { Engine, OpenStore, Simplicity, StoreModule } from "./_types.ts";
+import { prepareFromSeed } from "../../lib/engines/seeded.ts";
+import { oldestFirst } from "../../lib/user.ts";
+import type { Engine, OpenStore, Simplicity, StoreModule } from "../_types.ts";
+import { buildLevelDb, keys, LEVELDB_DIR, openLevel, SyncedWriter, userPuts } from "./engine.ts";
+import { LevelOrderBook } from "./orders.ts";
 
 export const engine: Engine = { name: "LevelDB (npm classic-level)", like: "lsm" };
 

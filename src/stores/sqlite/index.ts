@@ -9,9 +9,9 @@ import {
   type Synchronous,
   synchronousFrom,
   UsersDb,
-} from "../lib/engines/sqlite.ts";
-import { SqliteOrderBook } from "../lib/engines/sqlite-orders.ts";
-import type { Durability, OpenStore, Simplicity } from "./_types.ts";
+} from "../../lib/engines/sqlite.ts";
+import { SqliteOrderBook } from "../../lib/engines/sqlite-orders.ts";
+import type { Durability, LabTraits, OpenStore, Simplicity } from "../_types.ts";
 
 export function sqliteDurability(synchronous: Synchronous): Durability {
   return synchronous === "FULL"
@@ -28,6 +28,11 @@ export function sqliteDurability(synchronous: Synchronous): Durability {
 
 export const simplicity: Simplicity = "sqlite";
 export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
+
+export const lab: LabTraits = {
+  // The faster level, measured beside it: what a power loss costs at synchronous=NORMAL.
+  variants: [{ name: "sqlite-normal", env: { SQLITE_SYNCHRONOUS: "NORMAL" } }],
+};
 
 export const processes = {
   many: true,

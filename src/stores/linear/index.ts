@@ -3,19 +3,21 @@
 // example of the approach that falls off a cliff as the data grows.
 
 import { join } from "node:path";
-import { scanForEmail } from "../lib/email-lookup.ts";
-import { scanLinesAsync } from "../lib/files/jsonl.ts";
-import { SetAside } from "../lib/files/set-aside.ts";
-import { openUserLog, USERS_FILE } from "../lib/files/user-log.ts";
-import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import type { User } from "../lib/user.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { scanForEmail } from "../../lib/email-lookup.ts";
+import { scanLinesAsync } from "../../lib/files/jsonl.ts";
+import { SetAside } from "../../lib/files/set-aside.ts";
+import { openUserLog, USERS_FILE } from "../../lib/files/user-log.ts";
+import type { User } from "../../lib/user.ts";
+import type { OpenStore, Simplicity } from "../_types.ts";
 
 // Every line our writers produce starts with the id, so most lines are rejected by comparing
 // a few bytes instead of parsing them. A line in another key order is parsed in full.
 const ID_PREFIX = Buffer.from('{"id":"');
 
 export const simplicity: Simplicity = "file";
+
+export const ordersUnsupported =
+  "linear keeps no state to check stock against, short of scanning every order on every request";
 
 export const processes = {
   many: false,
@@ -63,7 +65,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
     count: () => records,
     fenced: () => file.fenced(),
     orders: {
-      unsupported: `linear keeps no state to check stock against, short of scanning every order on every request; ${ORDERS_ALTERNATIVES}`,
+      unsupported: ordersUnsupported,
     },
     close: () => file.close(),
   };

@@ -3,17 +3,19 @@
 // every FLUSH_INTERVAL_MS. A graceful stop flushes it; a SIGKILL or a crash loses it.
 
 import { join } from "node:path";
-import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../lib/engines/sqlite.ts";
-import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { DiskFullError, FencedError } from "../lib/storage-errors.ts";
-import type { User } from "../lib/user.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../../lib/engines/sqlite.ts";
+import { DiskFullError, FencedError } from "../../lib/storage-errors.ts";
+import type { User } from "../../lib/user.ts";
+import type { OpenStore, Simplicity } from "../_types.ts";
 
 export const FLUSH_SIZE = 100;
 export const FLUSH_INTERVAL_MS = 50;
 
 export const simplicity: Simplicity = "sqlite";
 export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
+
+export const ordersUnsupported =
+  "sqlite-batched acknowledges writes before they reach SQLite, so an order could not check the stock that earlier, still-buffered orders took";
 
 export const processes = {
   many: false,
@@ -150,7 +152,7 @@ export const open: OpenStore = ({ dataDir, env, log }) => {
     stats: () => ({ sqlite_busy: users.busy }),
     fenced: () => users.fenced(),
     orders: {
-      unsupported: `sqlite-batched acknowledges writes before they reach SQLite, so an order could not check the stock that earlier, still-buffered orders took; ${ORDERS_ALTERNATIVES}`,
+      unsupported: ordersUnsupported,
     },
     async close() {
       clearInterval(timer);

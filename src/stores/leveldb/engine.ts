@@ -16,9 +16,9 @@
 // what it appends next lands after that part. So the first failed write fences the store;
 // a restart recovers the log up to its last whole record and starts a new one.
 import { ClassicLevel } from "classic-level";
-import { inBatches } from "../batches.ts";
-import { classify, FencedError } from "../storage-errors.ts";
-import type { Seeded } from "./seeded.ts";
+import { inBatches } from "../../lib/batches.ts";
+import type { Seeded } from "../../lib/engines/seeded.ts";
+import { classify, FencedError } from "../../lib/storage-errors.ts";
 
 export const LEVELDB_DIR = "users.leveldb";
 /** Rows written per batch while loading the seed. */

@@ -7,15 +7,17 @@
 // unsorted tail file, users.tail.jsonl, which is kept in memory and checked first.
 
 import { join } from "node:path";
-import { scanForEmail } from "../lib/email-lookup.ts";
-import { SetAside } from "../lib/files/set-aside.ts";
-import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../lib/files/sorted-file.ts";
-import { openUserLog } from "../lib/files/user-log.ts";
-import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import type { User } from "../lib/user.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { scanForEmail } from "../../lib/email-lookup.ts";
+import { SetAside } from "../../lib/files/set-aside.ts";
+import { INDEX_FILE, SORTED_FILE, SortedFile, TAIL_FILE } from "../../lib/files/sorted-file.ts";
+import { openUserLog } from "../../lib/files/user-log.ts";
+import type { User } from "../../lib/user.ts";
+import type { OpenStore, Simplicity } from "../_types.ts";
 
 export const simplicity: Simplicity = "memory";
+
+export const ordersUnsupported =
+  "binary keeps no products: its files are sorted by user id and cannot take a stock change in place";
 
 export const processes = {
   many: false,
@@ -56,7 +58,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
     count: () => (sorted?.entries ?? 0) + tail.size,
     fenced: () => tailFile.fenced(),
     orders: {
-      unsupported: `binary keeps no products: its files are sorted by user id and cannot take a stock change in place; ${ORDERS_ALTERNATIVES}`,
+      unsupported: ordersUnsupported,
     },
     close() {
       sorted?.close();

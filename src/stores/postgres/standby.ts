@@ -35,7 +35,7 @@ import {
   freePort,
   runningPostmaster,
   stopPid,
-} from "./postgres.ts";
+} from "./engine.ts";
 
 /** A typo, not a plan: the primary's default max_wal_senders is 10. */
 export const REPLICAS_MAX = 8;

@@ -4,9 +4,9 @@
 // it or none, and the row locks keep any other server from selling the same units.
 import { existsSync } from "node:fs";
 import type pg from "pg";
-import { loadRecords } from "../files/jsonl.ts";
-import type { SetAside } from "../files/set-aside.ts";
-import { unframeOrder } from "../memory-orders.ts";
+import { loadRecords } from "../../lib/files/jsonl.ts";
+import type { SetAside } from "../../lib/files/set-aside.ts";
+import { unframeOrder } from "../../lib/memory-orders.ts";
 import {
   foldUserOrders,
   noUser,
@@ -18,7 +18,7 @@ import {
   planOrder,
   type UserOrder,
   type UserOrderRow,
-} from "../order.ts";
+} from "../../lib/order.ts";
 
 /** Migration 2: products, orders and their items, in the same portable subset as users. */
 export const ORDERS_MIGRATION = `

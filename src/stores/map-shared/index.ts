@@ -9,15 +9,17 @@
 // anywhere is found everywhere from then on. The count catches up first as well.
 
 import { join } from "node:path";
-import { EmailIndex } from "../lib/email-lookup.ts";
-import { SetAside } from "../lib/files/set-aside.ts";
-import { SharedUserLog } from "../lib/files/shared-log.ts";
-import { USERS_FILE } from "../lib/files/user-log.ts";
-import { ORDERS_ALTERNATIVES } from "../lib/order.ts";
-import { SteppedMap } from "../lib/stepped-map.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { EmailIndex } from "../../lib/email-lookup.ts";
+import { SetAside } from "../../lib/files/set-aside.ts";
+import { SharedUserLog } from "../../lib/files/shared-log.ts";
+import { USERS_FILE } from "../../lib/files/user-log.ts";
+import { SteppedMap } from "../../lib/stepped-map.ts";
+import type { OpenStore, Simplicity } from "../_types.ts";
 
 export const simplicity: Simplicity = "own";
+
+export const ordersUnsupported =
+  "map-shared runs in several processes, and checking stock then taking it is two steps that another process can come between (an oversell); it has no lock across processes";
 
 export const processes = {
   many: true,
@@ -71,7 +73,7 @@ export const open: OpenStore = ({ dataDir, log }) => {
       return users.size;
     },
     orders: {
-      unsupported: `map-shared runs in several processes, and checking stock then taking it is two steps that another process can come between (an oversell); it has no lock across processes. ${ORDERS_ALTERNATIVES}`,
+      unsupported: ordersUnsupported,
     },
     details: { email_lookup: "a second in-memory index, caught up on the shared file first" },
     stats: () => ({ catch_ups: catchUps }),

@@ -4,9 +4,9 @@
 // Every route answers, with fixed data of the usual size: reads by id or email get one
 // fixed user, the join one fixed order, and writes (users and orders) are acknowledged and
 // thrown away.
-import { newOrder, type OrderBook, type UserOrder } from "../lib/order.ts";
-import { FIXED_USER_JSON } from "../lib/user.ts";
-import type { OpenStore, Simplicity } from "./_types.ts";
+import { newOrder, type OrderBook, type UserOrder } from "../../lib/order.ts";
+import { FIXED_USER_JSON } from "../../lib/user.ts";
+import type { OpenStore, Simplicity } from "../_types.ts";
 
 const PRODUCT = {
   id: "00000000-0000-4000-8000-000000000001",

@@ -6,14 +6,14 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { inBatches } from "../batches.ts";
-import { jsonRecordsIn, loadJsonl } from "../files/jsonl.ts";
-import { SetAside } from "../files/set-aside.ts";
-import { USERS_FILE } from "../files/user-log.ts";
-import { ORDERS_FILE } from "../memory-orders.ts";
-import { isProduct, PRODUCTS_FILE, type Product } from "../order.ts";
-import { isUser, type User } from "../user.ts";
-import { importSeededOrders, ORDERS_MIGRATION } from "./postgres-orders.ts";
+import { inBatches } from "../../lib/batches.ts";
+import { jsonRecordsIn, loadJsonl } from "../../lib/files/jsonl.ts";
+import { SetAside } from "../../lib/files/set-aside.ts";
+import { USERS_FILE } from "../../lib/files/user-log.ts";
+import { ORDERS_FILE } from "../../lib/memory-orders.ts";
+import { isProduct, PRODUCTS_FILE, type Product } from "../../lib/order.ts";
+import { isUser, type User } from "../../lib/user.ts";
+import { importSeededOrders, ORDERS_MIGRATION } from "./orders.ts";
 
 /** Connections per server process. Two app servers then use 2 × this of PostgreSQL's 100. */
 export const POOL_MAX_CONNECTIONS = 16;
