@@ -22,6 +22,8 @@ const modules: Record<string, () => Promise<StoreModule>> = {
   postgres: () => import("./postgres/index.ts"),
   lmdb: () => import("./lmdb/index.ts"),
   leveldb: () => import("./leveldb/index.ts"),
+  "better-sqlite3": () => import("./better-sqlite3/index.ts"),
+  libsql: () => import("./libsql/index.ts"),
   null: () => import("./null/index.ts"),
 };
 

@@ -2,7 +2,7 @@
 // takes the stock and writes the order with its items. SQLite commits all of it or none,
 // and the write lock it takes first means no other process can change the stock between
 // the check and the take. The CHECK (stock >= 0) would refuse an oversell even so.
-import type { StatementSync } from "node:sqlite";
+
 import {
   foldUserOrders,
   type Order,
@@ -14,7 +14,7 @@ import {
   type UserOrder,
   type UserOrderRow,
 } from "../order.ts";
-import type { UsersDb } from "./sqlite.ts";
+import type { SqliteStatement, UsersDb } from "./sqlite.ts";
 
 export const ORDERS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS products (
@@ -40,15 +40,15 @@ export const ORDERS_SCHEMA = `
 
 export class SqliteOrderBook implements OrderBook {
   private readonly users: UsersDb;
-  private readonly productStmt: StatementSync;
-  private readonly userStmt: StatementSync;
-  private readonly takeStmt: StatementSync;
-  private readonly orderStmt: StatementSync;
-  private readonly itemStmt: StatementSync;
-  private readonly findOrderStmt: StatementSync;
-  private readonly findItemsStmt: StatementSync;
-  private readonly totalsStmt: StatementSync;
-  private readonly ordersOfStmt: StatementSync;
+  private readonly productStmt: SqliteStatement;
+  private readonly userStmt: SqliteStatement;
+  private readonly takeStmt: SqliteStatement;
+  private readonly orderStmt: SqliteStatement;
+  private readonly itemStmt: SqliteStatement;
+  private readonly findOrderStmt: SqliteStatement;
+  private readonly findItemsStmt: SqliteStatement;
+  private readonly totalsStmt: SqliteStatement;
+  private readonly ordersOfStmt: SqliteStatement;
 
   constructor(users: UsersDb) {
     this.users = users;

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   classify,
@@ -33,6 +33,77 @@ const BUSY_MAX_WAIT_MS = 32;
  * chooses the other side of the trade-off.
  */
 export type Synchronous = "FULL" | "NORMAL";
+
+/** What a connection runs at: PRAGMA synchronous's answer, as a name. */
+export type SyncLevel = "OFF" | "NORMAL" | "FULL" | "EXTRA";
+const SYNC_LEVELS: readonly SyncLevel[] = ["OFF", "NORMAL", "FULL", "EXTRA"];
+
+/**
+ * What an acknowledged commit survives at a synchronous level, in WAL mode: FULL (and EXTRA)
+ * fsyncs the WAL at every commit; NORMAL only at checkpoints, so the last commits may roll
+ * back after a power loss; OFF never, so only a crash of the process is survived.
+ */
+export function sqliteDurability(level: SyncLevel): {
+  survives: "power-loss" | "process-crash";
+  claim: string;
+} {
+  return level === "FULL" || level === "EXTRA"
+    ? {
+        survives: "power-loss",
+        claim: `Survives a power loss: synchronous=${level} fsyncs the WAL at every commit.`,
+      }
+    : {
+        survives: "process-crash",
+        claim: `Survives a process crash; after a power loss the last commits may roll back (synchronous=${level}).`,
+      };
+}
+
+/** A prepared statement, as every binding here has one. */
+export interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): unknown;
+}
+
+/**
+ * What UsersDb and SqliteOrderBook need of a SQLite binding. node:sqlite's is below; the
+ * engines from npm (better-sqlite3, libsql) bring their own, beside their stores.
+ */
+export interface SqliteConnection {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  /** The same, with each row as an array of its columns. */
+  prepareArrays(sql: string): SqliteStatement;
+  inTransaction(): boolean;
+  close(): void;
+}
+
+/** node:sqlite, Node's own: a busy timeout of 0, so that SQLITE_BUSY comes back at once. */
+export function nodeSqlite(path: string): SqliteConnection {
+  const db = new DatabaseSync(path, { timeout: 0 });
+  return {
+    exec: (sql) => db.exec(sql),
+    prepare: (sql) => db.prepare(sql) as unknown as SqliteStatement,
+    prepareArrays(sql) {
+      const stmt = db.prepare(sql);
+      stmt.setReturnArrays(true);
+      return stmt as unknown as SqliteStatement;
+    },
+    inTransaction: () => db.isTransaction,
+    close: () => db.close(),
+  };
+}
+
+/** How UsersDb sets a connection up: with our tuning (see below), or as the engine comes. */
+export interface UsersDbOptions {
+  /** Set PRAGMA synchronous to this; left out, the engine's own default stands. */
+  synchronous?: Synchronous;
+  /**
+   * Ours: a memory map for reads, and checkpoints UsersDb runs itself so that their errors are
+   * seen. Off: only WAL, as an engine's README has its users run it.
+   */
+  tuned: boolean;
+}
 
 export function synchronousFrom(env: Record<string, string | undefined>): Synchronous {
   const value = (env.SQLITE_SYNCHRONOUS ?? "FULL").toUpperCase();
@@ -76,8 +147,28 @@ const SQLITE_BUSY = 5;
 /** Between attempts at a busy start-up step. */
 const BUSY_RETRY_MS = 10;
 
+/** SQLITE_BUSY, as node:sqlite (errcode) or better-sqlite3 and libsql (code) say it. */
 function isBusy(err: unknown): boolean {
-  return (err as { errcode?: number }).errcode === SQLITE_BUSY;
+  const e = err as { errcode?: number; code?: unknown };
+  return (
+    (e.errcode ?? 0) % 256 === SQLITE_BUSY ||
+    (typeof e.code === "string" && e.code.startsWith("SQLITE_BUSY"))
+  );
+}
+
+/**
+ * The connection's synchronous level. Read after a transaction: some bindings (better-sqlite3)
+ * set their compiled-in WAL default only once the first one has run, and answer the general
+ * default before it.
+ */
+function syncLevelOf(db: SqliteConnection): SyncLevel {
+  retryWhileBusy(() => {
+    db.exec("BEGIN");
+    db.prepareArrays("SELECT count(*) FROM users").get();
+    db.exec("COMMIT");
+  });
+  const [level] = db.prepareArrays("PRAGMA synchronous").get() as [number];
+  return SYNC_LEVELS[Number(level)] ?? "FULL";
 }
 
 /** Runs `fn` again while SQLite answers SQLITE_BUSY, for up to BUSY_TIMEOUT_MS. Start-up only: it blocks. */
@@ -97,20 +188,20 @@ function retryWhileBusy(fn: () => void): void {
 
 /** The users table in WAL mode, through prepared statements. */
 export class UsersDb {
-  readonly db: DatabaseSync;
-  readonly synchronous: Synchronous;
-  private readonly findStmt: StatementSync;
-  private readonly insertStmt: StatementSync;
-  private readonly countStmt: StatementSync;
-  private readonly byEmailStmt: StatementSync;
+  readonly db: SqliteConnection;
+  /** The level the connection runs at, read back from SQLite once a transaction has run. */
+  readonly synchronous: SyncLevel;
+  private readonly findStmt: SqliteStatement;
+  private readonly insertStmt: SqliteStatement;
+  private readonly countStmt: SqliteStatement;
+  private readonly byEmailStmt: SqliteStatement;
   /** SQLITE_BUSY answers absorbed by waiting and trying again, since the database was opened. */
   busy = 0;
   private fence: FencedError | undefined;
-  private readonly walPath: string;
+  private readonly walPath: string | undefined;
 
-  /** Opens (or creates) the users database. */
-  constructor(path: string, synchronous: Synchronous) {
-    const db = new DatabaseSync(path, { timeout: 0 });
+  /** Opens (or creates) the users database on `db`, a connection to `path`. */
+  constructor(db: SqliteConnection, path: string, o: UsersDbOptions) {
     // Turning a new database to WAL takes an exclusive lock that the busy timeout does not
     // wait for, so two processes starting on a fresh DATA_DIR at once would see one fail.
     // The losing process retries, within the same bound.
@@ -118,33 +209,33 @@ export class UsersDb {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(USERS_SCHEMA);
     });
-    db.exec(`PRAGMA synchronous = ${synchronous}`);
-    db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
-    db.exec("PRAGMA wal_autocheckpoint = 0");
-    // After a checkpoint SQLite writes the WAL again from its start, but keeps the file at
-    // its largest size unless told to cut it; then the WAL's size, which checkpointIfLarge
-    // reads, would stay past the threshold, and every commit would checkpoint (measured: 183
-    // checkpoints in 200 commits of 50 rows at a million records; 11 with this limit).
-    db.exec("PRAGMA journal_size_limit = 0");
+    if (o.synchronous) db.exec(`PRAGMA synchronous = ${o.synchronous}`);
+    if (o.tuned) {
+      db.exec(`PRAGMA mmap_size = ${MMAP_SIZE_BYTES}`);
+      db.exec("PRAGMA wal_autocheckpoint = 0");
+      // After a checkpoint SQLite writes the WAL again from its start, but keeps the file at
+      // its largest size unless told to cut it; then the WAL's size, which checkpointIfLarge
+      // reads, would stay past the threshold, and every commit would checkpoint (measured: 183
+      // checkpoints in 200 commits of 50 rows at a million records; 11 with this limit).
+      db.exec("PRAGMA journal_size_limit = 0");
+    }
     this.db = db;
-    this.walPath = `${path}-wal`;
-    this.synchronous = synchronous;
+    this.walPath = o.tuned ? `${path}-wal` : undefined;
+    this.synchronous = syncLevelOf(db);
     // SQLite builds the JSON text itself; its escaping matches JSON.stringify's (tested).
     // Rows come back as arrays, not objects: measured in-process at a million records, a
     // lookup took 7.3 µs of CPU that way against 9.2 with a row object built per read.
-    this.findStmt = db.prepare(
+    this.findStmt = db.prepareArrays(
       "SELECT json_object('id', id, 'name', name, 'email', email, 'created_at', created_at) FROM users WHERE id = ?",
     );
-    this.findStmt.setReturnArrays(true);
     this.insertStmt = db.prepare(
       "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
     );
-    this.countStmt = db.prepare("SELECT count(*) AS n FROM users");
+    this.countStmt = db.prepareArrays("SELECT count(*) FROM users");
     // The index answers the WHERE; rowid order is insertion order, oldest first.
-    this.byEmailStmt = db.prepare(
+    this.byEmailStmt = db.prepareArrays(
       "SELECT json_object('id', id, 'name', name, 'email', email, 'created_at', created_at) FROM users WHERE email = ? ORDER BY rowid",
     );
-    this.byEmailStmt.setReturnArrays(true);
   }
 
   /** Applies more schema (idempotent statements), waiting out another process doing the same. */
@@ -168,7 +259,7 @@ export class UsersDb {
   }
 
   count(): number | Promise<number> {
-    return this.whenFree(() => Number((this.countStmt.get() as { n: number | bigint }).n));
+    return this.whenFree(() => Number((this.countStmt.get() as [number | bigint])[0]));
   }
 
   /**
@@ -192,7 +283,7 @@ export class UsersDb {
       } catch (err) {
         // SQLite rolls some failures back by itself (SQLITE_FULL does); a ROLLBACK then
         // would fail with "no transaction is active" and hide the real cause.
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction()) this.db.exec("ROLLBACK");
         throw this.storageError(err);
       }
     });
@@ -205,6 +296,7 @@ export class UsersDb {
    * the store (see CHECKPOINT_WAL_BYTES for why).
    */
   private checkpointIfLarge(): void {
+    if (!this.walPath) return; // SQLite checkpoints by itself
     let walBytes: number;
     try {
       walBytes = statSync(this.walPath).size;

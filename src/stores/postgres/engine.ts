@@ -14,6 +14,7 @@ import { ORDERS_FILE } from "../../lib/memory-orders.ts";
 import { isProduct, PRODUCTS_FILE, type Product } from "../../lib/order.ts";
 import { isUser, type User } from "../../lib/user.ts";
 import { importSeededOrders, ORDERS_MIGRATION } from "./orders.ts";
+import type { SqlPool } from "./sql.ts";
 
 /** Connections per server process. Two app servers then use 2 × this of PostgreSQL's 100. */
 export const POOL_MAX_CONNECTIONS = 16;
@@ -74,7 +75,7 @@ export function describeUrl(url: string): string {
  * first claims its row in needadb_migrations, inside the step's transaction, so a second
  * process waits on that row and then finds the step done.
  */
-export async function migrate(pool: pg.Pool, log: (message: string) => void): Promise<void> {
+export async function migrate(pool: SqlPool, log: (message: string) => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await pool.query(`CREATE TABLE IF NOT EXISTS needadb_migrations (
@@ -146,7 +147,7 @@ const SEED_TABLES = [
  * store. ON CONFLICT makes two processes loading at once harmless.
  */
 export async function importSeed(
-  pool: pg.Pool,
+  pool: SqlPool,
   dataDir: string,
   log: (message: string) => void,
 ): Promise<void> {
@@ -161,7 +162,7 @@ export async function importSeed(
 }
 
 async function importTable<T>(
-  pool: pg.Pool,
+  pool: SqlPool,
   { file, table, isRecord, columns }: SeedTable<T>,
   aside: SetAside,
 ): Promise<boolean> {

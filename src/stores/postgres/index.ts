@@ -14,6 +14,7 @@ import {
 } from "./engine.ts";
 import { PostgresOrderBook } from "./orders.ts";
 import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "./replicas.ts";
+import { insertUser, type SqlClient, settingsOf, usersOf } from "./sql.ts";
 import { REPLICAS_MAX, startStandbys } from "./standby.ts";
 
 export const simplicity: Simplicity = "server";
@@ -92,12 +93,6 @@ async function prepareSchema(
   }
 }
 
-type UserRow = { id: string; name: string; email: string; created_at: string };
-
-/** Built in the API's field order, so the text matches what the 201 sent. */
-const userJson = (u: UserRow) =>
-  JSON.stringify({ id: u.id, name: u.name, email: u.email, created_at: u.created_at });
-
 export const open: OpenStore = async ({ env, log }) => {
   const url = env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set and no embedded PostgreSQL was started");
@@ -107,22 +102,20 @@ export const open: OpenStore = async ({ env, log }) => {
   const pool = newPool(url);
   // An idle connection that breaks (the server restarted) must not crash the process.
   pool.on("error", (err) => log(`postgres: idle connection failed: ${err.message}`));
-  const setting = await settingsOf(pool);
+  const setting = await settingsOf(pool, SETTINGS);
   const reads = replicaUrls.length ? new ReplicaReads(pool, replicaUrls) : undefined;
   await reads?.start();
   // remote_apply waits only for standbys named in synchronous_standby_names.
   const canApply = !reads || setting.synchronous_standby_names !== "";
-  const read = <T>(q: (p: pg.Pool) => Promise<T>): Promise<T> => (reads ? reads.read(q) : q(pool));
+  const read = <T>(q: (p: SqlClient) => Promise<T>): Promise<T> =>
+    reads ? reads.read(q) : q(pool);
+  const users = usersOf(pool, read);
   return {
     durability: durabilityOf(setting),
     details: detailsOf(url, pool, setting, replicaUrls.length),
     ...(reads ? { health: () => ({ replicas: reads.statuses() }) } : {}),
-    get: (id) =>
-      read(async (p) => (await p.query<UserRow>(findUser(id))).rows[0]).then(
-        (u) => u && userJson(u),
-      ),
-    findByEmail: async (email) =>
-      (await read((p) => p.query<UserRow>(findByEmail(email)))).rows.map(userJson),
+    get: users.get,
+    findByEmail: users.findByEmail,
     async insert(user, _json, prefer) {
       const write = insertUser(user);
       if (!prefer?.read_your_writes || !reads || !canApply) {
@@ -132,10 +125,7 @@ export const open: OpenStore = async ({ env, log }) => {
       }
       return { read_your_writes: await commitApplied(pool, write) };
     },
-    async count() {
-      const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM users");
-      return Number(rows[0]?.n);
-    },
+    count: users.count,
     orders: new PostgresOrderBook(pool),
     close: async () => {
       await reads?.close();
@@ -145,14 +135,6 @@ export const open: OpenStore = async ({ env, log }) => {
 };
 
 const SETTINGS = ["synchronous_commit", "fsync", "server_version", "synchronous_standby_names"];
-
-async function settingsOf(pool: pg.Pool): Promise<Record<string, string>> {
-  const { rows } = await pool.query<{ name: string; setting: string }>(
-    "SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
-    [SETTINGS],
-  );
-  return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
-}
 
 function durabilityOf(setting: Record<string, string>): Durability {
   const syncs = setting.fsync !== "off" && setting.synchronous_commit !== "off";
@@ -184,21 +166,3 @@ function detailsOf(url: string, pool: pg.Pool, setting: Record<string, string>, 
       : {}),
   };
 }
-
-const findUser = (id: string) => ({
-  name: "find-user",
-  text: "SELECT id, name, email, created_at FROM users WHERE id = $1",
-  values: [id],
-});
-
-const findByEmail = (email: string) => ({
-  name: "find-users-by-email",
-  text: "SELECT id, name, email, created_at FROM users WHERE email = $1 ORDER BY created_at, id",
-  values: [email],
-});
-
-const insertUser = (user: User) => ({
-  name: "insert-user",
-  text: "INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)",
-  values: [user.id, user.name, user.email, user.created_at],
-});

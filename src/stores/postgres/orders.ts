@@ -3,7 +3,6 @@
 // the stock, takes the stock and writes the order with its items. PostgreSQL commits all of
 // it or none, and the row locks keep any other server from selling the same units.
 import { existsSync } from "node:fs";
-import type pg from "pg";
 import { loadRecords } from "../../lib/files/jsonl.ts";
 import type { SetAside } from "../../lib/files/set-aside.ts";
 import { unframeOrder } from "../../lib/memory-orders.ts";
@@ -19,6 +18,7 @@ import {
   type UserOrder,
   type UserOrderRow,
 } from "../../lib/order.ts";
+import type { SqlPool } from "./sql.ts";
 
 /** Migration 2: products, orders and their items, in the same portable subset as users. */
 export const ORDERS_MIGRATION = `
@@ -44,9 +44,9 @@ export const ORDERS_MIGRATION = `
   )`;
 
 export class PostgresOrderBook implements OrderBook {
-  private readonly pool: pg.Pool;
+  private readonly pool: SqlPool;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: SqlPool) {
     this.pool = pool;
   }
 
@@ -170,7 +170,7 @@ export class PostgresOrderBook implements OrderBook {
  * locked, so two processes starting at once load them once.
  */
 export async function importSeededOrders(
-  pool: pg.Pool,
+  pool: SqlPool,
   path: string,
   aside: SetAside,
 ): Promise<boolean> {

@@ -15,6 +15,7 @@
 // replica in, reads go to the primary. GET /health lists each replica and why it is out.
 import type pg from "pg";
 import { describeUrl, newPool } from "./engine.ts";
+import type { SqlClient } from "./sql.ts";
 
 export interface ReplicaLimits {
   poll_ms: number;
@@ -104,7 +105,7 @@ export class ReplicaReads {
   }
 
   /** Runs `query` on a replica that serves reads, or on the primary if none does or it fails. */
-  async read<T>(query: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  async read<T>(query: (pool: SqlClient) => Promise<T>): Promise<T> {
     const serving = this.serving;
     const replica = serving[this.next++ % Math.max(1, serving.length)];
     if (!replica) return query(this.primary);

@@ -3,7 +3,14 @@
 // every FLUSH_INTERVAL_MS. A graceful stop flushes it; a SIGKILL or a crash loses it.
 
 import { join } from "node:path";
-import { DB_FILE, EMAIL_LOOKUP, synchronousFrom, UsersDb } from "../../lib/engines/sqlite.ts";
+import {
+  DB_FILE,
+  EMAIL_LOOKUP,
+  nodeSqlite,
+  sqliteDurability,
+  synchronousFrom,
+  UsersDb,
+} from "../../lib/engines/sqlite.ts";
 import { DiskFullError, FencedError } from "../../lib/storage-errors.ts";
 import type { User } from "../../lib/user.ts";
 import type { OpenStore, Simplicity } from "../_types.ts";
@@ -116,7 +123,10 @@ class WriteBuffer {
 }
 
 export const open: OpenStore = ({ dataDir, env, log }) => {
-  const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  const users = new UsersDb(nodeSqlite(join(dataDir, DB_FILE)), join(dataDir, DB_FILE), {
+    synchronous: synchronousFrom(env),
+    tuned: true,
+  });
   const buffer = new WriteBuffer(users, log);
   const timer = setInterval(() => buffer.flush(), FLUSH_INTERVAL_MS);
 

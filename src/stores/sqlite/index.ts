@@ -6,25 +6,13 @@ import { join } from "node:path";
 import {
   DB_FILE,
   EMAIL_LOOKUP,
-  type Synchronous,
+  nodeSqlite,
+  sqliteDurability,
   synchronousFrom,
   UsersDb,
 } from "../../lib/engines/sqlite.ts";
 import { SqliteOrderBook } from "../../lib/engines/sqlite-orders.ts";
-import type { Durability, LabTraits, OpenStore, Simplicity } from "../_types.ts";
-
-export function sqliteDurability(synchronous: Synchronous): Durability {
-  return synchronous === "FULL"
-    ? {
-        survives: "power-loss",
-        claim: "Survives a power loss: synchronous=FULL fsyncs the WAL at every commit.",
-      }
-    : {
-        survives: "process-crash",
-        claim:
-          "Survives a process crash; after a power loss the last commits may roll back (synchronous=NORMAL).",
-      };
-}
+import type { LabTraits, OpenStore, Simplicity, Store } from "../_types.ts";
 
 export const simplicity: Simplicity = "sqlite";
 export const settings = { SQLITE_SYNCHRONOUS: "FULL" };
@@ -42,10 +30,22 @@ export const processes = {
 export const files = [DB_FILE];
 
 export const open: OpenStore = ({ dataDir, env }) => {
-  const users = new UsersDb(join(dataDir, DB_FILE), synchronousFrom(env));
+  const path = join(dataDir, DB_FILE);
+  const users = new UsersDb(nodeSqlite(path), path, {
+    synchronous: synchronousFrom(env),
+    tuned: true,
+  });
+  return storeOn(users, { journal_mode: "WAL" });
+};
+
+/**
+ * The store over a users database, one transaction per write: this one on node:sqlite, and
+ * the engines from npm that speak SQLite (better-sqlite3, libsql) on theirs.
+ */
+export function storeOn(users: UsersDb, details: Record<string, string>): Store {
   return {
     durability: sqliteDurability(users.synchronous),
-    details: { synchronous: users.synchronous, journal_mode: "WAL", email_lookup: EMAIL_LOOKUP },
+    details: { synchronous: users.synchronous, ...details, email_lookup: EMAIL_LOOKUP },
     get: (id) => users.find(id),
     findByEmail: (email) => users.findByEmail(email),
     insert: (user) => users.insertAll([user]),
@@ -55,4 +55,4 @@ export const open: OpenStore = ({ dataDir, env }) => {
     orders: new SqliteOrderBook(users),
     close: () => users.close(),
   };
-};
+}
