@@ -2,7 +2,6 @@ import type pg from "pg";
 import { USERS_FILE } from "../../lib/files/user-log.ts";
 import { ORDERS_FILE } from "../../lib/memory-orders.ts";
 import { PRODUCTS_FILE } from "../../lib/order.ts";
-import type { User } from "../../lib/user.ts";
 import type { Durability, OpenStore, Simplicity, StoreModule, StoreOptions } from "../_types.ts";
 import {
   describeUrl,

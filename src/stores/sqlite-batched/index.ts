@@ -7,7 +7,6 @@ import {
   DB_FILE,
   EMAIL_LOOKUP,
   nodeSqlite,
-  sqliteDurability,
   synchronousFrom,
   UsersDb,
 } from "../../lib/engines/sqlite.ts";
