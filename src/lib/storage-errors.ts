@@ -64,6 +64,9 @@ export function classify(err: unknown): "full" | "io" | undefined {
   if (typeof code === "string" && DISK_FULL_ERRNO.has(code)) return "full";
   if (code === PG_DISK_FULL) return "full";
   if (code === "EIO") return "io";
+  // better-sqlite3 and libsql say SQLite's result code by name.
+  if (typeof code === "string" && code.startsWith("SQLITE_FULL")) return "full";
+  if (typeof code === "string" && code.startsWith("SQLITE_IOERR")) return "io";
   if (typeof errcode === "number") {
     if ((errcode & 0xff) === SQLITE_FULL) return "full";
     if ((errcode & 0xff) === SQLITE_IOERR) return "io";

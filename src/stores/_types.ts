@@ -122,6 +122,8 @@ export interface LabTraits {
   crashEnv?: Readonly<Record<string, string>>;
   /** Other settings of it measured beside it, each by name, such as SQLite at synchronous=NORMAL. */
   variants?: readonly { name: string; env: Readonly<Record<string, string>> }[];
+  /** Settings the contention lab also runs two processes with, such as PGlite without its lock. */
+  contentionVariants?: readonly { name: string; env: Readonly<Record<string, string>> }[];
 }
 
 /** What a store module exports. */

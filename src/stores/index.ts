@@ -24,6 +24,7 @@ const modules: Record<string, () => Promise<StoreModule>> = {
   leveldb: () => import("./leveldb/index.ts"),
   "better-sqlite3": () => import("./better-sqlite3/index.ts"),
   libsql: () => import("./libsql/index.ts"),
+  pglite: () => import("./pglite/index.ts"),
   null: () => import("./null/index.ts"),
 };
 

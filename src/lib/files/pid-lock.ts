@@ -1,0 +1,47 @@
+// A lock on a directory for engines that take none of their own (PGlite): a file holding the
+// pid of the process that owns the directory. A second process finds it and refuses, naming
+// the holder. A lock whose process is gone (killed, so it never released it) is taken over:
+// the kernel says whether a pid lives, and a dead one can hold nothing.
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { fsyncDir } from "./durable-fs.ts";
+
+export type Lock = { release(): void } | { heldBy: number };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const holderOf = (path: string) => Number(readFileSync(path, "utf8").trim());
+
+/** Takes the lock at `path`, or says which live process holds it. */
+export function takeLock(path: string): Lock {
+  try {
+    const fd = openSync(path, "wx");
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    const holder = holderOf(path);
+    if (holder !== process.pid && Number.isInteger(holder) && holder > 0 && alive(holder))
+      return { heldBy: holder };
+    // The holder is gone: the lock is ours, replaced in one step so that no other process
+    // taking it over at the same moment can see it missing.
+    const temp = `${path}.${process.pid}`;
+    const fd = openSync(temp, "w");
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    renameSync(temp, path);
+  }
+  fsyncDir(dirname(path));
+  return {
+    release() {
+      if (holderOf(path) === process.pid) unlinkSync(path);
+    },
+  };
+}
