@@ -4,7 +4,8 @@
 // then the same on two worker threads of one process (harness/thread-host.ts).
 import { join } from "node:path";
 import { type Approach, loadStore } from "../../stores/index.ts";
-import { withCell } from "../harness/cell.ts";
+import { withCell, withServer } from "../harness/cell.ts";
+import { health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { orKeptOut } from "../harness/server-process.ts";
@@ -46,6 +47,39 @@ function toRun(
 
 type Outcome = ContentionRun | Refused;
 
+/** An approach as the lab runs it: itself, or one of its declared contention variants. */
+interface Entry {
+  name: string;
+  approach: Approach;
+  env: Record<string, string>;
+}
+
+async function entriesOf(approaches: readonly Approach[]): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for (const approach of approaches) {
+    entries.push({ name: approach, approach, env: {} });
+    for (const v of (await loadStore(approach)).lab?.contentionVariants ?? [])
+      entries.push({ name: v.name, approach, env: { ...v.env } });
+  }
+  return entries;
+}
+
+/**
+ * Records a server started afresh on `dir` counts, once two processes have written it: what
+ * survived of what they acknowledged.
+ */
+async function countAfter(
+  approach: Approach,
+  dir: string,
+  env: Record<string, string>,
+  port: number,
+) {
+  return withServer(
+    { approach, dataDir: dir, port, env },
+    async (s) => (await health(s.url)).records,
+  );
+}
+
 /** What one approach showed: one server, then two servers, then two threads of one. */
 interface Measured {
   processes: Outcome;
@@ -54,29 +88,51 @@ interface Measured {
 
 /** Each setup on a fresh copy of the dataset; undefined when the run was stopped. */
 async function measureApproach(
-  approach: Approach,
+  e: Entry,
   o: ContentionOptions,
   dataset: string,
   load: WriteLoad,
   signal: AbortSignal,
 ): Promise<Measured | undefined> {
+  const { approach } = e;
   const cell = { approach, dataset, dir: join(o.workDir, "contention-cell"), log: o.log };
   const single = await withCell(cell, ({ dir, env }) =>
-    measureSingle({ approach, dataDir: dir, port: o.ports[0], env, load, signal }),
+    measureSingle({
+      approach,
+      dataDir: dir,
+      port: o.ports[0],
+      env: { ...env, ...e.env },
+      load,
+      signal,
+    }),
   );
   if (signal.aborted) return undefined;
   const { many } = (await loadStore(approach)).processes;
   const outcome = async (
-    measure: (dir: string, env: Record<string, string>) => Promise<PairResult>,
+    measure: (dir: string, env: Record<string, string>) => Promise<PairResult & { found?: number }>,
   ) => {
-    const pair = await orKeptOut(many, () => withCell(cell, ({ dir, env }) => measure(dir, env)));
-    if ("keptOut" in pair) return { approach, why: pair.keptOut };
-    return toRun(approach, many, pair.ran, single);
+    const pair = await orKeptOut(many, () =>
+      withCell(cell, ({ dir, env }) => measure(dir, { ...env, ...e.env })),
+    );
+    if ("keptOut" in pair) return { approach: e.name, why: pair.keptOut };
+    const run = {
+      ...toRun(e.name, many, pair.ran, single),
+      ...(e.name === approach ? {} : { variant_of: approach }),
+    };
+    const found = pair.ran.found;
+    return found === undefined
+      ? run
+      : {
+          ...run,
+          acked: pair.ran.acked,
+          lost_acked: Math.max(0, o.records + pair.ran.acked - found),
+        };
   };
   const common = { approach, ports: o.ports, load, signal };
-  const processes = await outcome((dir, env) =>
-    measurePair({ ...common, dataDirs: [dir, dir], env }),
-  );
+  const processes = await outcome(async (dir, env) => {
+    const pair = await measurePair({ ...common, dataDirs: [dir, dir], env });
+    return { ...pair, found: await countAfter(approach, dir, {}, o.ports[0]) };
+  });
   if (signal.aborted) return undefined;
   const threads = await outcome((dir, env) => measureThreads({ ...common, dataDir: dir, env }));
   if (signal.aborted) return undefined;
@@ -111,13 +167,14 @@ export async function runContention(
   const threadRefused: Refused[] = [];
   let done = 0;
   let error: string | undefined;
-  for (const [i, approach] of o.approaches.entries()) {
+  const entries = await entriesOf(o.approaches);
+  for (const [i, entry] of entries.entries()) {
     if (signal.aborted) break;
     o.log(
-      `[${i + 1}/${o.approaches.length}] ${approach}: one server, two on one DATA_DIR, two threads`,
+      `[${i + 1}/${entries.length}] ${entry.name}: one server, two on one DATA_DIR, two threads`,
     );
     try {
-      const m = await measureApproach(approach, o, dataset, load, signal);
+      const m = await measureApproach(entry, o, dataset, load, signal);
       if (!m) break;
       o.log(describe("two processes", m.processes));
       o.log(describe("two threads", m.threads));
@@ -126,7 +183,7 @@ export async function runContention(
       done++;
     } catch (err) {
       if (signal.aborted) break;
-      error = `${approach}: ${(err as Error).message}`;
+      error = `${entry.name}: ${(err as Error).message}`;
       o.log(`the run failed: ${error}`);
       break;
     }
@@ -135,7 +192,7 @@ export async function runContention(
   return {
     needadb_contention: 1,
     ...twoServerResults(o, started, {
-      complete: done === o.approaches.length,
+      complete: done === entries.length,
       ...(error ? { error } : {}),
       load: describeLoad(load1),
     }),

@@ -124,6 +124,8 @@ export interface PairResult {
   /** Non-2xx answers to the write load; it sends only valid bodies, so these are 5xx. */
   non2xx: number;
   errors: number;
+  /** Writes of the load and the probe that the servers acknowledged (2xx). */
+  acked: number;
   /** SQLITE_BUSY answers both servers absorbed, from their /health. */
   busy: number;
   probe: Omit<ProbeResult, "ids">;
@@ -200,6 +202,7 @@ export async function measureAddresses(
     ...{ rps: load.rps, p50_ms: load.p50_ms, p99_ms: load.p99_ms },
     non2xx: la.non2xx + lb.non2xx,
     errors: la.errors + lb.errors,
+    acked: la.requests - la.non2xx + lb.requests - lb.non2xx + probe.probes,
     busy: (ha.sqlite_busy ?? 0) + (hb.sqlite_busy ?? 0),
     probe,
     ...{ records_a: ha.records, records_b: hb.records, missing_a, missing_b },

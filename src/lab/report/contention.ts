@@ -7,9 +7,26 @@ import { pairCells, pairHeader } from "./pair.ts";
 
 /** A contention table, as contention.md and the benchmark report show it. */
 function contentionTable(runs: readonly ContentionRun[], two: string) {
+  const lost = runs.some((x) => x.lost_acked !== undefined);
   return table(
-    ["store", "says it is safe with many processes", ...pairHeader(two), "SQLITE_BUSY absorbed"],
-    runs.map((x) => [code(x.approach), yesNo(x.claims_many, "no"), ...pairCells(x), int(x.busy)]),
+    [
+      ...[
+        "store",
+        "says it is safe with many processes",
+        ...pairHeader(two),
+        "SQLITE_BUSY absorbed",
+      ],
+      ...(lost ? ["acknowledged writes lost"] : []),
+    ],
+    runs.map((x) => [
+      x.variant_of ? `${code(x.approach)} (${code(x.variant_of)} unguarded)` : code(x.approach),
+      yesNo(x.claims_many, "no"),
+      ...pairCells(x),
+      int(x.busy),
+      ...(lost
+        ? [x.lost_acked === undefined ? "-" : `${int(x.lost_acked)} of ${int(x.acked)}`]
+        : []),
+    ]),
   );
 }
 
@@ -45,7 +62,9 @@ function contentionNotes(r: ContentionResults): string {
     "Meanwhile a probe creates a user through server A and reads it through server B as soon as the 201 arrives; " +
     "a 404 there is a stale read. After the load, each server's record count and every probe user are read from both: " +
     "*diverged* means the two servers answer differently. The 5xx column counts non-2xx answers to the load " +
-    "(which sends only valid bodies) and failed probe creates."
+    "(which sends only valid bodies) and failed probe creates. Then a server started afresh on the directory counts its records: " +
+    "the writes the two acknowledged that it cannot count are *acknowledged writes lost* (a floor: a write never acknowledged may have landed too). " +
+    "A store's own settings that take a guard off run as rows of their own, such as PGlite without the lock the store takes."
   );
 }
 

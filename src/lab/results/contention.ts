@@ -13,6 +13,15 @@ export interface ContentionRun extends TwoServerRun {
   probe_failures: number;
   /** Probe users that one of the servers still cannot find after the load. */
   missing: number;
+  /**
+   * Two processes only: the writes they acknowledged, and how many of them a server started
+   * afresh on the directory afterwards could not count (records seeded + acknowledged −
+   * records found: a floor, since writes never acknowledged may have landed too).
+   */
+  acked?: number;
+  lost_acked?: number;
+  /** A setting of the store's own run beside it (its contention variant), such as PGlite without its lock. */
+  variant_of?: string;
 }
 
 /** A store whose second server would not start on the same DATA_DIR, and what it said. */

@@ -1,7 +1,9 @@
 // A lock on a directory for engines that take none of their own (PGlite): a file holding the
-// pid of the process that owns the directory. A second process finds it and refuses, naming
-// the holder. A lock whose process is gone (killed, so it never released it) is taken over:
-// the kernel says whether a pid lives, and a dead one can hold nothing.
+// pid of the process that owns the directory, and a token of the one opening in it. A second
+// process, or a second thread of the same one, finds it and refuses, naming the holder. A
+// lock whose process is gone (killed, so it never released it) is taken over: the kernel
+// says whether a pid lives, and a dead one can hold nothing.
+import { randomUUID } from "node:crypto";
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { fsyncDir } from "./durable-fs.ts";
