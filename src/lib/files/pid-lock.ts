@@ -19,31 +19,37 @@ function alive(pid: number): boolean {
   }
 }
 
-const holderOf = (path: string) => Number(readFileSync(path, "utf8").trim());
+/** "pid token": who holds the lock. */
+const contentOf = (path: string) => readFileSync(path, "utf8").trim();
+
+function write(path: string, text: string, flags: "wx" | "w"): void {
+  const fd = openSync(path, flags);
+  try {
+    writeSync(fd, `${text}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Takes the lock at `path`, or says which live process holds it. */
 export function takeLock(path: string): Lock {
+  const mine = `${process.pid} ${randomUUID()}`;
   try {
-    const fd = openSync(path, "wx");
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
+    write(path, mine, "wx");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    const holder = holderOf(path);
-    if (holder !== process.pid && Number.isInteger(holder) && holder > 0 && alive(holder))
-      return { heldBy: holder };
+    const holder = Number(contentOf(path).split(" ")[0]);
+    if (Number.isInteger(holder) && holder > 0 && alive(holder)) return { heldBy: holder };
     // The holder is gone: the lock is ours, replaced in one step so that no other process
     // taking it over at the same moment can see it missing.
     const temp = `${path}.${process.pid}`;
-    const fd = openSync(temp, "w");
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
+    write(temp, mine, "w");
     renameSync(temp, path);
   }
   fsyncDir(dirname(path));
   return {
     release() {
-      if (holderOf(path) === process.pid) unlinkSync(path);
+      if (contentOf(path) === mine) unlinkSync(path);
     },
   };
 }
