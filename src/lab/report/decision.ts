@@ -44,8 +44,8 @@ function undecidedText(d: Decision): string {
 }
 
 function noneText(d: Decision): string {
-  const fastest = Math.max(0, ...d.candidates.map((c) => c.capacity_rps ?? 0));
-  return `No approach measured on this machine meets every requirement: each one's reason is below. The fastest carries at least ${rate(fastest)} requests/s against ${rate(d.required_rps)} needed at peak.`;
+  const best = Math.max(0, ...d.candidates.map((c) => c.capacity_best_rps ?? 0));
+  return `No approach measured on this machine meets every requirement: each one's reason is below. Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
 }
 
 function labsText(d: Decision): string {

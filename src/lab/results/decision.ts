@@ -36,6 +36,8 @@ export interface Candidate {
   verdicts: Verdict[];
   /** The requests/s it is sure to carry for this app, and that over the peak; null where unknown. */
   capacity_rps: number | null;
+  /** The most it could carry, at its figures' best edge; null where unknown. */
+  capacity_best_rps: number | null;
   headroom: number | null;
   /** For an approach that passes: how long it holds the app's growth. */
   lasts: Lasts | null;
@@ -144,6 +146,15 @@ function sureCapacity(v: Verdict | undefined): number | null {
   );
 }
 
+/** The most the candidate could carry: the least best edge of its capacity's workloads. */
+function bestCapacity(v: Verdict | undefined): number | null {
+  const f = v?.finding;
+  if (f?.kind === "replicas") return f.plan.capacity_rps;
+  if (f?.kind === "ceiling") return f.ceiling_rps;
+  if (f?.kind !== "capacity") return null;
+  return Math.min(...f.workloads.map((w) => w.estimate.high));
+}
+
 function candidateOf(approach: string, c: Ctx, o: Options): Candidate {
   const verdicts = verdictsFor(approach, c);
   const valid = merge(verdicts.map((v) => v.valid));
@@ -154,11 +165,13 @@ function candidateOf(approach: string, c: Ctx, o: Options): Candidate {
   return {
     ...{ approach, service: Boolean(c.ev.declared[approach]?.service), valid, verdicts },
     capacity_rps: rps,
+    capacity_best_rps: bestCapacity(capacity),
     headroom: rps === null ? null : need > 0 ? rps / need : Number.POSITIVE_INFINITY,
     lasts:
       valid === "pass"
         ? lastsOf(approach, c.profile, c.est, {
             ...{ memory_mb: c.memory_mb, withRates },
+            inProcess: !c.ev.declared[approach]?.service,
             ...(o.records_per_day === undefined ? {} : { records_per_day: o.records_per_day }),
           })
         : null,

@@ -128,6 +128,10 @@ export function planReplicas(
   const m = measuredReplicas(approach, topology, p.records);
   if (!m) return undefined;
   const t = trafficOf(p);
+  // Even at the best a replica was measured to read, more than one primary streams to: no
+  // plan of one primary carries it, whatever the records cost.
+  const fewest = Math.max(1, Math.ceil(t.reads / (m.none.read_rps * (1 + NOISE_MIN))));
+  if (fewest > REPLICAS_PER_PRIMARY_MAX) return pastMax(approach, p, m, fewest);
   const perReplica = m.none.read_rps * m.scale;
   const low = 1 - NOISE_MIN;
   const replicas = Math.max(1, Math.ceil(t.reads / (perReplica * low)));
@@ -143,7 +147,9 @@ export function planReplicas(
         : capacity * low < t.peak
           ? "writes-too-slow"
           : undefined;
-  const best = capacity * (1 + NOISE_MIN) * (1 / m.scale);
+  // Past the size topology ran at, a plan the bound cannot show may still be the best one.
+  const best = mixCapacity(p, replicas, m.none.read_rps, writes / m.scale) * (1 + NOISE_MIN);
+  const unsure = (whyNot === "writes-too-slow" || whyNot === "replicas-past-max") && best >= t.peak;
   return {
     approach,
     kind: whyNot ? "none carries it" : wait ? "replicas with read-your-writes" : "replicas",
@@ -151,10 +157,28 @@ export function planReplicas(
     ...{ replicas, reads_needed: t.reads, writes_needed: t.writes },
     ...{ read_rps_per_replica: perReplica, write_rps_primary: writes },
     ...{ measured_replicas: measured.replicas, capacity_rps: capacity },
-    valid: !whyNot ? "pass" : whyNot === "writes-too-slow" && best >= t.peak ? "unknown" : "fail",
+    valid: !whyNot ? "pass" : unsure ? "unknown" : "fail",
     staleness: stalenessOf(measured),
     predicted: replicas > measured.replicas,
     from: m.from,
+  };
+}
+
+/** No plan: the reads need more replicas than one primary streams to, at their measured best. */
+function pastMax(
+  approach: string,
+  p: Profile,
+  m: NonNullable<ReturnType<typeof measuredReplicas>>,
+  replicas: number,
+): ReplicaPlan {
+  const t = trafficOf(p);
+  return {
+    ...{ approach, kind: "none carries it", why_not: "replicas-past-max", replicas },
+    ...{ reads_needed: t.reads, writes_needed: t.writes, read_rps_per_replica: m.none.read_rps },
+    ...{ write_rps_primary: m.most.write.rps, measured_replicas: m.most.replicas },
+    // The most a primary with all the replicas it streams to carries, at their measured best.
+    capacity_rps: mixCapacity(p, REPLICAS_PER_PRIMARY_MAX, m.none.read_rps, m.most.write.rps),
+    ...{ valid: "fail", staleness: stalenessOf(m.most), predicted: false, from: m.from },
   };
 }
 

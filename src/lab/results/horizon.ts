@@ -39,16 +39,21 @@ export interface Lasts {
   horizon_records: number;
 }
 
-/** The limits an approach reaches as its data grows, with what the app allows of each. */
-function limitsOf(p: Profile, memoryMb: number, withRates: boolean) {
+/**
+ * The limits an approach reaches as its data grows, with what the app allows of each. A store
+ * whose records live in a database server of its own has no memory or start-up of the app's
+ * that they fill (the server's own is not measured here).
+ */
+function limitsOf(p: Profile, memoryMb: number, withRates: boolean, inProcess: boolean) {
   const peak = requiredPeakRps(p);
+  const restart = p.restart_s_max * 1000;
   return [
-    { requirement: "memory" as const, metric: "rss_mb" as Metric, need: memoryMb },
-    {
-      requirement: "restart" as const,
-      metric: "startup_ms" as Metric,
-      need: p.restart_s_max * 1000,
-    },
+    ...(inProcess
+      ? [
+          { requirement: "memory" as const, metric: "rss_mb" as Metric, need: memoryMb },
+          { requirement: "restart" as const, metric: "startup_ms" as Metric, need: restart },
+        ]
+      : []),
     ...(withRates
       ? workloadsOf(p).map((w) => ({
           requirement: "capacity" as const,
@@ -93,11 +98,11 @@ export function lastsOf(
   approach: string,
   p: Profile,
   est: Estimates,
-  o: { memory_mb: number; withRates: boolean; records_per_day?: number },
+  o: { memory_mb: number; withRates: boolean; inProcess: boolean; records_per_day?: number },
 ): Lasts {
   const perDay = o.records_per_day ?? recordsPerDay(p);
   const horizon = p.records + perDay * p.horizon_days;
-  const reaches = limitsOf(p, o.memory_mb, o.withRates).flatMap(
+  const reaches = limitsOf(p, o.memory_mb, o.withRates, o.inProcess).flatMap(
     (l) => reach(est, approach, p.records, l) ?? [],
   );
   const valid: Valid = reaches.every((r) => past(r.sure_records, horizon))

@@ -240,7 +240,7 @@ describe("the decision over the app's growth", () => {
   const saas: Profile = {
     ...base,
     ...{ daily_active_users: 20_000, requests_per_user: 30, peak_factor: 5, write_share: 0.05 },
-    ...{ records: 1_000_000, survive: "power-loss" },
+    ...{ records: 1_000_000, survive: "power-loss", records_per_day: undefined },
   };
 
   it("ranks an approach that reaches a limit inside the horizon below one that holds, and says so", () => {
