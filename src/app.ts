@@ -25,7 +25,7 @@ import {
 import type { SetAsideSummary } from "./lib/files/set-aside.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
 import { FencedError, OverloadedError } from "./lib/storage-errors.ts";
-import { isId, newUser } from "./lib/user.ts";
+import { type IdVersion, isId, newUser } from "./lib/user.ts";
 import type { Durability, Store, WritePreference } from "./stores/_types.ts";
 import { orderAlternatives } from "./stores/index.ts";
 
@@ -112,6 +112,8 @@ export interface AppOptions {
   log: (message: string) => void;
   /** What recovery set aside in DATA_DIR, for GET /health. */
   setAside?: () => SetAsideSummary | undefined;
+  /** New users' ids: random (v4, the default) or time-ordered (v7). */
+  ids?: IdVersion;
 }
 
 interface Ctx extends AppOptions {
@@ -134,7 +136,7 @@ function getUser(c: Ctx, id: string): Answer {
 function createUser(c: Ctx, req: Request): Promise<Response> {
   return readJsonObject(req, EXAMPLE_BODY).then((value) => {
     const { name, email } = newUserFields(value);
-    const user = newUser(name, email);
+    const user = newUser(name, email, c.ids);
     const text = JSON.stringify(user);
     const prefer = writePreference(req);
     return then(c.store.insert(user, text, prefer), (receipt) => {

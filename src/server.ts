@@ -16,6 +16,7 @@ import { setAsideSummary } from "./lib/files/set-aside.ts";
 import { reportAnswers } from "./lib/http/answer-counter.ts";
 import { ConnectionDrain, type DrainLimits } from "./lib/http/http-drain.ts";
 import { OneWriteResponse } from "./lib/http/one-write-response.ts";
+import { idVersionFrom } from "./lib/user.ts";
 import type { Service, Store } from "./stores/_types.ts";
 import { APPROACHES, type Approach, isApproach, loadStore } from "./stores/index.ts";
 
@@ -50,7 +51,12 @@ Configured by environment variables:
   DATA_DIR            where the store keeps its files (default ./data)
   WORKERS             processes serving the same port and DATA_DIR (default 1); only for
                       stores that are correct across processes
-  SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL)
+  SQLITE_SYNCHRONOUS  FULL or NORMAL, for the SQLite stores (default FULL for sqlite,
+                      sqlite-group and sqlite-batched; each engine's own for better-sqlite3
+                      (NORMAL in WAL) and libsql (FULL))
+  USER_IDS            v4 (random ids, as in the course; the default) or v7 (time-ordered:
+                      new rows land at the end of a B-tree's index; the id reveals when)
+  PGLITE_UNGUARDED    1: no lock on DATA_DIR for pglite (only to show what two processes lose)
   DATABASE_URL        for APPROACH=postgres: the PostgreSQL (or compatible) server to use;
                       unset, an embedded PostgreSQL runs with its data in DATA_DIR/postgres
   POSTGRES_REPLICAS   for the embedded PostgreSQL: hot standbys to start beside it, 0 to 8
@@ -76,6 +82,15 @@ const port = Number(env.PORT ?? 8081);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   fail(`PORT must be a whole number from 0 to 65535, not "${env.PORT}".`);
 }
+/** New users' ids (USER_IDS), checked before anything starts. */
+const ids = (() => {
+  try {
+    return idVersionFrom(env);
+  } catch (err) {
+    return fail(`${(err as Error).message}.`);
+  }
+})();
+
 const workers = Number(env.WORKERS ?? 1);
 if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
   fail(`WORKERS must be a whole number from 1 to ${MAX_WORKERS}, not "${env.WORKERS}".`);
@@ -162,7 +177,10 @@ async function runServer(approach: Approach): Promise<void> {
   }
 
   const server = serve({
-    fetch: createApp(store, { approach, log, setAside: () => setAsideSummary(dataDir) }),
+    fetch: createApp(store, {
+      ...{ approach, log, ids },
+      setAside: () => setAsideSummary(dataDir),
+    }),
     port,
     hostname,
     silent: true,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { v7 } from "uuid";
 
 /** A user as the API returns it and every store keeps it. */
 export interface User {
@@ -8,7 +9,21 @@ export interface User {
   created_at: string;
 }
 
-/** Ids are version-4 UUIDs: 36 characters, lower-case hex in 8-4-4-4-12 groups. */
+/**
+ * Ids are UUIDs: 36 characters, lower-case hex in 8-4-4-4-12 groups. Version 4 (random), as
+ * in the course, by default; version 7 (RFC 9562: the creation time in milliseconds, then
+ * random bits) with USER_IDS=v7. A v7 id reveals when its user was created, and lands at the
+ * end of a B-tree's id index rather than on a random leaf.
+ */
+export type IdVersion = "v4" | "v7";
+
+export function idVersionFrom(env: Record<string, string | undefined>): IdVersion {
+  const v = env.USER_IDS ?? "v4";
+  if (v === "v4" || v === "v7") return v;
+  throw new Error(
+    `USER_IDS must be v4 (random ids, the default) or v7 (time-ordered ids), not "${v}"`,
+  );
+}
 export const ID_LENGTH = 36;
 const DASH = 45;
 
@@ -36,8 +51,9 @@ export const FIXED_USER_JSON = JSON.stringify({
 });
 
 /** Builds a new record. The stores persist it; none of them invents ids or timestamps. */
-export function newUser(name: string, email: string): User {
-  return { id: randomUUID(), name, email, created_at: new Date().toISOString() };
+export function newUser(name: string, email: string, ids: IdVersion = "v4"): User {
+  const id = ids === "v7" ? v7() : randomUUID();
+  return { id, name, email, created_at: new Date().toISOString() };
 }
 
 /**
