@@ -33,10 +33,17 @@ const modules: Record<string, () => Promise<StoreModule>> = {
  * NEEDADB_EXTRA_STORES (comma-separated paths): every lab, the decision and the tests take
  * them as they take these, which is how the tests prove that adding a store needs nothing else.
  */
+const extraDirs: Record<string, string> = {};
 for (const dir of (process.env.NEEDADB_EXTRA_STORES ?? "").split(",").filter(Boolean)) {
   const path = isAbsolute(dir) ? dir : join(process.cwd(), dir);
   const name = path.split("/").filter(Boolean).at(-1) as string;
+  extraDirs[name] = path;
   modules[name] = () => import(pathToFileURL(join(path, "index.ts")).href);
+}
+
+/** Where a store's code is: its folder. */
+export function codeOf(approach: Approach): string {
+  return extraDirs[approach] ?? `src/stores/${approach}/`;
 }
 
 export type Approach = string;

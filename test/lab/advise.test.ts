@@ -62,7 +62,7 @@ describe("npm run advise, end to end", () => {
     const chosen = decision.recommended ?? assert.fail("no answer");
     assert.ok((decision.headroom ?? 0) >= 1, `headroom ${decision.headroom}`);
     assert.equal(decision.run?.env.APPROACH, chosen);
-    assert.equal(decision.run?.code, `src/stores/${chosen}.ts`);
+    assert.equal(decision.run?.code, `src/stores/${chosen}/`);
     const judged = decision.candidates.map((c) => c.approach);
     for (const a of ["linear", "map", "sqlite", "postgres", "lmdb"])
       assert.ok(judged.includes(a), a);

@@ -129,6 +129,12 @@ export const BENCH_ARGS = {
     description: `share of writes in the mixed workload and the DAU maths (default ${DEFAULT_ASSUMPTIONS.writeShare})`,
     valueHint: "F",
   },
+  floor: {
+    type: "boolean",
+    default: true,
+    description:
+      "also measure each store in process, with no HTTP, at the largest size (--no-floor skips it)",
+  },
   "target-dau": {
     type: "string",
     description: "daily active users the recommendation aims at (default 100000)",
@@ -184,6 +190,7 @@ export function benchOptions(args: Args): BenchOptions & { targetDau: number } {
     workDir: workDir(str(args, "work-dir")),
     assumptions,
     targetDau: wholeArg(str(args, "target-dau"), 100_000, "--target-dau"),
+    floor: args.floor !== false,
     log,
   };
 }

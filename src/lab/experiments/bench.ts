@@ -3,10 +3,11 @@
 // workload × binding × measurement). It returns results.json's data; reports are elsewhere.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Approach, loadStore } from "../../stores/index.ts";
+import { type Approach, codeOf, loadStore } from "../../stores/index.ts";
 import { withCell } from "../harness/cell.ts";
 import { get, health } from "../harness/client.ts";
 import { ensureDataset } from "../harness/datasets.ts";
+import { measureFloor } from "../harness/floor.ts";
 import {
   describeMachine,
   measureFsyncUnderLoadUs,
@@ -24,7 +25,14 @@ import {
 } from "../harness/server-process.ts";
 import { insertUsers } from "../load/autocannon.ts";
 import { describeLoad, type LoadSpec } from "../load/load.ts";
-import type { Declared, FailedCell, Results, Sample, SkippedCell } from "../results/bench.ts";
+import type {
+  Declared,
+  FailedCell,
+  Floor,
+  Results,
+  Sample,
+  SkippedCell,
+} from "../results/bench.ts";
 import type { DauAssumptions } from "../results/dau.ts";
 import { type Tool, WORKLOADS, type Workload } from "../results/load.ts";
 import { COMPARE_MS, SAMPLE_MS } from "../results/steady.ts";
@@ -57,6 +65,8 @@ export interface BenchOptions {
   cells?: Cell[];
   /** Cells measured before (a machine's calibration): kept, not measured again; new ones put. */
   cache?: CellCache;
+  /** Also measure each store's in-process floor at the largest size (harness/floor.ts). */
+  floor?: boolean;
 }
 
 /** Where finished cells are kept between runs (harness/calibration-store.ts). */
@@ -368,7 +378,7 @@ export async function declarations(
       const store = await loadStore(a);
       const declared: Declared = {
         ...{ service: Boolean(store.service), many: store.processes.many },
-        ...{ simplicity: store.simplicity, files: [...store.files], code: `src/stores/${a}.ts` },
+        ...{ simplicity: store.simplicity, files: [...store.files], code: codeOf(a) },
         ...(store.ceiling ? { ceiling: true } : {}),
         ...(store.settings ? { settings: { ...store.settings } } : {}),
       };
@@ -414,7 +424,30 @@ export async function runBench(
   }
   const ceiling = fsync ?? (await measureFsync(o));
   const p = await measureCells(cells, datasets, o, signal);
-  return assemble(o, p, ceiling, started, cells.length);
+  const results = await assemble(o, p, ceiling, started, cells.length);
+  const floors = o.floor ? await measureFloors(o, datasets, signal) : [];
+  return floors.length ? { ...results, floors } : results;
+}
+
+/** Each store's in-process floor at the largest size; one that fails is logged and left out. */
+async function measureFloors(o: BenchOptions, datasets: Map<number, string>, signal: AbortSignal) {
+  const records = Math.max(...o.records);
+  const dataset = datasets.get(records);
+  const stores = o.approaches.filter((a) => a !== "null");
+  const floors: Floor[] = [];
+  for (const [i, approach] of stores.entries()) {
+    if (signal.aborted || !dataset) break;
+    o.log(
+      `[floor ${i + 1}/${stores.length}] ${approach} in process, ${records.toLocaleString("en")} records`,
+    );
+    const dir = join(o.workDir, "cell");
+    try {
+      floors.push(await measureFloor({ approach, dataset, dir, records, log: o.log }, signal));
+    } catch (err) {
+      if (!signal.aborted) o.log(`  ${(err as Error).message}`);
+    }
+  }
+  return floors;
 }
 
 /** results.json's data from what the cells gave. */

@@ -9,7 +9,7 @@ import { ceilingSection, unsteadySection } from "./ceiling.ts";
 import { contentionSections } from "./contention.ts";
 import { durabilityLine } from "./decision-words.ts";
 import { durabilitySections } from "./durability.ts";
-import { enginesSection } from "./engines.ts";
+import { enginesSection, floorSection } from "./engines.ts";
 import { code, fixed, int, ms, share, source, times, us } from "./format.ts";
 import { growthSection } from "./growth.ts";
 import { renderHtml } from "./html.ts";
@@ -242,6 +242,7 @@ export function benchReport(results: Results, a: Analysis): Report {
         lookupsSection(a, c),
         growthSection(results),
         enginesSection(results),
+        floorSection(results),
         ceilingSection(results),
       ].flatMap((x) => (x ? [x] : [])),
       ...labSections(results),

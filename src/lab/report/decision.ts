@@ -110,7 +110,7 @@ function howToRun(d: Decision): Section | undefined {
   if (!run || !best) return undefined;
   const items = [
     `Run it: \`${command(run)}\`${run.shared_database ? ` on each of the ${d.profile.servers} app servers, every one with \`DATABASE_URL\` set to the one PostgreSQL (unset, each would start its own)` : ""}.`,
-    `Its code: \`${run.code ?? `src/stores/${run.approach}.ts`}\`; ${whereItLives(run, best)}.`,
+    `Its code: ${run.code ? `\`${run.code}\`` : "-"}; ${whereItLives(run, best)}.`,
     ...databaseItems(d, best),
     ...(best.lasts ? [`How long it holds: ${lastsText(best.lasts)}.`] : []),
     ...(d.next
@@ -135,7 +135,9 @@ function laterItems(d: Decision): string[] {
       : `With a second server`;
     const then = l.recommended
       ? `${code(l.recommended)}${l.deployment ? `, a primary with ${count(l.deployment.replicas, "read replica")}` : l.recommended === "postgres" ? ", one primary" : ""}`
-      : "nothing measured here is enough";
+      : l.status === "none-enough"
+        ? "nothing measured here is enough"
+        : `no answer yet from what was measured for this one (run \`npm run advise\` with "servers": ${l.servers} to measure it)`;
     const why = l.now_fails
       ? `, because ${code(d.recommended ?? "")} ${VALID_WORDS[l.now_fails.valid]} "${requirementName(l.now_fails.requirement, { ...d.profile, servers: l.servers })}": ${verdictLine(l.now_fails, d.recommended ?? "")}`
       : l.recommended === d.recommended

@@ -1,7 +1,7 @@
 // "Engines you might pick instead": LMDB and LevelDB beside our stores, and the speed goals
 // we hold our stores to, each a ratio between two cells of the same run.
 import type { Results } from "../results/bench.ts";
-import { engineRows, goalRows, OUR_FASTEST_DURABLE } from "../results/engines.ts";
+import { engineRows, floorRows, goalRows, OUR_FASTEST_DURABLE } from "../results/engines.ts";
 
 const FASTEST_DURABLE_WORDS = "our fastest durable store";
 
@@ -72,6 +72,37 @@ export function enginesSection(results: Results): Section | undefined {
         g.max_added_us === undefined ? "-" : `≤ +${g.max_added_us}`,
         yesNo(Boolean(g.met)),
         GOAL_WHY[`${g.approach} ${g.workload} ${g.versus}`] ?? "",
+      ]),
+    ),
+  ]);
+}
+
+/** Each store in process beside its server: what HTTP and the app add to it, beyond `null`. */
+export function floorSection(results: Results): Section | undefined {
+  const rows = floorRows(results);
+  if (!rows.length) return undefined;
+  return section("Each store in process, with no HTTP: its own floor", [
+    text(
+      "Each store opened in a process of its own, with no HTTP in between, on a fresh copy of the largest dataset: lookups of seeded ids, then committed writes, 50 in flight as under the bench's load. CPU per operation is the process's, so an fsync's kernel time counts. The server's CPU per request less this, less `null`'s (HTTP and the app on no storage), is what HTTP costs this store beyond `null`: near 0 means the store adds nothing of its own to HTTP.",
+    ),
+    table(
+      [
+        "store",
+        "workload",
+        "in process µs/op",
+        "in process ops/s",
+        "server µs/req",
+        "null µs/req",
+        "HTTP overhead µs",
+      ],
+      rows.map((r) => [
+        code(r.approach),
+        r.workload,
+        us(r.in_process_us),
+        int(r.in_process_rps),
+        us(r.server_us),
+        us(r.null_us),
+        us(r.overhead_us),
       ]),
     ),
   ]);

@@ -192,6 +192,8 @@ export interface Results {
   declared?: Record<string, Declared>;
   /** How each store looks users up by email, from its /health. */
   email_lookup?: Record<string, string>;
+  /** Each store's in-process floor at the largest size (harness/floor-run.ts). */
+  floors?: Floor[];
   /** The durability lab's results this report shows beside the claims, if any. */
   durability?: { file: string; runs: DurabilityRun[] };
   /** `npm run contention`'s newest results, shown in the report, if any. */
@@ -200,6 +202,17 @@ export interface Results {
   orders?: { file: string; results: OrdersResults };
   /** `npm run topology`'s newest results, shown in the report, if any. */
   topology?: { file: string; results: TopologyResults };
+}
+
+/**
+ * A store's own cost with no HTTP in between (lab/harness/floor-run.ts): µs of CPU per lookup
+ * and per committed write, and their rates, with 50 in flight as under the bench's load.
+ */
+export interface Floor {
+  approach: string;
+  records: number;
+  read: { cpu_us: number; rps: number };
+  write: { cpu_us: number; rps: number };
 }
 
 /** What the stores declare, for what no lab measures (a store's service, its process rule). */

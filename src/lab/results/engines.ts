@@ -182,3 +182,34 @@ export function engineRows(results: Results): EngineRow[] {
     ];
   });
 }
+
+/** A store's in-process floor beside its server's CPU per request, and what HTTP adds. */
+export interface FloorRow {
+  approach: string;
+  workload: "read" | "write";
+  in_process_us: number;
+  in_process_rps: number;
+  server_us: number | null;
+  null_us: number | null;
+  /** server µs − in-process µs − null's µs: what HTTP and the app cost this store beyond null. */
+  overhead_us: number | null;
+}
+
+export function floorRows(results: Results): FloorRow[] {
+  const largest = (approach: string, workload: Workload) =>
+    results.runs
+      .filter((r) => r.approach === approach && r.workload === workload)
+      .sort((a, b) => b.records - a.records)[0];
+  return (results.floors ?? []).flatMap((f) =>
+    (["read", "write"] as const).map((workload) => {
+      const server = largest(f.approach, workload)?.cpu_us_per_request ?? null;
+      const base = largest("null", workload)?.cpu_us_per_request ?? null;
+      const own = f[workload];
+      return {
+        ...{ approach: f.approach, workload, in_process_us: own.cpu_us, in_process_rps: own.rps },
+        ...{ server_us: server, null_us: base },
+        overhead_us: server !== null && base !== null ? server - own.cpu_us - base : null,
+      };
+    }),
+  );
+}

@@ -96,7 +96,7 @@ describe("the decision, from recorded results", () => {
     const d = decide(base, evidence);
     assert.equal(d.recommended, "linear");
     assert.deepEqual(d.run?.env, { APPROACH: "linear" });
-    assert.equal(d.run?.code, "src/stores/linear.ts");
+    assert.equal(d.run?.code, "src/stores/linear/");
   });
 
   it("runs the SQLite stores with the setting behind their claim, and names the workers", () => {
