@@ -104,7 +104,10 @@ for (const c of charts) {
     .filter((v) => typeof v === "number" && v > 0);
   // A log axis ends at the next power of ten past the data, not wherever Chart.js rounds to.
   const top = log && values.length ? { max: 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.05)) } : {};
-  const ticks = { callback: (v) => Number(v).toLocaleString("en", { maximumFractionDigits: 3 }) };
+  // On a log axis, only the powers of ten are labelled: the others crowd the axis.
+  const label = (v) => Number(v).toLocaleString("en", { maximumFractionDigits: 3 });
+  const power = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  const ticks = { callback: (v) => (!log || power(Number(v)) ? label(v) : "") };
   const value = { type: log ? "logarithmic" : "linear", title: { display: true, text: c.axis }, ticks, ...top };
   const chart = new Chart(el, {
     type: across ? "bar" : c.kind,
