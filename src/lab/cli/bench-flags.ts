@@ -129,6 +129,12 @@ export const BENCH_ARGS = {
     description: `share of writes in the mixed workload and the DAU maths (default ${DEFAULT_ASSUMPTIONS.writeShare})`,
     valueHint: "F",
   },
+  "user-ids": {
+    type: "string",
+    description:
+      "new users' ids in every cell: v4 (random, as in the course; the default) or v7 (time-ordered)",
+    valueHint: "v4|v7",
+  },
   floor: {
     type: "boolean",
     default: true,
@@ -191,6 +197,7 @@ export function benchOptions(args: Args): BenchOptions & { targetDau: number } {
     assumptions,
     targetDau: wholeArg(str(args, "target-dau"), 100_000, "--target-dau"),
     floor: args.floor !== false,
+    userIds: choicesArg(str(args, "user-ids"), ["v4", "v7"] as const, ["v4"], "--user-ids")[0],
     log,
   };
 }

@@ -67,6 +67,8 @@ export interface BenchOptions {
   cache?: CellCache;
   /** Also measure each store's in-process floor at the largest size (harness/floor.ts). */
   floor?: boolean;
+  /** New users' ids in every cell: v4 (random, the default) or v7 (time-ordered). */
+  userIds?: "v4" | "v7";
 }
 
 /** Where finished cells are kept between runs (harness/calibration-store.ts). */
@@ -242,7 +244,12 @@ async function measureCell(
 ): Promise<CellOutcome> {
   const where = { approach: cell.approach, dataset, dir: join(o.workDir, "cell"), log: o.log };
   return withCell(where, async ({ dir, env }) => {
-    const server = await startServer({ approach: cell.approach, dataDir: dir, env });
+    const ids: Record<string, string> = o.userIds ? { USER_IDS: o.userIds } : {};
+    const server = await startServer({
+      approach: cell.approach,
+      dataDir: dir,
+      env: { ...env, ...ids },
+    });
     try {
       const h = await health(server.url);
       const facts = {
@@ -482,7 +489,7 @@ export async function assemble(
     },
     settings: {
       ...{ approaches: stores, workloads: o.workloads, records: o.records },
-      ...{ repeat: o.repeat, seed: o.seed, inserts: o.inserts },
+      ...{ repeat: o.repeat, seed: o.seed, inserts: o.inserts, user_ids: o.userIds ?? "v4" },
     },
     assumptions: o.assumptions,
     runs,

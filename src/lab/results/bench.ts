@@ -176,6 +176,8 @@ export interface Results {
     repeat: number;
     seed: number;
     inserts?: number;
+    /** New users' ids: v4 (random) or v7 (time-ordered), the servers' USER_IDS. */
+    user_ids?: "v4" | "v7";
   };
   assumptions: DauAssumptions;
   runs: Run[];
