@@ -26,6 +26,9 @@ export function describeRun(results: Results): string[] {
     `- Each cell: a fresh server on a fresh copy of the dataset; a warm-up, not measured, until the rate is steady (at least ${l.warmup_s} s, at most ${l.warmup_max_s ?? l.warmup_s} s); then ${l.duration_s} s measured. The server's answers are counted every ${SAMPLE_MS} ms throughout, so each cell's rate over time is in results.json. ${results.settings.repeat} repeat(s), medians reported. The bare \`node:http\` server, the runtime's own ceiling, is measured beside \`null\` for reads and writes.`,
     `- fsync ceiling: one 120-byte append + fsync took ${int(results.fsync_us)} µs (median) on the data directory's filesystem, so at most ${int(results.fsync_ceiling_rps)} durable single writes/s. ` +
       `With one other core kept busy, as the load generator keeps it, it took ${int(results.fsync_loaded_us)} µs (${int(1e6 / results.fsync_loaded_us)}/s).`,
+    ...(results.settings.user_ids === "v7"
+      ? ["- New users' ids: time-ordered (`USER_IDS=v7`), not the course's random ones."]
+      : []),
     ...(results.error ? [`- **The run failed:** ${results.error.split("\n")[0]}`] : []),
     ...(results.complete
       ? []
