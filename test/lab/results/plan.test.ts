@@ -1,0 +1,100 @@
+// What advise measures next: the ceilings first, then what rules a store out in seconds, then
+// cells in ranking order, then disk faults; nothing for a store already out; nothing at all
+// for a store that could not rank above an answer the bound shows holding.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Decision } from "../../../src/lab/results/decision.ts";
+import { type Contender, type Inventory, planTasks } from "../../../src/lab/results/plan.ts";
+import type { Profile } from "../../../src/lab/results/profile.ts";
+import { base } from "./_decision-evidence.ts";
+
+const contenders: Contender[] = [
+  { approach: "map", order: 101, crashable: true, service: false },
+  { approach: "sqlite", order: 203, crashable: true, service: false },
+  { approach: "postgres", order: 510, crashable: false, service: true },
+];
+const empty: Inventory = { cells: new Set(), trials: new Set(), pairs: new Set(), topology: false };
+const none = { candidates: [], recommended: null } as unknown as Decision;
+const plan = (profile: Profile, decision = none, inventory = empty) =>
+  planTasks({
+    profile,
+    decision,
+    inventory,
+    contenders,
+    records: 1_000,
+    faults: ["sigkill", "powercut", "enospc", "eio", "torn"],
+  });
+
+describe("the plan", () => {
+  it("measures the ceilings, then each crash the app must survive, then cells in ranking order, then disk faults", () => {
+    const kinds = plan({ ...base, survive: "power-loss" }).map((t) =>
+      t.kind === "cells"
+        ? `cells ${t.approach}`
+        : t.kind === "trials"
+          ? `${t.faults.join("+")} ${t.approach}`
+          : t.kind,
+    );
+    assert.deepEqual(kinds, [
+      "cells node:http",
+      "cells null",
+      "powercut map",
+      "powercut sqlite",
+      "cells map",
+      "enospc+eio+torn map",
+      "cells sqlite",
+      "enospc+eio+torn sqlite",
+      "cells postgres",
+    ]);
+  });
+
+  it("runs the two-server labs for the app's needs first, and topology for a store with a server of its own", () => {
+    const tasks = plan({ ...base, processes: 2, needs: ["orders"], servers_later: 3 });
+    assert.deepEqual(
+      tasks
+        .filter((t) => t.kind === "pair")
+        .map((t) => t.kind === "pair" && `${t.lab} ${t.approach}`),
+      [
+        "contention map",
+        "orders map",
+        "contention sqlite",
+        "orders sqlite",
+        "contention postgres",
+        "orders postgres",
+      ],
+    );
+    assert.equal(tasks.filter((t) => t.kind === "topology").length, 1);
+  });
+
+  it("plans nothing more for a store ruled out, nor for one that could not rank above an answer that holds", () => {
+    const d = {
+      recommended: "map",
+      candidates: [
+        { approach: "map", valid: "pass", lasts: { valid: "pass" } },
+        { approach: "sqlite", valid: "unknown" },
+        { approach: "postgres", valid: "fail" },
+      ],
+    } as unknown as Decision;
+    const measured: Inventory = {
+      ...empty,
+      cells: new Set([
+        "node:http|read|1000",
+        "node:http|write|1000",
+        "null|read|1000",
+        "null|write|1000",
+        "map|read|1000",
+        "map|write|1000",
+        "map|mixed|1000",
+      ]),
+    };
+    assert.deepEqual(plan(base, d, measured), [], "the answer is final");
+    const unsure = {
+      ...d,
+      candidates: [{ ...d.candidates[0], lasts: { valid: "unknown" } }, ...d.candidates.slice(1)],
+    } as Decision;
+    assert.deepEqual(
+      plan(base, unsure, measured).map((t) => t.kind === "cells" && t.approach),
+      ["sqlite"],
+      "an answer that may not hold the horizon could be beaten by a store that does",
+    );
+  });
+});
