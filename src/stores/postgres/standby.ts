@@ -27,12 +27,12 @@ import { arch, platform } from "node:os";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { freePort } from "../../lib/free-port.ts";
 import {
   alive,
   EMBEDDED_PASSWORD,
   type EmbeddedPostgres,
   embeddedUrl,
-  freePort,
   runningPostmaster,
   stopPid,
 } from "./engine.ts";
