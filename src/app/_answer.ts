@@ -7,6 +7,7 @@ import {
   DiskFullError,
   diskFullMessage,
   FencedError,
+  OutcomeUnknownError,
   OverloadedError,
 } from "../lib/storage-errors.ts";
 
@@ -68,6 +69,8 @@ export function failureResponse(err: unknown): Response | undefined {
   }
   if (err instanceof DiskFullError) return json(507, { error: err.message });
   if (err instanceof FencedError) return json(503, { error: err.message });
+  if (err instanceof OutcomeUnknownError)
+    return json(503, { error: err.message, outcome: "unknown" }, { "retry-after": "1" });
   // An engine's own error for a full disk (SQLite's SQLITE_FULL, PostgreSQL's 53100): the
   // engine rolled the write back, so it is a refusal like any other.
   if (classify(err) === "full") return json(507, { error: diskFullMessage("the record") });

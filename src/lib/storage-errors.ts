@@ -45,6 +45,18 @@ export class FencedError extends Error {
   }
 }
 
+/**
+ * The write may or may not have been stored: the connection to the database broke after the
+ * commit was sent, and before its answer came. It is not acknowledged, and not a refusal
+ * either: the client must look before it writes again.
+ */
+export class OutcomeUnknownError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutcomeUnknownError";
+  }
+}
+
 const DISK_FULL_ERRNO = new Set(["ENOSPC", "EDQUOT"]);
 /** SQLite's primary result codes (the low byte of an extended code). */
 const SQLITE_IOERR = 10;

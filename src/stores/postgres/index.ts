@@ -11,6 +11,7 @@ import {
   newPool,
   startEmbeddedPostgres,
 } from "./engine.ts";
+import { PrimaryWatch, writeOnPrimary } from "./failover.ts";
 import { PostgresOrderBook } from "./orders.ts";
 import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "./replicas.ts";
 import { insertUser, type SqlClient, settingsOf, usersOf } from "./sql.ts";
@@ -109,16 +110,17 @@ export const open: OpenStore = async ({ env, log }) => {
   const read = <T>(q: (p: SqlClient) => Promise<T>): Promise<T> =>
     reads ? reads.read(q) : q(pool);
   const users = usersOf(pool, read);
+  const watch = new PrimaryWatch();
   return {
     durability: durabilityOf(setting),
     details: detailsOf(url, pool, setting, replicaUrls.length),
-    ...(reads ? { health: () => ({ replicas: reads.statuses() }) } : {}),
+    health: () => ({ ...watch.health(), ...(reads ? { replicas: reads.statuses() } : {}) }),
     get: users.get,
     findByEmail: users.findByEmail,
     async insert(user, _json, prefer) {
       const write = insertUser(user);
       if (!prefer?.read_your_writes || !reads || !canApply) {
-        await pool.query(write);
+        await writeOnPrimary(pool, write, watch);
         // With no replica, every read is of the primary, which has the write.
         return prefer?.read_your_writes ? { read_your_writes: !reads } : undefined;
       }
