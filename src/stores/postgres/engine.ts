@@ -61,7 +61,12 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 const CREATE_RACE = new Set(["23505", "42P07"]);
 
 export function newPool(url: string, max = POOL_MAX_CONNECTIONS): pg.Pool {
-  return new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max });
+  // A connection that breaks while a request holds it (its server died, or a failover cut
+  // it) emits 'error' on its client; the request's own query already fails with it, so the
+  // event needs a listener only so that it cannot end the process.
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 /** The URL without its password, for logs. */

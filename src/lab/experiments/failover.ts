@@ -1,0 +1,263 @@
+// npm run failover's experiment: for each replication mode and fault, a fresh HA cluster
+// (harness/ha-cluster.ts), two app servers (APPROACH=postgres) whose DATABASE_URL is HAProxy,
+// writers posting users through both, a fault at the leader, and then, at the app: how long
+// writes stopped, which acknowledged writes are gone, which writes' outcome the app could not
+// know, and reads through the other app server that missed a write just acknowledged.
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { emptyDir, withServers } from "../harness/cell.ts";
+import { createdId, get, post, userBody } from "../harness/client.ts";
+import {
+  type HaCluster,
+  type HaNode,
+  type HaSettings,
+  killNode,
+  killPatroni,
+  killPostmaster,
+  pauseWalsenders,
+  startCluster,
+} from "../harness/ha-cluster.ts";
+import { forEachInParallel } from "../harness/parallel.ts";
+import {
+  type FailoverFault,
+  type FailoverMode,
+  type FailoverResults,
+  type FailoverTrial,
+  foldFailover,
+} from "../results/failover.ts";
+
+export interface FailoverOptions {
+  modes: FailoverMode[];
+  faults: FailoverFault[];
+  trials: number;
+  /** How long the walsenders are paused before the leader is killed (stall-node). */
+  stallMs: number;
+  writers: number;
+  workDir: string;
+  log: (m: string) => void;
+}
+
+/** Patroni's timings: a leader key of 10 s, checked every second (its defaults are 30 and 10). */
+const TIMING = { ttl: 10, loop_wait: 1, retry_timeout: 3 };
+/** Each mode's bootstrap settings; the lag limit is what maximum_lag_on_failover is tried at. */
+const LAG_LIMIT_BYTES = 16 * 1024;
+export const MAX_LAG: Record<FailoverMode, number> = {
+  async: 1024 * 1024,
+  sync: 1024 * 1024,
+  "async-lag-limit": LAG_LIMIT_BYTES,
+};
+/** Load before the fault, and after writes come back, in ms; and the longest wait for them. */
+const BEFORE_MS = 3_000;
+const AFTER_MS = 3_000;
+const RECOVERY_WAIT_MS = 40_000;
+const CHECKERS = 16;
+
+interface Write {
+  sent: number;
+  answered: number;
+  status: number;
+  outcome: "acked" | "unknown" | "refused";
+  id?: string;
+  stale?: boolean;
+}
+
+/**
+ * Writers posting users through both servers, each 201 read back at once through the other,
+ * into `log` as they are answered, until `stop`.
+ */
+function drive(
+  urls: readonly string[],
+  writers: number,
+  log: Write[],
+  stop: AbortSignal,
+): Promise<void> {
+  let n = 0;
+  const one = async (w: number) => {
+    for (let i = 0; !stop.aborted; i++) {
+      const [a, b] = i % 2 ? [urls[0], urls[1]] : [urls[1], urls[0]];
+      const sent = performance.now();
+      const entry: Write = { sent, answered: 0, status: 0, outcome: "unknown" };
+      try {
+        const r = await post(a as string, "/users", userBody("Failover", `${w}-${n++}`));
+        entry.status = r.status;
+        entry.answered = performance.now();
+        if (r.status === 201) {
+          entry.outcome = "acked";
+          entry.id = createdId(r.text);
+          entry.stale = (await get(b as string, `/users/${entry.id}`)).status === 404;
+        } else if (!r.text.includes('"outcome":"unknown"') && r.status === 503)
+          entry.outcome = "refused";
+      } catch (err) {
+        entry.answered = performance.now(); // no answer: the app cannot know
+        entry.status = -1;
+        if (process.env.NEEDADB_DEBUG) console.error((err as Error).message);
+        await sleep(50);
+      }
+      log.push(entry);
+    }
+  };
+  return Promise.all(Array.from({ length: writers }, (_, w) => one(w))).then(() => {});
+}
+
+async function injectFault(fault: FailoverFault, leader: HaNode, stallMs: number): Promise<void> {
+  if (fault === "node") killNode(leader);
+  else if (fault === "patroni") killPatroni(leader);
+  else if (fault === "postmaster") killPostmaster(leader);
+  else {
+    // Replication stalls (the walsenders stop sending), writes go on being acknowledged on
+    // the leader alone, and then its machine is lost.
+    pauseWalsenders(leader, "SIGSTOP");
+    await sleep(stallMs);
+    killNode(leader);
+  }
+}
+
+/** Waits until a write is acknowledged after `since` (ms), for up to RECOVERY_WAIT_MS. */
+async function untilAcked(log: readonly Write[], since: number): Promise<boolean> {
+  const deadline = performance.now() + RECOVERY_WAIT_MS;
+  while (performance.now() < deadline) {
+    if (log.some((w) => w.outcome === "acked" && w.sent > since)) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+/** The longest stretch with no acknowledged write, from the fault to the end. */
+function stoppedMs(log: readonly Write[], fault: number, end: number): number {
+  const acks = log
+    .filter((w) => w.outcome === "acked" && w.answered >= fault)
+    .map((w) => w.answered);
+  const times = [fault, ...acks.sort((x, y) => x - y), end];
+  return Math.max(...times.slice(1).map((t, i) => t - (times[i] as number)));
+}
+
+/** Acknowledged writes that a read through the app, once recovered, does not find. */
+async function lostOf(url: string, acked: readonly string[]): Promise<number> {
+  let lost = 0;
+  await forEachInParallel(acked, CHECKERS, async (id) => {
+    if ((await get(url, `/users/${id}`)).status === 404) lost++;
+  });
+  return lost;
+}
+
+async function trialOn(
+  cluster: HaCluster,
+  dir: string,
+  o: FailoverOptions,
+  t: { mode: FailoverMode; fault: FailoverFault; trial: number },
+): Promise<FailoverTrial> {
+  const env = { DATABASE_URL: cluster.url };
+  const starts = [0, 1].map((i) => ({
+    approach: "postgres",
+    dataDir: emptyDir(join(dir, `app${i}`)),
+    env,
+  }));
+  return withServers(starts, async (servers) => {
+    const urls = servers.map((s) => s.url);
+    const stop = new AbortController();
+    const log: Write[] = [];
+    const driving = drive(urls, o.writers, log, stop.signal);
+    await sleep(BEFORE_MS);
+    const leader = (await cluster.leader()) as HaNode;
+    const fault = performance.now();
+    await injectFault(t.fault, leader, o.stallMs);
+    const recovered = await untilAcked(log, fault);
+    if (recovered) await sleep(AFTER_MS);
+    stop.abort();
+    await driving;
+    const end = performance.now();
+    const after = (await cluster.leader())?.name;
+    const acked = log.filter((w) => w.outcome === "acked");
+    const rate = (from: number, to: number) =>
+      (acked.filter((w) => w.answered >= from && w.answered < to).length * 1000) /
+      Math.max(1, to - from);
+    return {
+      ...t,
+      acked: acked.length,
+      lost: recovered
+        ? await lostOf(
+            urls[0] as string,
+            acked.map((w) => w.id as string),
+          )
+        : 0,
+      unknown: log.filter((w) => w.outcome === "unknown").length,
+      refused: log.filter((w) => w.outcome === "refused").length,
+      stale_reads: acked.filter((w) => w.stale).length,
+      probes: acked.length,
+      stopped_ms: stoppedMs(log, fault, end),
+      ...{ recovered, promoted: after !== undefined && after !== leader.name },
+      rps_before: rate(fault - BEFORE_MS, fault),
+      rps_after: rate(end - AFTER_MS, end),
+    };
+  });
+}
+
+const settingsOf = (mode: FailoverMode): HaSettings => ({
+  ...TIMING,
+  synchronous: mode === "sync",
+  maximum_lag_on_failover: MAX_LAG[mode],
+});
+
+/** One trial on a cluster of its own, stopped and removed afterwards whatever happened. */
+async function oneTrial(
+  o: FailoverOptions,
+  t: { mode: FailoverMode; fault: FailoverFault; trial: number },
+  signal: AbortSignal,
+) {
+  const dir = emptyDir(join(o.workDir, "failover", `${t.mode}-${t.fault}-${t.trial}`));
+  const cluster = await startCluster(join(dir, "cluster"), settingsOf(t.mode), signal);
+  try {
+    return await trialOn(cluster, dir, o, t);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+export async function runFailover(
+  o: FailoverOptions,
+  signal: AbortSignal,
+): Promise<FailoverResults> {
+  const started = new Date();
+  const trials: FailoverTrial[] = [];
+  const plan = o.modes.flatMap((mode) =>
+    o.faults.flatMap((fault) =>
+      Array.from({ length: o.trials }, (_, i) => ({ mode, fault, trial: i + 1 })),
+    ),
+  );
+  let error: string | undefined;
+  for (const [i, t] of plan.entries()) {
+    if (signal.aborted) break;
+    o.log(`[${i + 1}/${plan.length}] ${t.mode}: ${t.fault}, trial ${t.trial}/${o.trials}`);
+    try {
+      const r = await oneTrial(o, t, signal);
+      trials.push(r);
+      o.log(
+        `  writes stopped ${(r.stopped_ms / 1000).toFixed(1)} s; lost ${r.lost} of ${r.acked} acknowledged; ${r.unknown} unknown${r.recovered ? "" : "; writes never came back"}`,
+      );
+    } catch (err) {
+      if (signal.aborted) break;
+      error = `${t.mode} ${t.fault} trial ${t.trial}: ${(err as Error).message}`;
+      o.log(`the run failed: ${error}`);
+      break;
+    }
+  }
+  return {
+    needadb_failover: 1,
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    complete: trials.length === plan.length,
+    ...(error ? { error } : {}),
+    settings: {
+      ...TIMING,
+      ...{
+        stall_ms: o.stallMs,
+        maximum_lag_on_failover: MAX_LAG,
+        trials: o.trials,
+        writers: o.writers,
+      },
+      stack: "Debian 12's PostgreSQL 15 under Patroni 3.0.2, etcd 3.4 and HAProxy 2.6, on loopback",
+    },
+    runs: foldFailover(trials),
+    trials,
+  };
+}
