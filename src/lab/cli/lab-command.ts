@@ -2,6 +2,7 @@
 // that stops the experiment and still writes what finished, and <name>.json with
 // <name>.md from one report, then an exit code that says whether anything broke.
 import { type ArgsDef, defineCommand, type ParsedArgs } from "citty";
+import { renderHtml } from "../report/html.ts";
 import { renderMarkdown } from "../report/markdown.ts";
 import type { Report } from "../report/model.ts";
 import { runCli } from "./main.ts";
@@ -12,6 +13,7 @@ import {
   outFlag,
   WORK_DIR_FLAG,
   workDir,
+  writeFiles,
   writeLabOutputs,
 } from "./run.ts";
 
@@ -40,6 +42,8 @@ export interface LabTool<A extends ArgsDef> {
   kept: string;
   /** Whether `npm run bench` shows these results in its report. */
   inBench: boolean;
+  /** Whether it also writes `<name>.html`, the report as a page. */
+  html?: boolean;
   args: A;
   run(args: ParsedArgs<A>, lab: LabContext): Promise<LabOutcome>;
 }
@@ -59,6 +63,7 @@ export async function runLabTool<A extends ArgsDef>(tool: LabTool<A>, main: bool
       const outcome = await tool.run(args as ParsedArgs<A>, lab);
       const md = renderMarkdown(outcome.report);
       writeLabOutputs(out, outcome.name, outcome.results, md, tool.inBench);
+      if (tool.html) writeFiles(out, { [`${outcome.name}.html`]: renderHtml(outcome.report) });
       process.exitCode = outcome.exitCode;
     },
   });
