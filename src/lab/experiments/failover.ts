@@ -3,6 +3,7 @@
 // writers posting users through both, a fault at the leader, and then, at the app: how long
 // writes stopped, which acknowledged writes are gone, which writes' outcome the app could not
 // know, and reads through the other app server that missed a write just acknowledged.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { emptyDir, withServers } from "../harness/cell.ts";
@@ -15,15 +16,18 @@ import {
   killPatroni,
   killPostmaster,
   pauseWalsenders,
+  stackVersions,
   startCluster,
 } from "../harness/ha-cluster.ts";
 import { forEachInParallel } from "../harness/parallel.ts";
+import { formatDuration } from "../harness/progress.ts";
 import {
   type FailoverFault,
   type FailoverMode,
   type FailoverResults,
   type FailoverTrial,
   foldFailover,
+  REPLICATION,
 } from "../results/failover.ts";
 
 export interface FailoverOptions {
@@ -39,18 +43,16 @@ export interface FailoverOptions {
 
 /** Patroni's timings: a leader key of 10 s, checked every second (its defaults are 30 and 10). */
 const TIMING = { ttl: 10, loop_wait: 1, retry_timeout: 3 };
-/** Each mode's bootstrap settings; the lag limit is what maximum_lag_on_failover is tried at. */
-const LAG_LIMIT_BYTES = 16 * 1024;
-export const MAX_LAG: Record<FailoverMode, number> = {
-  async: 1024 * 1024,
-  sync: 1024 * 1024,
-  "async-lag-limit": LAG_LIMIT_BYTES,
-};
 /** Load before the fault, and after writes come back, in ms; and the longest wait for them. */
 const BEFORE_MS = 3_000;
 const AFTER_MS = 3_000;
 const RECOVERY_WAIT_MS = 40_000;
+/** A write slower than this shows the fault (they take a few ms here); and the longest the fault may take to show. */
+const SLOW_MS = 1_000;
+const SHOW_MS_MAX = 15_000;
 const CHECKERS = 16;
+/** What a trial took here (2 shared cores): cluster start-up, load, fault, recovery, checks. */
+const TRIAL_MS_EXPECTED = 32_000;
 
 interface Write {
   sent: number;
@@ -59,6 +61,8 @@ interface Write {
   outcome: "acked" | "unknown" | "refused";
   id?: string;
   stale?: boolean;
+  /** The read back through the other server: its status, and when it was answered. */
+  read?: { status: number; at: number };
 }
 
 /**
@@ -84,13 +88,14 @@ function drive(
         if (r.status === 201) {
           entry.outcome = "acked";
           entry.id = createdId(r.text);
-          entry.stale = (await get(b as string, `/users/${entry.id}`)).status === 404;
+          const read = await get(b as string, `/users/${entry.id}`);
+          entry.read = { status: read.status, at: performance.now() };
+          entry.stale = read.status === 404;
         } else if (!r.text.includes('"outcome":"unknown"') && r.status === 503)
           entry.outcome = "refused";
-      } catch (err) {
+      } catch {
         entry.answered = performance.now(); // no answer: the app cannot know
         entry.status = -1;
-        if (process.env.NEEDADB_DEBUG) console.error((err as Error).message);
         await sleep(50);
       }
       log.push(entry);
@@ -112,11 +117,48 @@ async function injectFault(fault: FailoverFault, leader: HaNode, stallMs: number
   }
 }
 
-/** Waits until a write is acknowledged after `since` (ms), for up to RECOVERY_WAIT_MS. */
-async function untilAcked(log: readonly Write[], since: number): Promise<boolean> {
-  const deadline = performance.now() + RECOVERY_WAIT_MS;
-  while (performance.now() < deadline) {
-    if (log.some((w) => w.outcome === "acked" && w.sent > since)) return true;
+/** Every write of the trial, in ms from the fault, beside the cluster's logs: the raw record. */
+function keepLog(dir: string, log: readonly Write[], fault: number): void {
+  const at = (t: number) => Math.round(t - fault);
+  const lines = log.map((w) =>
+    JSON.stringify({
+      sent: at(w.sent),
+      answered: at(w.answered),
+      status: w.status,
+      outcome: w.outcome,
+      ...(w.read ? { read: w.read.status, read_at: at(w.read.at) } : {}),
+    }),
+  );
+  writeFileSync(join(dir, "writes.jsonl"), `${lines.join("\n")}\n`);
+}
+
+/**
+ * When the fault first showed at the app: when the first write sent after it was sent that
+ * failed or took longer than SLOW_MS. Undefined while none has (a write still waiting is not
+ * in the log yet).
+ */
+function outageStart(log: readonly Write[], fault: number): number | undefined {
+  let start: number | undefined;
+  for (const w of log)
+    if (w.sent >= fault && (w.outcome !== "acked" || w.answered - w.sent > SLOW_MS))
+      start = Math.min(start ?? w.sent, w.sent);
+  return start;
+}
+
+/**
+ * Waits until writes are back, for up to RECOVERY_WAIT_MS: a write sent once the fault showed
+ * is acknowledged. Writes acknowledged just after the fault do not count (an old primary may
+ * take some before it is cut off). When no write has shown the fault SHOW_MS_MAX after it
+ * and writes are still being acknowledged, they never stopped.
+ */
+async function untilBack(log: readonly Write[], fault: number): Promise<boolean> {
+  while (performance.now() < fault + RECOVERY_WAIT_MS) {
+    const now = performance.now();
+    const start = outageStart(log, fault);
+    if (start !== undefined && log.some((w) => w.outcome === "acked" && w.sent > start))
+      return true;
+    const flowing = log.some((w) => w.outcome === "acked" && w.answered > now - SLOW_MS);
+    if (start === undefined && now - fault > SHOW_MS_MAX && flowing) return true;
     await sleep(200);
   }
   return false;
@@ -146,7 +188,8 @@ async function trialOn(
   o: FailoverOptions,
   t: { mode: FailoverMode; fault: FailoverFault; trial: number },
 ): Promise<FailoverTrial> {
-  const env = { DATABASE_URL: cluster.url };
+  // Writes through HAProxy to the primary; reads from any node that is a standby and keeps up.
+  const env = { DATABASE_URL: cluster.url, DATABASE_REPLICA_URLS: cluster.nodeUrls.join(",") };
   const starts = [0, 1].map((i) => ({
     approach: "postgres",
     dataDir: emptyDir(join(dir, `app${i}`)),
@@ -161,11 +204,12 @@ async function trialOn(
     const leader = (await cluster.leader()) as HaNode;
     const fault = performance.now();
     await injectFault(t.fault, leader, o.stallMs);
-    const recovered = await untilAcked(log, fault);
+    const recovered = await untilBack(log, fault);
     if (recovered) await sleep(AFTER_MS);
     stop.abort();
     await driving;
     const end = performance.now();
+    keepLog(dir, log, fault);
     const after = (await cluster.leader())?.name;
     const acked = log.filter((w) => w.outcome === "acked");
     const rate = (from: number, to: number) =>
@@ -192,11 +236,7 @@ async function trialOn(
   });
 }
 
-const settingsOf = (mode: FailoverMode): HaSettings => ({
-  ...TIMING,
-  synchronous: mode === "sync",
-  maximum_lag_on_failover: MAX_LAG[mode],
-});
+const settingsOf = (mode: FailoverMode): HaSettings => ({ ...TIMING, ...REPLICATION[mode] });
 
 /** One trial on a cluster of its own, stopped and removed afterwards whatever happened. */
 async function oneTrial(
@@ -218,6 +258,7 @@ export async function runFailover(
   signal: AbortSignal,
 ): Promise<FailoverResults> {
   const started = new Date();
+  const t0 = performance.now();
   const trials: FailoverTrial[] = [];
   const plan = o.modes.flatMap((mode) =>
     o.faults.flatMap((fault) =>
@@ -225,9 +266,15 @@ export async function runFailover(
     ),
   );
   let error: string | undefined;
+  o.log(
+    `${plan.length} trials, each on a fresh cluster: about ${formatDuration((plan.length * TRIAL_MS_EXPECTED) / 1000)} expected`,
+  );
   for (const [i, t] of plan.entries()) {
     if (signal.aborted) break;
-    o.log(`[${i + 1}/${plan.length}] ${t.mode}: ${t.fault}, trial ${t.trial}/${o.trials}`);
+    const left = i
+      ? ` · about ${formatDuration((((performance.now() - t0) / i) * (plan.length - i)) / 1000)} left`
+      : "";
+    o.log(`[${i + 1}/${plan.length}] ${t.mode}: ${t.fault}, trial ${t.trial}/${o.trials}${left}`);
     try {
       const r = await oneTrial(o, t, signal);
       trials.push(r);
@@ -251,11 +298,11 @@ export async function runFailover(
       ...TIMING,
       ...{
         stall_ms: o.stallMs,
-        maximum_lag_on_failover: MAX_LAG,
+        replication: REPLICATION,
         trials: o.trials,
         writers: o.writers,
       },
-      stack: "Debian 12's PostgreSQL 15 under Patroni 3.0.2, etcd 3.4 and HAProxy 2.6, on loopback",
+      stack: `${stackVersions()}, from Debian's packages, on loopback`,
     },
     runs: foldFailover(trials),
     trials,

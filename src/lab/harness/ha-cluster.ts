@@ -18,6 +18,7 @@ import {
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../lib/free-port.ts";
+import type { ReplicationSettings } from "../results/failover.ts";
 
 /** Debian's packages the cluster needs, and the command each brings. */
 export const HA_PACKAGES: Record<string, string> = {
@@ -43,15 +44,25 @@ export function missingPackages(): string[] {
   return missing;
 }
 
-export interface HaSettings {
+/** What the cluster runs, as its commands report it: "PostgreSQL 15.18, Patroni 3.0.2, …". */
+export function stackVersions(): string {
+  const first = (cmd: string, args: string[], pattern: RegExp) => {
+    const out = spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "";
+    return pattern.exec(out)?.[1] ?? "of unknown version";
+  };
+  return [
+    `PostgreSQL ${first(join(BIN_DIR, "postgres"), ["--version"], /PostgreSQL\) (\S+)/)}`,
+    `Patroni ${first(HA_PACKAGES.patroni as string, ["--version"], /patroni (\S+)/)}`,
+    `etcd ${first(HA_PACKAGES["etcd-server"] as string, ["--version"], /Version: (\S+)/)}`,
+    `HAProxy ${first(HA_PACKAGES.haproxy as string, ["-v"], /version (\d[^\s-]*)/)}`,
+  ].join(", ");
+}
+
+export interface HaSettings extends ReplicationSettings {
   /** Patroni's leader key lifetime, its loop and its retry timeout, in seconds. */
   ttl: number;
   loop_wait: number;
   retry_timeout: number;
-  /** Patroni's synchronous_mode: a commit waits for one standby, and only it may be promoted. */
-  synchronous: boolean;
-  /** Bytes a replica may trail by and still be promoted. */
-  maximum_lag_on_failover: number;
 }
 
 export interface HaNode {
@@ -65,6 +76,8 @@ export interface HaNode {
 export interface HaCluster {
   /** postgres://… through HAProxy: always the primary, whichever node that is. */
   url: string;
+  /** postgres://… of each node itself, whatever its role. */
+  nodeUrls: string[];
   nodes: HaNode[];
   /** The node Patroni names leader now, if any. */
   leader(): Promise<HaNode | undefined>;
@@ -120,10 +133,17 @@ function patroniConfig(node: HaNode, etcdPort: number, s: HaSettings, dir: strin
     bootstrap: {
       dcs: {
         ...{ ttl: s.ttl, loop_wait: s.loop_wait, retry_timeout: s.retry_timeout },
-        ...{ maximum_lag_on_failover: s.maximum_lag_on_failover, synchronous_mode: s.synchronous },
+        ...{
+          maximum_lag_on_failover: s.maximum_lag_on_failover,
+          synchronous_mode: s.synchronous_mode,
+        },
+        synchronous_node_count: s.synchronous_node_count,
         postgresql: {
           use_pg_rewind: true,
-          parameters: { wal_log_hints: "on", max_connections: 100 },
+          parameters: {
+            ...{ wal_log_hints: "on", max_connections: 100 },
+            synchronous_commit: s.synchronous_commit,
+          },
         },
       },
       initdb: [{ encoding: "UTF8" }],
@@ -175,6 +195,8 @@ async function members(nodes: readonly HaNode[]): Promise<Member[]> {
   }
   return [];
 }
+
+const pgUrl = (port: number) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
 
 /** Waits until a leader runs and both replicas stream from it. */
 async function untilReady(nodes: readonly HaNode[], signal: AbortSignal): Promise<void> {
@@ -250,7 +272,8 @@ export async function startCluster(
   const haproxy = start("haproxy", "/usr/sbin/haproxy", ["-f", cfg, "-db"], dir, undefined);
   const all = () => [etcd, haproxy, ...nodes.map((n) => n.patroni)];
   const cluster: HaCluster = {
-    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${haPort}/postgres`,
+    url: pgUrl(haPort),
+    nodeUrls: nodes.map((n) => pgUrl(n.pgPort)),
     nodes,
     async leader() {
       const m = await members(nodes);

@@ -1,5 +1,10 @@
 // The failover report: each fault under each replication mode, as the app saw it.
-import type { FailoverMode, FailoverResults, FailoverRun } from "../results/failover.ts";
+import type {
+  FailoverMode,
+  FailoverResults,
+  FailoverRun,
+  ReplicationSettings,
+} from "../results/failover.ts";
 import { code, count, int, rate, seconds } from "./format.ts";
 import { list, type Report, type Section, section, table, text } from "./model.ts";
 
@@ -10,11 +15,14 @@ export const FAULT_WORDS: Record<FailoverRun["fault"], string> = {
   "stall-node": "replication stalled (the walsenders stopped) and then the leader's machine lost",
 };
 
-export const MODE_WORDS: Record<FailoverMode, string> = {
-  async: "asynchronous replication",
-  sync: "synchronous_mode: a commit waits for one standby, and only that one may be promoted",
-  "async-lag-limit": "asynchronous, with maximum_lag_on_failover kept small",
-};
+/** What a mode's settings promise, in words. */
+export function modeWords(m: ReplicationSettings): string {
+  const promoted = `a replica trailing by more than ${int(m.maximum_lag_on_failover)} bytes is never promoted (maximum_lag_on_failover)`;
+  if (!m.synchronous_mode)
+    return `asynchronous: a commit waits for the primary's own disk only; ${promoted}`;
+  const waits = m.synchronous_commit === "remote_apply" ? "has applied it" : "has it on disk";
+  return `Patroni's synchronous_mode with ${count(m.synchronous_node_count, "synchronous standby", "synchronous standbys")} and synchronous_commit=${m.synchronous_commit}: a commit waits until ${m.synchronous_node_count > 1 ? "each" : "it"} ${waits}, and only ${m.synchronous_node_count > 1 ? "they" : "it"} may be promoted; ${promoted}`;
+}
 
 function runsTable(runs: readonly FailoverRun[]) {
   return table(
@@ -52,7 +60,7 @@ export function failoverSections(r: FailoverResults): Section[] {
   return [
     section("When the primary dies: each fault, under each replication mode, at the app", [
       text(
-        `${s.stack}. Each trial starts a cluster of its own: one etcd, three PostgreSQL nodes under Patroni (ttl ${s.ttl} s, loop_wait ${s.loop_wait} s, retry_timeout ${s.retry_timeout} s) and HAProxy, which sends connections to the node whose Patroni answers /primary and cuts them when it stops. Two app servers (APPROACH=postgres, DATABASE_URL at HAProxy) take writes from ${count(s.writers, "writer")}, and each 201 is read back at once through the other server. After ${s.trials > 1 ? `${s.trials} trials` : "the trial"} of each fault, every acknowledged write is read back through the app.`,
+        `${s.stack}: Debian's PostgreSQL, not the embedded one that \`npm start\` runs, because this Patroni predates PostgreSQL 16. Each trial starts a cluster of its own: one etcd, three PostgreSQL nodes under Patroni (ttl ${s.ttl} s, loop_wait ${s.loop_wait} s, retry_timeout ${s.retry_timeout} s) and HAProxy, which sends connections to the node whose Patroni answers /primary and cuts them when it stops. Two app servers (APPROACH=postgres, DATABASE_URL at HAProxy) take writes from ${count(s.writers, "writer")}, and each 201 is read back at once through the other server, which reads from a standby that is less than a second behind when there is one (DATABASE_REPLICA_URLS names all three nodes). After ${s.trials > 1 ? `${s.trials} trials` : "the trial"} of each fault, every acknowledged write is read back through the app.`,
       ),
       runsTable(r.runs),
       text("The columns:"),
@@ -71,9 +79,8 @@ export function failoverSections(r: FailoverResults): Section[] {
       ),
       text("The modes:"),
       list(
-        Object.entries(MODE_WORDS).map(
-          ([m, w]) =>
-            `${code(m)}: ${w} (maximum_lag_on_failover ${int(s.maximum_lag_on_failover[m as FailoverMode])} bytes).`,
+        [...new Set(r.runs.map((run) => run.mode))].map(
+          (m) => `${code(m)}: ${modeWords(s.replication[m as FailoverMode])}.`,
         ),
       ),
     ]),

@@ -2,8 +2,40 @@
 // trials run, what the app saw through them, and their sums. Pure.
 export const FAILOVER_FAULTS = ["node", "patroni", "postmaster", "stall-node"] as const;
 export type FailoverFault = (typeof FAILOVER_FAULTS)[number];
-export const FAILOVER_MODES = ["async", "sync", "async-lag-limit"] as const;
+export const FAILOVER_MODES = ["async", "sync", "sync-apply", "async-lag-limit"] as const;
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
+
+/** How each mode sets up replication: Patroni's settings and PostgreSQL's synchronous_commit. */
+export interface ReplicationSettings {
+  /** Patroni's synchronous_mode: a commit waits for synchronous standbys, and only they may be promoted. */
+  synchronous_mode: boolean;
+  /** How many standbys are synchronous, under synchronous_mode. */
+  synchronous_node_count: number;
+  /** What a commit waits for on them: their disk (on) or their replay (remote_apply). */
+  synchronous_commit: "on" | "remote_apply";
+  /** Bytes a replica may trail by and still be promoted. */
+  maximum_lag_on_failover: number;
+}
+
+const MIB = 1024 * 1024;
+export const REPLICATION: Record<FailoverMode, ReplicationSettings> = {
+  async: {
+    ...{ synchronous_mode: false, synchronous_node_count: 1, synchronous_commit: "on" },
+    maximum_lag_on_failover: MIB,
+  },
+  sync: {
+    ...{ synchronous_mode: true, synchronous_node_count: 1, synchronous_commit: "on" },
+    maximum_lag_on_failover: MIB,
+  },
+  "sync-apply": {
+    ...{ synchronous_mode: true, synchronous_node_count: 2, synchronous_commit: "remote_apply" },
+    maximum_lag_on_failover: MIB,
+  },
+  "async-lag-limit": {
+    ...{ synchronous_mode: false, synchronous_node_count: 1, synchronous_commit: "on" },
+    maximum_lag_on_failover: 16 * 1024,
+  },
+};
 
 /** One trial: a fault under write load, measured at the app. */
 export interface FailoverTrial {
@@ -61,7 +93,7 @@ export interface FailoverResults {
     loop_wait: number;
     retry_timeout: number;
     stall_ms: number;
-    maximum_lag_on_failover: Record<FailoverMode, number>;
+    replication: Record<FailoverMode, ReplicationSettings>;
     trials: number;
     writers: number;
     /** What ran it: Debian's PostgreSQL 15 under Patroni, etcd and HAProxy, and their versions. */

@@ -9,25 +9,37 @@
 // it is tried again every RETRY_MS, for up to FAILOVER_WAIT_MS_MAX. The connection broke
 // once the statement was sent: its commit may or may not have happened, so the client gets
 // 503 saying the outcome is unknown (OutcomeUnknownError), and looks before it writes again.
+// A read changes nothing, so it is tried again whenever the connection failed, within the
+// same bound.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import { OutcomeUnknownError, OverloadedError } from "../../lib/storage-errors.ts";
 import type { SqlQuery } from "./sql.ts";
 
-/** The longest a request waits for a primary to take it; past it, 503 with Retry-After. */
+/** The longest a request waits for a server to take it; past it, 503 with Retry-After. */
 export const FAILOVER_WAIT_MS_MAX = 20_000;
 const RETRY_MS = 250;
-/** SQLSTATEs that say nothing was done and a primary may answer soon. */
-const NOT_NOW = new Set(["25006", "57P03", "08001", "08004", "08006"]);
+/** Refusals that say nothing was done and another try may work: read-only (a former primary), starting up. */
+const NOTHING_DONE = new Set(["25006", "57P03"]);
 
-const sqlstate = (err: unknown) => (err as { code?: unknown }).code;
+const sqlstate = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
 
-/** The server's own answer that nothing was done (see the header): a SQLSTATE, never a broken socket. */
-function notDone(err: unknown): boolean {
+/**
+ * The connection itself failed or was ended by the server: no SQLSTATE (refused, reset, closed,
+ * an errno), class 08 (connection exception) or class 57 (the server shut down or crashed).
+ */
+function connectionLost(err: unknown): boolean {
   const code = sqlstate(err);
-  return typeof code === "string" && NOT_NOW.has(code);
+  return code === undefined || code.startsWith("08") || code.startsWith("57");
 }
+
+/** Whether another try may work, and nothing was done by this one: before a statement is sent. */
+const retryBeforeSend = (err: unknown) =>
+  connectionLost(err) || NOTHING_DONE.has(sqlstate(err) ?? "");
 
 /** Where writes have gone, and how often that changed: for GET /health. */
 export class PrimaryWatch {
@@ -66,9 +78,8 @@ export async function writeOnPrimary(
       await watch.note(client);
     } catch (err) {
       client?.release(err as Error);
-      if (!notDone(err) && !isConnectFailure(err)) throw err;
-      if (performance.now() + RETRY_MS > deadline) throw noPrimary();
-      await sleep(RETRY_MS);
+      if (!retryBeforeSend(err)) throw err;
+      await pause(deadline, noPrimary);
       continue;
     }
     try {
@@ -77,26 +88,49 @@ export async function writeOnPrimary(
       return;
     } catch (err) {
       client.release(err as Error);
-      if (notDone(err) && performance.now() + RETRY_MS <= deadline) {
-        await sleep(RETRY_MS);
+      if (NOTHING_DONE.has(sqlstate(err) ?? "")) {
+        await pause(deadline, noPrimary);
         continue;
       }
-      // A broken socket (no SQLSTATE, or an errno such as ECONNRESET) after the write was
-      // sent: it may have committed.
-      if (!/^[0-9A-Z]{5}$/.test(String(sqlstate(err)))) throw unknownOutcome(err);
-      throw notDone(err) ? noPrimary() : err;
+      // The connection ended after the write was sent: it may have committed (a server told
+      // to stop may finish a COMMIT before it ends the session).
+      if (connectionLost(err)) throw unknownOutcome(err);
+      throw err;
     }
   }
 }
 
-/** A connection that could not be made at all (no SQLSTATE: refused, reset, timed out): nothing was sent. */
-function isConnectFailure(err: unknown): boolean {
-  return !/^[0-9A-Z]{5}$/.test(String(sqlstate(err)));
+/**
+ * Runs a read, again while the server cannot be reached or is not taking queries, for up to
+ * FAILOVER_WAIT_MS_MAX: a read changes nothing, so trying it again is always safe.
+ */
+export async function readThroughFailover<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + FAILOVER_WAIT_MS_MAX;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!retryBeforeSend(err)) throw err;
+      await pause(deadline, noServer);
+    }
+  }
+}
+
+/** Waits RETRY_MS, or throws `tooLate()` when that would pass the deadline. */
+async function pause(deadline: number, tooLate: () => Error): Promise<void> {
+  if (performance.now() + RETRY_MS > deadline) throw tooLate();
+  await sleep(RETRY_MS);
 }
 
 const noPrimary = () =>
   new OverloadedError(
     `no primary took the write in ${FAILOVER_WAIT_MS_MAX / 1000} s (a failover may be under way); nothing was stored, retry shortly`,
+    1,
+  );
+
+const noServer = () =>
+  new OverloadedError(
+    `PostgreSQL did not answer for ${FAILOVER_WAIT_MS_MAX / 1000} s (a failover or restart may be under way); retry shortly`,
     1,
   );
 

@@ -11,7 +11,7 @@ import {
   newPool,
   startEmbeddedPostgres,
 } from "./engine.ts";
-import { PrimaryWatch, writeOnPrimary } from "./failover.ts";
+import { PrimaryWatch, readThroughFailover, writeOnPrimary } from "./failover.ts";
 import { PostgresOrderBook } from "./orders.ts";
 import { APPLY_WAIT_MS_MAX, commitApplied, ReplicaReads } from "./replicas.ts";
 import { insertUser, type SqlClient, settingsOf, usersOf } from "./sql.ts";
@@ -108,7 +108,7 @@ export const open: OpenStore = async ({ env, log }) => {
   // remote_apply waits only for standbys named in synchronous_standby_names.
   const canApply = !reads || setting.synchronous_standby_names !== "";
   const read = <T>(q: (p: SqlClient) => Promise<T>): Promise<T> =>
-    reads ? reads.read(q) : q(pool);
+    readThroughFailover(() => (reads ? reads.read(q) : q(pool)));
   const users = usersOf(pool, read);
   const watch = new PrimaryWatch();
   return {
