@@ -24,7 +24,7 @@ import {
 } from "./app/_input.ts";
 import type { SetAsideSummary } from "./lib/files/set-aside.ts";
 import type { OrderBook, OrderTotals } from "./lib/order.ts";
-import { FencedError, OverloadedError } from "./lib/storage-errors.ts";
+import { FencedError, OutcomeUnknownError, OverloadedError } from "./lib/storage-errors.ts";
 import { type IdVersion, isId, newUser } from "./lib/user.ts";
 import type { Durability, Store, WritePreference } from "./stores/_types.ts";
 import { orderAlternatives } from "./stores/index.ts";
@@ -134,17 +134,25 @@ function getUser(c: Ctx, id: string): Answer {
 
 /** POST /users, in as few promise steps as the store allows: see the file's header. */
 function createUser(c: Ctx, req: Request): Promise<Response> {
-  return readJsonObject(req, EXAMPLE_BODY).then((value) => {
-    const { name, email } = newUserFields(value);
-    const user = newUser(name, email, c.ids);
-    const text = JSON.stringify(user);
-    const prefer = writePreference(req);
-    return then(c.store.insert(user, text, prefer), (receipt) => {
-      const headers: Record<string, string> = { location: `/users/${user.id}` };
-      if (prefer && receipt?.read_your_writes) headers["preference-applied"] = READ_YOUR_WRITES;
-      return jsonText(201, text, headers);
+  let id: string | undefined;
+  return readJsonObject(req, EXAMPLE_BODY)
+    .then((value) => {
+      const { name, email } = newUserFields(value);
+      const user = newUser(name, email, c.ids);
+      id = user.id;
+      const text = JSON.stringify(user);
+      const prefer = writePreference(req);
+      return then(c.store.insert(user, text, prefer), (receipt) => {
+        const headers: Record<string, string> = { location: `/users/${user.id}` };
+        if (prefer && receipt?.read_your_writes) headers["preference-applied"] = READ_YOUR_WRITES;
+        return jsonText(201, text, headers);
+      });
+    })
+    .catch((err: unknown) => {
+      // Where the client can look to learn whether a write of unknown outcome was stored.
+      if (err instanceof OutcomeUnknownError && id) err.location = `/users/${id}`;
+      throw err;
     });
-  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { seed } from "../src/lab/harness/seed.ts";
 import { SERVER_ENTRY, startServer } from "../src/lab/harness/server-process.ts";
 import { USERS_FILE } from "../src/lib/files/user-log.ts";
-import { APPROACHES } from "../src/stores/index.ts";
+import { APPROACHES, loadStore } from "../src/stores/index.ts";
 import { getText, postJson, tempDir } from "./_helpers.ts";
 
 /** One request on a connection of its own. */
@@ -139,14 +139,16 @@ describe("server start-up", () => {
     assert.doesNotMatch(run.stderr, / {4}at /, "a message, not a stack trace");
   });
 
-  it("refuses WORKERS for a store that keeps per-process state, naming those that can", () => {
+  it("refuses WORKERS for a store that keeps per-process state, naming those that can", async () => {
     const run = runServer({ APPROACH: "map", WORKERS: "2", DATA_DIR: tempDir("workers-map") });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /APPROACH=map cannot run in several processes: .*in-memory copy/);
-    assert.match(
-      run.stderr,
-      /WORKERS=1, or choose a store that can: sqlite, sqlite-group, map-shared, postgres, lmdb, null/,
-    );
+    const named = /WORKERS=1, or choose a store that can: ([^.]+)\./.exec(run.stderr)?.[1];
+    const able = [];
+    for (const a of APPROACHES) if ((await loadStore(a)).processes.many) able.push(a);
+    assert.deepEqual(named?.split(", "), able, "every store whose traits allow several processes");
+    for (const a of ["sqlite", "postgres"]) assert.ok(able.includes(a), a);
+    assert.ok(!able.includes("map"));
   });
 
   it("refuses a DATABASE_URL that is not a URL, saying what to set", () => {

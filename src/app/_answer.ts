@@ -69,8 +69,13 @@ export function failureResponse(err: unknown): Response | undefined {
   }
   if (err instanceof DiskFullError) return json(507, { error: err.message });
   if (err instanceof FencedError) return json(503, { error: err.message });
-  if (err instanceof OutcomeUnknownError)
-    return json(503, { error: err.message, outcome: "unknown" }, { "retry-after": "1" });
+  if (err instanceof OutcomeUnknownError) {
+    const { location } = err;
+    const where: Record<string, string> = location ? { location } : {};
+    const look = location ? `GET ${location} tells` : "look it up";
+    const error = `${err.message}; ${look} before you send it again`;
+    return json(503, { error, outcome: "unknown", ...where }, { "retry-after": "1", ...where });
+  }
   // An engine's own error for a full disk (SQLite's SQLITE_FULL, PostgreSQL's 53100): the
   // engine rolled the write back, so it is a refusal like any other.
   if (classify(err) === "full") return json(507, { error: diskFullMessage("the record") });

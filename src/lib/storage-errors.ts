@@ -51,6 +51,8 @@ export class FencedError extends Error {
  * either: the client must look before it writes again.
  */
 export class OutcomeUnknownError extends Error {
+  /** The path a GET can ask to learn whether the write was stored, once the app knows it. */
+  location: string | undefined;
   constructor(message: string) {
     super(message);
     this.name = "OutcomeUnknownError";

@@ -151,8 +151,12 @@ function outageStart(log: readonly Write[], fault: number): number | undefined {
  * take some before it is cut off). When no write has shown the fault SHOW_MS_MAX after it
  * and writes are still being acknowledged, they never stopped.
  */
-async function untilBack(log: readonly Write[], fault: number): Promise<boolean> {
-  while (performance.now() < fault + RECOVERY_WAIT_MS) {
+async function untilBack(
+  log: readonly Write[],
+  fault: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  while (performance.now() < fault + RECOVERY_WAIT_MS && !signal.aborted) {
     const now = performance.now();
     const start = outageStart(log, fault);
     if (start !== undefined && log.some((w) => w.outcome === "acked" && w.sent > start))
@@ -187,7 +191,8 @@ async function trialOn(
   dir: string,
   o: FailoverOptions,
   t: { mode: FailoverMode; fault: FailoverFault; trial: number },
-): Promise<FailoverTrial> {
+  signal: AbortSignal,
+): Promise<FailoverTrial | undefined> {
   // Writes through HAProxy to the primary; reads from any node that is a standby and keeps up.
   const env = { DATABASE_URL: cluster.url, DATABASE_REPLICA_URLS: cluster.nodeUrls.join(",") };
   const starts = [0, 1].map((i) => ({
@@ -200,12 +205,17 @@ async function trialOn(
     const stop = new AbortController();
     const log: Write[] = [];
     const driving = drive(urls, o.writers, log, stop.signal);
-    await sleep(BEFORE_MS);
+    const wait = (ms: number) => sleep(ms, undefined, { signal }).catch(() => {});
+    await wait(BEFORE_MS);
+    if (signal.aborted) {
+      stop.abort();
+      return void (await driving); // interrupted before the fault: no trial
+    }
     const leader = (await cluster.leader()) as HaNode;
     const fault = performance.now();
     await injectFault(t.fault, leader, o.stallMs);
-    const recovered = await untilBack(log, fault);
-    if (recovered) await sleep(AFTER_MS);
+    const recovered = await untilBack(log, fault, signal);
+    if (recovered) await wait(AFTER_MS);
     stop.abort();
     await driving;
     const end = performance.now();
@@ -247,7 +257,7 @@ async function oneTrial(
   const dir = emptyDir(join(o.workDir, "failover", `${t.mode}-${t.fault}-${t.trial}`));
   const cluster = await startCluster(join(dir, "cluster"), settingsOf(t.mode), signal);
   try {
-    return await trialOn(cluster, dir, o, t);
+    return await trialOn(cluster, dir, o, t, signal);
   } finally {
     await cluster.stop();
   }
@@ -277,6 +287,7 @@ export async function runFailover(
     o.log(`[${i + 1}/${plan.length}] ${t.mode}: ${t.fault}, trial ${t.trial}/${o.trials}${left}`);
     try {
       const r = await oneTrial(o, t, signal);
+      if (!r || signal.aborted) break; // a trial cut short by Ctrl-C is not kept
       trials.push(r);
       o.log(
         `  writes stopped ${(r.stopped_ms / 1000).toFixed(1)} s; lost ${r.lost} of ${r.acked} acknowledged; ${r.unknown} unknown${r.recovered ? "" : "; writes never came back"}`,

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../lib/free-port.ts";
 import type { ReplicationSettings } from "../results/failover.ts";
+import { isHidden } from "./hidden-tools.ts";
 
 /** Debian's packages the cluster needs, and the command each brings. */
 export const HA_PACKAGES: Record<string, string> = {
@@ -36,6 +37,7 @@ const READY_TIMEOUT_MS = 90_000;
 
 /** The packages this machine lacks, by Debian name; none: the failover lab can run. */
 export function missingPackages(): string[] {
+  if (isHidden("patroni")) return [...Object.keys(HA_PACKAGES), PYTHON_ETCD];
   const missing = Object.entries(HA_PACKAGES)
     .filter(([, bin]) => !existsSync(bin))
     .map(([pkg]) => pkg);
@@ -271,6 +273,9 @@ export async function startCluster(
   writeFileSync(cfg, haproxyConfig(haPort, nodes));
   const haproxy = start("haproxy", "/usr/sbin/haproxy", ["-f", cfg, "-db"], dir, undefined);
   const all = () => [etcd, haproxy, ...nodes.map((n) => n.patroni)];
+  // However the lab ends (a second Ctrl-C exits at once), nothing of the cluster is left.
+  const onExit = () => killAll(all(), nodes);
+  process.on("exit", onExit);
   const cluster: HaCluster = {
     url: pgUrl(haPort),
     nodeUrls: nodes.map((n) => pgUrl(n.pgPort)),
@@ -280,7 +285,10 @@ export async function startCluster(
       const name = m.find((x) => x.role === "leader" && x.state === "running")?.name;
       return nodes.find((n) => n.name === name);
     },
-    stop: () => stopAll(all(), nodes),
+    stop: async () => {
+      await stopAll(all(), nodes);
+      process.removeListener("exit", onExit);
+    },
   };
   try {
     await untilReady(nodes, signal);
@@ -339,10 +347,15 @@ export const pauseWalsenders = (node: HaNode, signal: "SIGSTOP" | "SIGCONT") => 
   for (const w of pm ? walsendersOf(pm) : []) kill(w, signal);
 };
 
-/** Stops every process group, then every postmaster left behind. */
+/** Asks every process group to stop, then kills what is left. */
 async function stopAll(children: ChildProcess[], nodes: readonly HaNode[]): Promise<void> {
   for (const c of children) kill(-(c.pid as number), "SIGTERM");
   await sleep(2_000);
+  killAll(children, nodes);
+}
+
+/** Kills every process group, and every postmaster (Patroni starts it in a session of its own). */
+function killAll(children: ChildProcess[], nodes: readonly HaNode[]): void {
   for (const c of children) kill(-(c.pid as number), "SIGKILL");
   for (const n of nodes) kill(postmasterOf(n), "SIGKILL");
 }

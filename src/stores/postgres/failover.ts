@@ -136,5 +136,5 @@ const noServer = () =>
 
 const unknownOutcome = (err: unknown) =>
   new OutcomeUnknownError(
-    `the connection to PostgreSQL broke after the write was sent (${(err as Error).message}), so whether it was stored is unknown; look it up before writing it again`,
+    `the connection to PostgreSQL broke after the write was sent (${(err as Error).message}), so whether it was stored is unknown`,
   );
