@@ -3,7 +3,7 @@
 // writes stop, and what acknowledged writes each replication mode loses.
 import { choicesArg, wholeArg } from "./cli/flags.ts";
 import { runLabTool } from "./cli/lab-command.ts";
-import { runFailover } from "./experiments/failover.ts";
+import { FAILOVER_STALL_MS, FAILOVER_WRITERS, runFailover } from "./experiments/failover.ts";
 import { HA_PACKAGES, missingPackages } from "./harness/ha-cluster.ts";
 import { failoverReport } from "./report/failover.ts";
 import { FAILOVER_FAULTS, FAILOVER_MODES } from "./results/failover.ts";
@@ -38,7 +38,7 @@ await runLabTool(
       },
       "stall-ms": {
         type: "string",
-        description: "how long replication stalls before stall-node's kill (default 1000)",
+        description: `how long replication stalls before stall-node's kill (default ${FAILOVER_STALL_MS})`,
         valueHint: "MS",
       },
     },
@@ -59,8 +59,8 @@ await runLabTool(
           ),
           faults: choicesArg(args.faults, FAILOVER_FAULTS, FAILOVER_FAULTS, "--faults"),
           trials: wholeArg(args.trials, args.quick ? 1 : 3, "--trials"),
-          stallMs: wholeArg(args["stall-ms"], 1_000, "--stall-ms"),
-          writers: 8,
+          stallMs: wholeArg(args["stall-ms"], FAILOVER_STALL_MS, "--stall-ms"),
+          writers: FAILOVER_WRITERS,
           workDir: lab.workDir,
           log: lab.log,
         },

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as z from "zod";
 import {
+  FAILOVER_S_MAX_DEFAULT,
   HORIZON_DAYS_DEFAULT,
   NEEDS,
   type Profile,
@@ -47,6 +48,9 @@ const ProfileShape = z.strictObject(
         error: "stale_read_ms must be a number of milliseconds, such as 1000 (0: never stale)",
       })
       .min(0, { error: "stale_read_ms must be 0 or more (0: never stale)" }),
+    failover_s_max: z
+      .number({ error: "failover_s_max must be a number of seconds, such as 30" })
+      .positive({ error: "failover_s_max must be above 0" }),
     records_per_day: z
       .number({
         error: "records_per_day must be a number, such as 500 (records the app adds a day)",
@@ -101,6 +105,9 @@ export const DEFAULTS: Profile = {
   // that trails the write by less than that looks fresh to them. An app whose users must
   // never see an older value says 0.
   stale_read_ms: STALE_READ_MS_DEFAULT,
+  // With survive "machine-loss": writes may stop while another machine takes over for as
+  // long as a restart may take them away anyway.
+  failover_s_max: FAILOVER_S_MAX_DEFAULT,
   // A year: long enough that the store chosen now is not the next thing to migrate.
   horizon_days: HORIZON_DAYS_DEFAULT,
 };
@@ -168,6 +175,11 @@ export const PROFILE_FLAGS = {
     description: `how old a read may be on several servers, in ms; 0: never stale (default ${DEFAULTS.stale_read_ms})`,
     valueHint: "MS",
   },
+  "failover-s-max": {
+    type: "string",
+    description: `with --survive machine-loss: the longest writes may stop while another machine takes over, in seconds (default ${DEFAULTS.failover_s_max})`,
+    valueHint: "S",
+  },
   "records-per-day": {
     type: "string",
     description: "records the app adds a day (default: one per write, said as an assumption)",
@@ -231,6 +243,7 @@ function fromFlags(f: Flags): Record<string, unknown> {
     survive: f.survive,
     restart_s_max: num(f["restart-s-max"]),
     stale_read_ms: num(f["stale-read-ms"]),
+    failover_s_max: num(f["failover-s-max"]),
     records_per_day: num(f["records-per-day"]),
     horizon_days: num(f["horizon-days"]),
     servers_later: num(f["servers-later"]),

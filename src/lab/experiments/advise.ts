@@ -8,12 +8,13 @@ import { APPROACHES, type Approach } from "../../stores/index.ts";
 import { availableFaults } from "../faults/faults.ts";
 import { CalibrationStore } from "../harness/calibration-store.ts";
 import { datasetDir } from "../harness/datasets.ts";
+import { missingPackages } from "../harness/ha-cluster.ts";
 import { DEFAULT_SEED } from "../harness/seed.ts";
 import { checkRule, mixAt, type RuleCheck, rungsFor } from "../results/calibration.ts";
 import { type Decision, decide, type Evidence, type LabState } from "../results/decision.ts";
 import { CRASH_FAULTS, type Fault } from "../results/durability.ts";
 import type { Tool } from "../results/load.ts";
-import { type Contender, type Inventory, planTasks, type Task } from "../results/plan.ts";
+import { type Contender, planTasks, type Task } from "../results/plan.ts";
 import { type Profile, recordsPerDay } from "../results/profile.ts";
 import { declarations } from "./bench.ts";
 import {
@@ -76,6 +77,7 @@ async function loopOf(o: AdviseOptions): Promise<Loop> {
   const cal = new CalibrationStore(o.workDir, calibrationFacts(c), o.fresh ? Date.now() : 0);
   return {
     ...{ o, c, cal, faults },
+    ha_missing: o.profile.survive === "machine-loss" ? missingPackages() : [],
     contenders: await contendersOf(o.approaches),
     records: rungsFor(horizonRecords(o.profile)).at(-1) as number,
   };
@@ -91,7 +93,7 @@ export async function whatIf(o: AdviseOptions, profiles: Profile[]): Promise<Dec
     const l = await loopOf({ ...o, profile, fresh: false });
     const ev = await gather(l.c, l.cal);
     const draft = decideNow(l, ev, [], false);
-    const left = tasksLeft(l, draft, inventoryOf(ev, l.c), new Set());
+    const left = tasksLeft(l, ev, draft, new Set());
     decisions.push(decideNow(l, ev, [], left.length === 0));
   }
   return decisions;
@@ -130,6 +132,14 @@ function costOf(t: Task, cal: CalibrationStore): number {
         2,
       )
     );
+  if (t.kind === "failover")
+    return (
+      t.faults.length *
+      median(
+        cal.all("failover").map((k) => k.took_s),
+        35,
+      )
+    );
   return t.kind === "topology" ? 150 : 20;
 }
 
@@ -149,17 +159,23 @@ interface Loop {
   contenders: Contender[];
   records: number;
   faults: Fault[];
+  /** Debian's packages the failover lab lacks here: none, and advise can measure failovers. */
+  ha_missing: string[];
 }
 
 function decideNow(l: Loop, ev: Evidence, labs: LabState[], final: boolean): Decision {
-  const evidence = { ...ev, bench: mixAt(ev.bench, l.o.profile.write_share), labs, final };
+  const evidence = {
+    ...{ ...ev, bench: mixAt(ev.bench, l.o.profile.write_share), labs, final },
+    ...(l.ha_missing.length ? { failover_missing: l.ha_missing } : {}),
+  };
   return decide(l.o.profile, { ...evidence, candidates: l.o.approaches });
 }
 
-function tasksLeft(l: Loop, d: Decision, inv: Inventory, tried: Set<string>): Task[] {
+function tasksLeft(l: Loop, ev: Evidence, d: Decision, tried: Set<string>): Task[] {
   const all = planTasks({
-    ...{ profile: l.o.profile, decision: d, inventory: inv },
+    ...{ profile: l.o.profile, decision: d, inventory: inventoryOf(ev, l.c) },
     ...{ contenders: l.contenders, records: l.records, faults: l.faults },
+    ...{ can_failover: l.ha_missing.length === 0, failover: ev.failover },
   });
   return all.filter((t) => !tried.has(JSON.stringify(t)));
 }
@@ -181,9 +197,8 @@ export async function runAdvise(
   let firstEstimate: number | undefined;
   for (;;) {
     const ev = await gather(l.c, cal);
-    const inv = inventoryOf(ev, l.c);
     const draft = decideNow(l, ev, labs, false);
-    const left = tasksLeft(l, draft, inv, tried);
+    const left = tasksLeft(l, ev, draft, tried);
     const elapsed = (performance.now() - started) / 1000;
     if (draft.recommended && answeredAt === null) answeredAt = elapsed;
     const done = signal.aborted || left.length === 0;
@@ -234,5 +249,6 @@ export function taskName(t: Task): string {
   if (t.kind === "cells")
     return `bench ${t.approach} ${t.workloads.join(",")} at ${t.records} records`;
   if (t.kind === "trials") return `crash ${t.approach} ${t.faults.join(",")}`;
+  if (t.kind === "failover") return `failover ${t.mode} ${t.faults.join(",")}`;
   return t.kind === "pair" ? `${t.lab} ${t.approach}` : "topology";
 }

@@ -11,6 +11,12 @@ import type { ContentionResults } from "../results/contention.ts";
 import { DEFAULT_ASSUMPTIONS } from "../results/dau.ts";
 import type { Evidence } from "../results/decision.ts";
 import { type Fault, summariseTrials, type Trial } from "../results/durability.ts";
+import {
+  type FailoverFault,
+  type FailoverResults,
+  type FailoverTrial,
+  foldFailover,
+} from "../results/failover.ts";
 import type { Tool } from "../results/load.ts";
 import type { OrdersResults } from "../results/orders.ts";
 import { cellKeyOf, type Inventory, pairKeyOf, type Task, trialKeyOf } from "../results/plan.ts";
@@ -30,6 +36,7 @@ import {
 } from "./bench.ts";
 import { runContention } from "./contention.ts";
 import { crashTargets, runDurability } from "./durability.ts";
+import { FAILOVER_STALL_MS, FAILOVER_WRITERS, runFailover } from "./failover.ts";
 import { runOrdersCheck } from "./orders.ts";
 import { runTopology } from "./topology.ts";
 
@@ -112,6 +119,7 @@ export async function runTask(
   }
   if (t.kind === "trials") return runTrials(t.approach, t.faults, o, cal, signal);
   if (t.kind === "pair") return runPair(t.lab, t.approach as Approach, o, cal, signal);
+  if (t.kind === "failover") return runFailoverTask(t, o, cal, signal);
   const r = await runTopology(
     {
       ...{ records: TOPOLOGY_RECORDS, durationS: o.quick ? 2 : 5, connections: 32 },
@@ -150,6 +158,40 @@ async function runTrials(
     signal,
   );
   return r.results.error;
+}
+
+const failoverKey = (mode: string, fault: string, n: number) => `${mode}|${fault}|${n}`;
+const failoverTrials = (o: CalibrationOptions) => (o.quick ? 1 : 2);
+
+/** One replication mode's failover trials, each kept as it finishes. */
+async function runFailoverTask(
+  t: Extract<Task, { kind: "failover" }>,
+  o: CalibrationOptions,
+  cal: CalibrationStore,
+  signal: AbortSignal,
+) {
+  const r = await runFailover(
+    {
+      ...{ modes: [t.mode], faults: t.faults as FailoverFault[], trials: failoverTrials(o) },
+      ...{ stallMs: FAILOVER_STALL_MS, writers: FAILOVER_WRITERS, workDir: o.workDir, log: o.log },
+      cache: {
+        get: (mode, fault, n) =>
+          cal.get<FailoverTrial>("failover", failoverKey(mode, fault, n))?.value,
+        put: (x, took) => cal.put("failover", failoverKey(x.mode, x.fault, x.trial), x, took),
+      },
+    },
+    signal,
+  );
+  if (r.complete) cal.put("labs", "failover-settings", r, 0);
+  return r.error;
+}
+
+/** The failover trials kept, folded as the failover lab folds its own. */
+function failoverOf(cal: CalibrationStore): FailoverResults | undefined {
+  const trials = cal.all<FailoverTrial>("failover").map((k) => k.value);
+  const last = cal.get<FailoverResults>("labs", "failover-settings")?.value;
+  if (!trials.length || !last) return undefined;
+  return { ...last, runs: foldFailover(trials), trials };
 }
 
 async function runPair(
@@ -206,6 +248,7 @@ export async function gather(o: CalibrationOptions, cal: CalibrationStore): Prom
     contention: mergePairs(pairs.filter((k) => isContention(k.value)) as Kept<ContentionResults>[]),
     orders: mergePairs(pairs.filter((k) => !isContention(k.value)) as Kept<OrdersResults>[]),
     topology: cal.get<TopologyResults>("labs", "topology")?.value,
+    failover: failoverOf(cal),
     declared: await declarations(APPROACHES),
   };
 }

@@ -39,10 +39,19 @@ export interface FailoverOptions {
   writers: number;
   workDir: string;
   log: (m: string) => void;
+  /** Trials kept from before, by mode, fault and number: each found is not run again. */
+  cache?: {
+    get(mode: FailoverMode, fault: FailoverFault, n: number): FailoverTrial | undefined;
+    put(trial: FailoverTrial, took_s: number): void;
+  };
 }
 
 /** Patroni's timings: a leader key of 10 s, checked every second (its defaults are 30 and 10). */
 const TIMING = { ttl: 10, loop_wait: 1, retry_timeout: 3 };
+/** The lab's defaults: how long replication stalls before stall-node's kill, and the writers. */
+export const FAILOVER_STALL_MS = 1_000;
+export const FAILOVER_WRITERS = 8;
+
 /** Load before the fault, and after writes come back, in ms; and the longest wait for them. */
 const BEFORE_MS = 3_000;
 const AFTER_MS = 3_000;
@@ -285,10 +294,17 @@ export async function runFailover(
       ? ` · about ${formatDuration((((performance.now() - t0) / i) * (plan.length - i)) / 1000)} left`
       : "";
     o.log(`[${i + 1}/${plan.length}] ${t.mode}: ${t.fault}, trial ${t.trial}/${o.trials}${left}`);
+    const kept = o.cache?.get(t.mode, t.fault, t.trial);
+    if (kept) {
+      trials.push(kept);
+      continue;
+    }
     try {
+      const began = performance.now();
       const r = await oneTrial(o, t, signal);
       if (!r || signal.aborted) break; // a trial cut short by Ctrl-C is not kept
       trials.push(r);
+      o.cache?.put(r, (performance.now() - began) / 1000);
       o.log(
         `  writes stopped ${(r.stopped_ms / 1000).toFixed(1)} s; lost ${r.lost} of ${r.acked} acknowledged; ${r.unknown} unknown${r.recovered ? "" : "; writes never came back"}`,
       );

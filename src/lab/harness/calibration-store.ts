@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type Kind = "cells" | "trials" | "pairs" | "labs";
+export type Kind = "cells" | "trials" | "pairs" | "labs" | "failover";
 
 /** A measurement, and how long it took on this machine: the estimate of the next is built on it. */
 export interface Kept<T> {

@@ -6,6 +6,7 @@ import type { Estimate } from "../results/estimate.ts";
 import type { Fleet, ReplicaPlan } from "../results/fleet.ts";
 import { METRICS } from "../results/growth-rows.ts";
 import type { Lasts } from "../results/horizon.ts";
+import type { ModeProblem, ModeVerdict } from "../results/machine-loss.ts";
 import type { Profile } from "../results/profile.ts";
 import type {
   Finding,
@@ -15,7 +16,7 @@ import type {
   Verdict,
 } from "../results/requirements.ts";
 import type { Valid } from "../results/verdict.ts";
-import { code, count, days, int, rate, share } from "./format.ts";
+import { code, count, days, int, rate, seconds, share } from "./format.ts";
 
 /** What each requirement asks, for this profile. */
 export function requirementName(id: RequirementId, p: Profile, need?: number): string {
@@ -27,7 +28,9 @@ export function requirementName(id: RequirementId, p: Profile, need?: number): s
     case "processes":
       return `stays correct with ${p.processes} processes on one DATA_DIR`;
     case "survive":
-      return `keeps acknowledged writes through a ${p.survive === "power-loss" ? "power loss" : "process crash"}`;
+      return `keeps acknowledged writes through a ${p.survive === "process-crash" ? "process crash" : "power loss"}`;
+    case "machine-loss":
+      return `keeps every acknowledged write when the database's machine is lost, and takes writes again within ${int(p.failover_s_max)} s${p.stale_read_ms === 0 ? ", never serving a stale read" : ""}`;
     case "memory":
       return `holds ${int(p.records)} records in half this machine's memory${need ? ` (${int(need)} MB)` : ""}`;
     case "restart":
@@ -153,7 +156,9 @@ export function findingText(f: Finding, approach: string): string {
     case "join-answered":
       return "answered GET /users/:id/orders (npm run bench)";
     case "not-measured":
-      return `not measured: run \`npm run ${f.lab}\`, or \`npm run advise\`, which runs what the profile needs`;
+      return f.needs
+        ? `not measured: this machine lacks Debian's ${f.needs.join(", ")}; \`apt-get install -y --no-install-recommends ${f.needs.join(" ")}\`, then run \`npm run advise\` again`
+        : `not measured: run \`npm run ${f.lab}\`, or \`npm run advise\`, which runs what the profile needs`;
     case "pair":
       return pairText(f);
     case "files-apart":
@@ -174,9 +179,46 @@ export function findingText(f: Finding, approach: string): string {
       return capacityText(f);
     case "replicas":
       return planText(f.plan);
+    case "one-machine":
+      return "keeps its data on the app's own machine: when that machine is lost its data go with it, and no other machine can take over (that takes a database server with standbys: npm run failover measures PostgreSQL's)";
+    case "failover":
+      return failoverText(f);
     case "ceiling":
       return `needs ${rate(f.need)} requests/s: more than 3× the ${rate(f.ceiling_rps)} a bare node:http server answered here (npm run bench at ${int(f.records)} records), which no store beats`;
   }
+}
+
+const PROBLEM_WORDS: Record<ModeProblem, string> = {
+  lost: "it lost acknowledged writes",
+  "no-failover": "writes did not come back within the lab's 40 s",
+  slow: "writes stopped for longer than the app allows",
+  stale: "reads from a standby missed a write just acknowledged",
+};
+
+/** One replication mode's trials: what it lost, how long writes stopped, what reads saw. */
+function modeText(m: ModeVerdict): string {
+  if (!m.trials) return `${code(m.mode)}: not measured`;
+  const parts = [
+    `lost ${int(m.lost)} of ${int(m.acked)} acknowledged writes over ${count(m.trials, "trial")} (${m.faults.join(", ")})`,
+    `writes stopped up to ${m.stopped_ms_max === null ? "-" : seconds(m.stopped_ms_max)}`,
+    `${int(m.stale_reads)} of ${int(m.probes)} reads through the other app server stale`,
+  ];
+  if (m.mode !== "async" && m.write_share_of_async !== null)
+    parts.push(`writes/s ${share(m.write_share_of_async)} of asynchronous replication's`);
+  const verdict = m.problem
+    ? `; fails: ${PROBLEM_WORDS[m.problem]}`
+    : m.valid === "unknown"
+      ? "; not all faults measured"
+      : "";
+  return `${code(m.mode)}: ${parts.join(", ")}${verdict}`;
+}
+
+function failoverText(f: Extract<Finding, { kind: "failover" }>): string {
+  const chosen = f.modes.find((m) => m.mode === f.mode);
+  const head = chosen
+    ? `under Patroni with ${code(chosen.mode)} replication, no acknowledged write was lost when the leader's machine was lost, and writes stopped at most ${seconds(chosen.stopped_ms_max ?? 0)} (allowed: ${seconds(f.need_ms)})`
+    : `no replication mode measured so far keeps every acknowledged write with writes stopped at most ${seconds(f.need_ms)}`;
+  return `${head}: ${f.modes.map(modeText).join("; ")} (npm run failover: ${f.stack}, ttl ${int(f.ttl)} s)`;
 }
 
 function declaredText(f: Extract<Finding, { kind: "declared" }>, approach: string): string {

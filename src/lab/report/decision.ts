@@ -16,6 +16,7 @@ import {
   VALID_WORDS,
   verdictLine,
 } from "./decision-words.ts";
+import { modeWords } from "./failover.ts";
 import { code, count, days, duration, headroom, int, rate, share } from "./format.ts";
 import { charts, list, type Report, type Section, section, table, text } from "./model.ts";
 import { warningText } from "./warnings.ts";
@@ -104,6 +105,10 @@ function databaseItems(d: Decision, best: Candidate): string[] {
   ];
 }
 
+function failoverItem(f: NonNullable<RunPlan["failover"]>): string {
+  return `Its failover: PostgreSQL on three machines under Patroni (ttl ${int(f.ttl)} s, loop_wait ${int(f.loop_wait)} s, retry_timeout ${int(f.retry_timeout)} s) with ${code(f.mode)}: ${modeWords(f.replication)}. Every app server's \`DATABASE_URL\` points at HAProxy, which sends connections to the node whose Patroni answers \`/primary\` and cuts them when it stops (\`npm run failover\` writes each node's configuration, \`node<i>.yml\` and \`haproxy.cfg\`, under its work directory). While no primary takes a write the app tries it again for up to 20 s; a write whose connection broke after it was sent is answered 503 with \`"outcome": "unknown"\` and a \`Location\` to GET before sending it again.`;
+}
+
 function howToRun(d: Decision): Section | undefined {
   const run = d.run;
   const best = d.candidates[0];
@@ -112,6 +117,7 @@ function howToRun(d: Decision): Section | undefined {
     `Run it: \`${command(run)}\`${run.shared_database ? ` on each of the ${d.profile.servers} app servers, every one with \`DATABASE_URL\` set to the one PostgreSQL (unset, each would start its own)` : ""}.`,
     `Its code: ${run.code ? `\`${run.code}\`` : "-"}; ${whereItLives(run, best)}.`,
     ...databaseItems(d, best),
+    ...(run.failover ? [failoverItem(run.failover)] : []),
     ...(best.lasts ? [`How long it holds: ${lastsText(best.lasts)}.`] : []),
     ...(d.next
       ? [`At its first limit, move to ${code(d.next.approach)}, which ${lastsShort(d.next.lasts)}.`]
@@ -249,6 +255,7 @@ function fleetSection(d: Decision): Section | undefined {
 }
 
 const SURVIVE_WORDS = {
+  "machine-loss": "the loss of the database's machine",
   "power-loss": "a power loss",
   "process-crash": "a process crash",
   nothing: "nothing",
@@ -279,7 +286,7 @@ function profileLine(d: Decision): string {
   return (
     `${int(p.daily_active_users)} daily active users × ${p.requests_per_user} requests, peaks ${p.peak_factor}× the average: ${rate(d.required_rps)} requests/s at peak, ${share(p.write_share)} writes; ` +
     `${int(p.records)} records${p.records_per_day === undefined ? "" : `, ${int(p.records_per_day)} more a day`}, over ${days(p.horizon_days)}; ${count(p.processes, "process", "processes")} on ${count(p.servers, "server")}${p.servers_later ? ` (${p.servers_later} later)` : ""}; ` +
-    `needs ${p.needs.length ? p.needs.map(code).join(", ") : "reads and writes by id only"}; must survive ${SURVIVE_WORDS[p.survive]}.`
+    `needs ${p.needs.length ? p.needs.map(code).join(", ") : "reads and writes by id only"}; must survive ${SURVIVE_WORDS[p.survive]}${p.survive === "machine-loss" ? `, with writes stopped at most ${int(p.failover_s_max)} s` : ""}.`
   );
 }
 

@@ -6,6 +6,7 @@ import type { Results, Run } from "./bench.ts";
 import { type DauAssumptions, dauFor, peakRpsFor } from "./dau.ts";
 import type { DurabilityRun } from "./durability.ts";
 import {
+  FAILOVER_S_MAX_DEFAULT,
   HORIZON_DAYS_DEFAULT,
   type Profile,
   RESTART_S_MAX_DEFAULT,
@@ -393,5 +394,6 @@ export function benchProfile(results: Results, targetDau: number, records: numbe
     ...{ write_share: a.writeShare, records, processes: 1, servers: 1 },
     ...{ needs: [], survive: "power-loss", restart_s_max: RESTART_S_MAX_DEFAULT },
     ...{ stale_read_ms: STALE_READ_MS_DEFAULT, horizon_days: HORIZON_DAYS_DEFAULT },
+    failover_s_max: FAILOVER_S_MAX_DEFAULT,
   };
 }

@@ -4,6 +4,7 @@
 // it, so they never disagree; report/decision.ts says it in words.
 import type { Declared } from "./bench.ts";
 import { Estimates } from "./estimate.ts";
+import type { FailoverMode, ReplicationSettings } from "./failover.ts";
 import {
   type Fleet,
   type FleetRates,
@@ -65,6 +66,14 @@ export interface RunPlan {
   shared_database: boolean;
   code: string | null;
   files: string[];
+  /** Where the app must survive losing the database's machine: the failover setup measured to. */
+  failover?: {
+    mode: FailoverMode;
+    replication: ReplicationSettings;
+    ttl: number;
+    loop_wait: number;
+    retry_timeout: number;
+  };
 }
 
 /** The answer under another deployment: the servers the app will have later, or a second one. */
@@ -236,7 +245,7 @@ export function decide(profile: Profile, ev: Evidence, o: Options = {}): Decisio
     ...{ needadb_decision: 2, profile, required_rps: requiredPeakRps(profile), status },
     ...{ recommended: best?.approach ?? null, headroom: best?.headroom ?? null, candidates },
     simpler_unknown: best ? simplerUnknown(best, candidates, ev) : [],
-    ...(best ? { run: runPlan(best.approach, profile, ev.declared, deployment) } : {}),
+    ...(best ? { run: runPlan(best, profile, ev, deployment) } : {}),
     ...(deployment ? { deployment } : {}),
     ...nextOf(best, candidates),
     ...(o.nested ? {} : outlooks(profile, ev, best)),
@@ -297,18 +306,31 @@ function outlooks(p: Profile, ev: Evidence, best: Candidate | undefined) {
 }
 
 function runPlan(
-  approach: string,
+  best: Candidate,
   p: Profile,
-  declared: Record<string, Declared>,
+  ev: Evidence,
   plan: ReplicaPlan | undefined,
 ): RunPlan {
-  const d = declared[approach];
+  const approach = best.approach;
+  const d = ev.declared[approach];
   const env: Record<string, string> = { APPROACH: approach, ...(d?.settings ?? {}) };
   if (p.processes > 1) env.WORKERS = String(p.processes);
   if (plan && plan.kind !== "none carries it") env.POSTGRES_REPLICAS = String(plan.replicas);
   return {
     ...{ approach, env, shared_database: p.servers > 1 && Boolean(d?.service) },
     ...{ code: d?.code ?? null, files: d?.files ?? [] },
+    ...failoverPlan(best, ev),
+  };
+}
+
+/** The replication mode the machine-loss verdict chose, with the lab's Patroni timings. */
+function failoverPlan(best: Candidate, ev: Evidence): Pick<RunPlan, "failover"> {
+  const f = best.verdicts.find((v) => v.requirement === "machine-loss")?.finding;
+  const s = ev.failover?.settings;
+  if (f?.kind !== "failover" || !f.mode || !s) return {};
+  const { ttl, loop_wait, retry_timeout } = s;
+  return {
+    failover: { mode: f.mode, replication: s.replication[f.mode], ttl, loop_wait, retry_timeout },
   };
 }
 

@@ -6,7 +6,9 @@
 // and asks again, until nothing is left and the answer is final.
 import type { Decision } from "./decision.ts";
 import type { Fault } from "./durability.ts";
+import type { FailoverMode, FailoverResults } from "./failover.ts";
 import type { Workload } from "./load.ts";
+import { failoverToMeasure } from "./machine-loss.ts";
 import { type Profile, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "./profile.ts";
 import { workloadsOf } from "./requirements.ts";
 
@@ -14,7 +16,8 @@ export type Task =
   | { kind: "cells"; approach: string; workloads: Workload[]; records: number }
   | { kind: "trials"; approach: string; faults: Fault[] }
   | { kind: "pair"; lab: "contention" | "orders"; approach: string }
-  | { kind: "topology" };
+  | { kind: "topology" }
+  | { kind: "failover"; mode: FailoverMode; faults: string[] };
 
 /** A store the decision may choose, as the plan sees it. */
 export interface Contender {
@@ -51,6 +54,9 @@ export interface PlanInput {
   records: number;
   /** The faults this machine can inject (power cuts need FUSE). */
   faults: readonly Fault[];
+  /** Whether this machine can run the failover lab (Debian's HA packages), and its trials so far. */
+  can_failover: boolean;
+  failover?: FailoverResults;
 }
 
 /** The workloads each store's cells hold: reads and writes (any mix derives from them), the rule's check, and the lookups the app needs. */
@@ -72,6 +78,10 @@ function needs(c: Contender, i: PlanInput): Task[][] {
       ? [{ kind: "pair", lab, approach: c.approach }]
       : [];
   const level = untried(SURVIVE_FAULTS[p.survive].slice(-1));
+  const failover =
+    p.survive === "machine-loss" && c.service && i.can_failover
+      ? failoverToMeasure(i.failover, p)
+      : undefined;
   const disk = untried(SURVIVE_DISK_FAULTS[p.survive]);
   const cells = missing(workloads(p));
   return [
@@ -79,7 +89,10 @@ function needs(c: Contender, i: PlanInput): Task[][] {
       ...pair("contention", p.processes > 1 && p.servers <= 1),
       ...pair("orders", p.needs.includes("orders")),
     ],
-    level.length ? [{ kind: "trials", approach: c.approach, faults: level }] : [],
+    [
+      ...(level.length ? [{ kind: "trials" as const, approach: c.approach, faults: level }] : []),
+      ...(failover ? [{ kind: "failover" as const, ...failover }] : []),
+    ],
     [
       ...(cells.length
         ? [{ kind: "cells" as const, approach: c.approach, workloads: cells, records: i.records }]

@@ -6,7 +6,8 @@ import type { Fault } from "./durability.ts";
 
 export const NEEDS = ["by-email", "user-orders", "orders"] as const;
 export type Need = (typeof NEEDS)[number];
-export const SURVIVE = ["power-loss", "process-crash", "nothing"] as const;
+/** Strongest first: losing the database's machine, then a power loss, then a process crash. */
+export const SURVIVE = ["machine-loss", "power-loss", "process-crash", "nothing"] as const;
 export type Survive = (typeof SURVIVE)[number];
 
 export interface Profile {
@@ -37,6 +38,11 @@ export interface Profile {
    */
   stale_read_ms: number;
   /**
+   * With survive "machine-loss": the longest writes may stop, in seconds, while another
+   * machine takes over from the lost database server.
+   */
+  failover_s_max: number;
+  /**
    * Records the app adds a day. Left out, the growth line assumes that every write adds one
    * (an upper estimate: an edit adds none), and the decision says so.
    */
@@ -56,8 +62,14 @@ export const STALE_READ_MS_DEFAULT = 1_000;
 /** The default longest restart, in seconds: see DEFAULTS in cli/profile.ts for why. */
 export const RESTART_S_MAX_DEFAULT = 30;
 
+/** The default longest failover, in seconds: as long as a restart may take. */
+export const FAILOVER_S_MAX_DEFAULT = RESTART_S_MAX_DEFAULT;
+
 /** The faults that test a survival level, weakest first: the last one is the level's test. */
 export const SURVIVE_FAULTS: Record<Survive, Fault[]> = {
+  // Each database server must keep its writes through a power loss too; losing a machine is
+  // the failover lab's to measure (requirement "machine-loss").
+  "machine-loss": ["sigkill", "powercut"],
   "power-loss": ["sigkill", "powercut"],
   "process-crash": ["sigkill"],
   nothing: [],
@@ -69,6 +81,7 @@ export const SURVIVE_FAULTS: Record<Survive, Fault[]> = {
  * torn writes too, and any store must come through a full disk.
  */
 export const SURVIVE_DISK_FAULTS: Record<Survive, Fault[]> = {
+  "machine-loss": ["enospc", "eio", "torn"],
   "power-loss": ["enospc", "eio", "torn"],
   "process-crash": ["enospc"],
   nothing: [],

@@ -6,9 +6,11 @@ import type { Declared, Results } from "./bench.ts";
 import type { ContentionResults } from "./contention.ts";
 import type { Claim, DurabilityRun, Fault } from "./durability.ts";
 import { type Estimate, type Estimates, judge } from "./estimate.ts";
+import type { FailoverResults } from "./failover.ts";
 import { planReplicas, type ReplicaPlan } from "./fleet.ts";
 import type { Metric } from "./growth-rows.ts";
 import type { Workload } from "./load.ts";
+import { type MachineLossFinding, machineLoss } from "./machine-loss.ts";
 import type { OrdersResults } from "./orders.ts";
 import { type Profile, requiredPeakRps, SURVIVE_DISK_FAULTS, SURVIVE_FAULTS } from "./profile.ts";
 import type { TopologyResults } from "./topology.ts";
@@ -32,6 +34,10 @@ export interface Evidence {
   contention?: ContentionResults;
   topology?: TopologyResults;
   orders?: OrdersResults;
+  /** The failover lab's trials: which replication mode survives losing the leader's machine. */
+  failover?: FailoverResults;
+  /** Debian's packages the failover lab lacks on this machine, where it was wanted. */
+  failover_missing?: string[];
   declared: Record<string, Declared>;
   /** The labs that ran for it, and whether each finished. */
   labs?: LabState[];
@@ -46,6 +52,7 @@ export const REQUIREMENTS = [
   "servers",
   "processes",
   "survive",
+  "machine-loss",
   "memory",
   "restart",
   "capacity",
@@ -86,7 +93,7 @@ export type Finding =
   | { kind: "no-orders"; lab: "orders-check" | "bench"; reason: string }
   | { kind: "orders-kept"; crash_trials: number; race_held: boolean | null }
   | { kind: "join-answered" }
-  | { kind: "not-measured"; lab: string }
+  | { kind: "not-measured"; lab: string; needs?: string[] }
   | PairFinding
   | { kind: "files-apart"; measured: PairFinding | null }
   | { kind: "declared"; trait: "service" | "many" | "claim"; claim?: Claim | string }
@@ -101,6 +108,7 @@ export type Finding =
       lost: number;
       broken: number;
     }
+  | MachineLossFinding
   | FigureFinding
   | {
       kind: "capacity";
@@ -331,11 +339,24 @@ function capacity(approach: string, c: Ctx): Verdict {
   return verdict("capacity", plan.valid, { kind: "replicas", need, plan, one_primary: one.valid });
 }
 
+/** Losing the database's machine: see results/machine-loss.ts. */
+function survivesMachineLoss(approach: string, c: Ctx): Verdict {
+  const service = Boolean(c.ev.declared[approach]?.service);
+  const v = machineLoss(service, c.ev.failover, c.profile);
+  return v
+    ? verdict("machine-loss", v.valid, v.finding)
+    : verdict("machine-loss", "unknown", {
+        ...{ kind: "not-measured", lab: "failover" },
+        ...(c.ev.failover_missing ? { needs: c.ev.failover_missing } : {}),
+      });
+}
+
 const CHECKS: Record<RequirementId, (approach: string, c: Ctx) => Verdict> = {
   orders,
   servers,
   processes,
   survive,
+  "machine-loss": survivesMachineLoss,
   memory: (a, c) => figure("memory", "rss_mb", c.memory_mb)(a, c),
   restart: (a, c) => figure("restart", "startup_ms", c.profile.restart_s_max * 1000)(a, c),
   capacity,
@@ -347,6 +368,7 @@ export function applies(id: RequirementId, p: Profile): boolean {
   if (id === "servers") return p.servers > 1;
   if (id === "processes") return p.processes > 1 && p.servers <= 1;
   if (id === "survive") return p.survive !== "nothing";
+  if (id === "machine-loss") return p.survive === "machine-loss";
   return true;
 }
 

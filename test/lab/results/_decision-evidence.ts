@@ -29,6 +29,7 @@ export const base: Profile = {
   ...{ name: "test", daily_active_users: 1_000, requests_per_user: 20, peak_factor: 3 },
   ...{ write_share: 0.1, records: 1_000, processes: 1, servers: 1, needs: [] },
   ...{ survive: "nothing", restart_s_max: 30, stale_read_ms: 1_000, horizon_days: 365 },
+  failover_s_max: 30,
   // The fixture's bench measured 1,000 records only: records that do not grow stay there.
   records_per_day: 0,
 };

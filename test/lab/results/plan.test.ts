@@ -4,9 +4,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Decision } from "../../../src/lab/results/decision.ts";
-import { type Contender, type Inventory, planTasks } from "../../../src/lab/results/plan.ts";
+import {
+  type Contender,
+  type Inventory,
+  type PlanInput,
+  planTasks,
+} from "../../../src/lab/results/plan.ts";
 import type { Profile } from "../../../src/lab/results/profile.ts";
 import { base } from "./_decision-evidence.ts";
+import { allFailover } from "./_failover-fixture.ts";
 
 const contenders: Contender[] = [
   { approach: "map", order: 101, crashable: true, service: false },
@@ -15,7 +21,12 @@ const contenders: Contender[] = [
 ];
 const empty: Inventory = { cells: new Set(), trials: new Set(), pairs: new Set(), topology: false };
 const none = { candidates: [], recommended: null } as unknown as Decision;
-const plan = (profile: Profile, decision = none, inventory = empty) =>
+const plan = (
+  profile: Profile,
+  decision = none,
+  inventory = empty,
+  failover: Partial<PlanInput> = { can_failover: false },
+) =>
   planTasks({
     profile,
     decision,
@@ -23,6 +34,8 @@ const plan = (profile: Profile, decision = none, inventory = empty) =>
     contenders,
     records: 1_000,
     faults: ["sigkill", "powercut", "enospc", "eio", "torn"],
+    can_failover: false,
+    ...failover,
   });
 
 describe("the plan", () => {
@@ -96,5 +109,24 @@ describe("the plan", () => {
       ["sqlite"],
       "an answer that may not hold the horizon could be beaten by a store that does",
     );
+  });
+
+  it("measures failovers of the store with a server of its own, when the app must survive losing a machine", () => {
+    const ruledOut = {
+      candidates: [
+        { approach: "map", valid: "fail" },
+        { approach: "sqlite", valid: "fail" },
+        { approach: "postgres", valid: "unknown" },
+      ],
+      recommended: null,
+    } as unknown as Decision;
+    const loss = { ...base, survive: "machine-loss" as const };
+    const failovers = (input: Partial<PlanInput>) =>
+      plan(loss, ruledOut, empty, input).filter((t) => t.kind === "failover");
+    assert.deepEqual(failovers({ can_failover: true }), [
+      { kind: "failover", mode: "async", faults: ["stall-node", "node"] },
+    ]);
+    assert.deepEqual(failovers({ can_failover: false }), [], "not without Debian's packages");
+    assert.deepEqual(failovers({ can_failover: true, failover: allFailover }), [], "sync passed");
   });
 });
