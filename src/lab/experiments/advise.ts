@@ -119,9 +119,22 @@ function costOf(t: Task, cal: CalibrationStore): number {
   const median = (xs: number[], guess: number) =>
     xs.length ? (xs.sort((a, b) => a - b)[xs.length >> 1] as number) : guess;
   if (t.kind === "cells") {
-    const kept = cal.all<{ cell: { records: number } }>("cells");
-    const same = kept.filter((k) => k.value.cell.records === t.records).map((k) => k.took_s);
-    return t.workloads.length * median(same, t.records >= 1_000_000 ? 12 : 6);
+    const kept = cal.all<{ cell: { approach: string; records: number } }>("cells");
+    const size = kept.filter((k) => k.value.cell.records === t.records);
+    const own = size.filter((k) => k.value.cell.approach === t.approach).map((k) => k.took_s);
+    // Another store's cells say little of this one's (a ceiling starts in 0.1 s, PostgreSQL
+    // loads the dataset first): without its own, the guess is a floor.
+    const guess = t.records >= 1_000_000 ? 15 : 6;
+    const each = own.length
+      ? median(own, guess)
+      : Math.max(
+          guess,
+          median(
+            size.map((k) => k.took_s),
+            guess,
+          ),
+        );
+    return t.workloads.length * each;
   }
   if (t.kind === "trials")
     return (

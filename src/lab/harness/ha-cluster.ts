@@ -200,19 +200,45 @@ async function members(nodes: readonly HaNode[]): Promise<Member[]> {
 
 const pgUrl = (port: number) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
 
-/** Waits until a leader runs and both replicas stream from it. */
-async function untilReady(nodes: readonly HaNode[], signal: AbortSignal): Promise<void> {
+interface WalSender {
+  application_name: string;
+  state: string;
+  sync_state: string;
+}
+
+/** The leader's walsenders, from pg_stat_replication as its Patroni reports it. */
+async function walSenders(leader: HaNode): Promise<WalSender[]> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${leader.restPort}/patroni`, {
+      signal: AbortSignal.timeout(1_000),
+    });
+    return ((await res.json()) as { replication?: WalSender[] }).replication ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Waits until a leader runs, both replicas stream from it, and under synchronous_mode as many
+ * as asked are synchronous. Patroni's member list is not enough: it says "running" with a lag
+ * of a replica whose walreceiver has not connected yet (its slot did not exist when it first
+ * tried, and it waits 5 s to try again), and a workload started then runs unreplicated.
+ */
+async function untilReady(
+  nodes: readonly HaNode[],
+  s: ReplicationSettings,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  const syncWanted = s.synchronous_mode ? s.synchronous_node_count : 0;
   while (!signal.aborted && Date.now() < deadline) {
     const m = await members(nodes);
-    const leader = m.some((x) => x.role === "leader" && x.state === "running");
-    // Patroni 3.0 says "running" of a replica that streams, with its lag (later ones say "streaming").
-    const replicas = m.filter(
-      (x) =>
-        x.role === "replica" &&
-        (x.state === "streaming" || (x.state === "running" && typeof x.lag === "number")),
-    );
-    if (leader && replicas.length === NODES - 1) return;
+    const name = m.find((x) => x.role === "leader" && x.state === "running")?.name;
+    const leader = nodes.find((n) => n.name === name);
+    const senders = leader ? await walSenders(leader) : [];
+    const streaming = senders.filter((w) => w.state === "streaming");
+    const sync = streaming.filter((w) => w.sync_state === "sync" || w.sync_state === "quorum");
+    if (streaming.length === NODES - 1 && sync.length >= syncWanted) return;
     await sleep(500);
   }
   throw new Error(
@@ -291,7 +317,7 @@ export async function startCluster(
     },
   };
   try {
-    await untilReady(nodes, signal);
+    await untilReady(nodes, s, signal);
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -192,7 +192,6 @@ const PROBLEM_WORDS: Record<ModeProblem, string> = {
   lost: "it lost acknowledged writes",
   "no-failover": "writes did not come back within the lab's 40 s",
   slow: "writes stopped for longer than the app allows",
-  stale: "reads from a standby missed a write just acknowledged",
 };
 
 /** One replication mode's trials: what it lost, how long writes stopped, what reads saw. */
@@ -201,7 +200,7 @@ function modeText(m: ModeVerdict): string {
   const parts = [
     `lost ${int(m.lost)} of ${int(m.acked)} acknowledged writes over ${count(m.trials, "trial")} (${m.faults.join(", ")})`,
     `writes stopped up to ${m.stopped_ms_max === null ? "-" : seconds(m.stopped_ms_max)}`,
-    `${int(m.stale_reads)} of ${int(m.probes)} reads through the other app server stale`,
+    `${int(m.stale_reads)} of ${int(m.probes)} reads through the other app server stale${m.reads === "primary" && !m.problem ? " (so the app reads from the primary)" : ""}`,
   ];
   if (m.mode !== "async" && m.write_share_of_async !== null)
     parts.push(`writes/s ${share(m.write_share_of_async)} of asynchronous replication's`);

@@ -1,6 +1,7 @@
 // The decision for one app, as decision.md and decision.html: the answer and how to run it
 // first, then every verdict behind it, then what the numbers rest on.
 import type { Candidate, Decision, RunPlan } from "../results/decision.ts";
+import type { ModeVerdict } from "../results/machine-loss.ts";
 import type { Task } from "../results/plan.ts";
 import type { Verdict } from "../results/requirements.ts";
 import { decisionCharts } from "./decision-charts.ts";
@@ -46,7 +47,11 @@ function undecidedText(d: Decision): string {
 
 function noneText(d: Decision): string {
   const best = Math.max(0, ...d.candidates.map((c) => c.capacity_best_rps ?? 0));
-  return `No approach measured on this machine meets every requirement: each one's reason is below. Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
+  const why =
+    "No approach measured on this machine meets every requirement: each one's reason is below.";
+  // Speed is named only where it was measured and falls short; otherwise other verdicts decide.
+  if (best === 0 || best >= d.required_rps) return why;
+  return `${why} Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
 }
 
 function labsText(d: Decision): string {
@@ -106,7 +111,14 @@ function databaseItems(d: Decision, best: Candidate): string[] {
 }
 
 function failoverItem(f: NonNullable<RunPlan["failover"]>): string {
-  return `Its failover: PostgreSQL on three machines under Patroni (ttl ${int(f.ttl)} s, loop_wait ${int(f.loop_wait)} s, retry_timeout ${int(f.retry_timeout)} s) with ${code(f.mode)}: ${modeWords(f.replication)}. Every app server's \`DATABASE_URL\` points at HAProxy, which sends connections to the node whose Patroni answers \`/primary\` and cuts them when it stops (\`npm run failover\` writes each node's configuration, \`node<i>.yml\` and \`haproxy.cfg\`, under its work directory). While no primary takes a write the app tries it again for up to 20 s; a write whose connection broke after it was sent is answered 503 with \`"outcome": "unknown"\` and a \`Location\` to GET before sending it again.`;
+  return `Its failover: PostgreSQL on three machines under Patroni (ttl ${int(f.ttl)} s, loop_wait ${int(f.loop_wait)} s, retry_timeout ${int(f.retry_timeout)} s) with ${code(f.mode)}: ${modeWords(f.replication)}. Every app server's \`DATABASE_URL\` points at HAProxy, which sends connections to the node whose Patroni answers \`/primary\` and cuts them when it stops (\`npm run failover\` writes each node's configuration, \`node<i>.yml\` and \`haproxy.cfg\`, under its work directory). While no primary takes a write the app tries it again for up to 20 s; a write whose connection broke after it was sent is answered 503 with \`"outcome": "unknown"\` and a \`Location\` to GET before sending it again. ${readsWords(f.chosen)}`;
+}
+
+function readsWords(m: ModeVerdict): string {
+  const saw = `its standbys served ${int(m.stale_reads)} of ${int(m.probes)} reads stale in the trials`;
+  return m.reads === "primary"
+    ? `Reads go to the primary too (leave \`DATABASE_REPLICA_URLS\` unset): ${saw}, and the app must never read stale data.`
+    : `Reads may go to the standbys (\`DATABASE_REPLICA_URLS\` names them): ${saw}, which the app accepts (how old they were is not measured).`;
 }
 
 function howToRun(d: Decision): Section | undefined {
@@ -339,6 +351,7 @@ export function taskText(t: Task): string {
     return `${code(t.approach)}'s ${t.workloads.join(", ")} cells at ${int(t.records)} records`;
   if (t.kind === "trials")
     return `${code(t.approach)}'s ${t.faults.map((f) => FAULT_SHORT[f]).join(", ")} trials`;
+  if (t.kind === "failover") return `${code(t.mode)} failover trials (${t.faults.join(", ")})`;
   return t.kind === "pair" ? `${code(t.approach)}'s ${t.lab} run` : "the topology lab";
 }
 

@@ -13,6 +13,7 @@ import {
   type ReplicaPlan,
 } from "./fleet.ts";
 import { type Lasts, lastsOf } from "./horizon.ts";
+import type { ModeVerdict } from "./machine-loss.ts";
 import { type Profile, requiredPeakRps } from "./profile.ts";
 import {
   type Ctx,
@@ -73,6 +74,8 @@ export interface RunPlan {
     ttl: number;
     loop_wait: number;
     retry_timeout: number;
+    /** The chosen mode's trials: where reads go, and what they saw. */
+    chosen: ModeVerdict;
   };
 }
 
@@ -330,7 +333,10 @@ function failoverPlan(best: Candidate, ev: Evidence): Pick<RunPlan, "failover"> 
   if (f?.kind !== "failover" || !f.mode || !s) return {};
   const { ttl, loop_wait, retry_timeout } = s;
   return {
-    failover: { mode: f.mode, replication: s.replication[f.mode], ttl, loop_wait, retry_timeout },
+    failover: {
+      ...{ mode: f.mode, replication: s.replication[f.mode], ttl, loop_wait, retry_timeout },
+      chosen: f.modes.find((m) => m.mode === f.mode) as ModeVerdict,
+    },
   };
 }
 

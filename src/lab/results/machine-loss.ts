@@ -2,7 +2,8 @@
 // file, an embedded engine) loses them with that machine. A store on a database server can
 // have standbys on other machines; for it, the failover lab's trials say which replication
 // mode keeps every acknowledged write when the leader's machine is lost, stops writes no
-// longer than the app allows, and, where the app must never read stale data, served none.
+// longer than the app allows. Where the app must never read stale data and a mode's standbys
+// served a stale read in the trials, its reads go to the primary: that mode still passes.
 // Pure: ids and numbers; report/decision-words.ts says them.
 import type { FailoverMode, FailoverResults, FailoverRun } from "./failover.ts";
 import type { Profile } from "./profile.ts";
@@ -13,7 +14,7 @@ export const MACHINE_LOSS_FAULTS = ["stall-node", "node"] as const;
 /** The modes weighed, cheapest to run first: the first that passes is the answer. */
 export const MACHINE_LOSS_MODES: readonly FailoverMode[] = ["async", "sync", "sync-apply"];
 
-export type ModeProblem = "lost" | "no-failover" | "slow" | "stale";
+export type ModeProblem = "lost" | "no-failover" | "slow";
 
 export interface ModeVerdict {
   mode: FailoverMode;
@@ -30,6 +31,8 @@ export interface ModeVerdict {
   stopped_ms_max: number | null;
   stale_reads: number;
   probes: number;
+  /** Where its reads go: the standbys, or the primary alone where they served stale reads the app forbids. */
+  reads: "standbys" | "primary";
   /** Its writes/s before the faults over the asynchronous mode's: what waiting costs. */
   write_share_of_async: number | null;
 }
@@ -57,7 +60,6 @@ function problemOf(runs: readonly FailoverRun[], p: Profile): ModeProblem | unde
   if (runs.some((r) => r.lost > 0)) return "lost";
   if (runs.some((r) => r.recovered < r.trials)) return "no-failover";
   if (runs.some((r) => r.stopped_ms_max > p.failover_s_max * 1000)) return "slow";
-  if (p.stale_read_ms === 0 && runs.some((r) => r.stale_reads > 0)) return "stale";
   return undefined;
 }
 
@@ -79,6 +81,7 @@ export function modeVerdict(mode: FailoverMode, r: FailoverResults, p: Profile):
     unknown: sum(runs, (x) => x.unknown),
     stopped_ms_max: runs.length ? Math.max(...runs.map((x) => x.stopped_ms_max)) : null,
     ...{ stale_reads: sum(runs, (x) => x.stale_reads), probes: sum(runs, (x) => x.probes) },
+    reads: p.stale_read_ms === 0 && runs.some((x) => x.stale_reads > 0) ? "primary" : "standbys",
     write_share_of_async: mine !== null && async ? mine / async : null,
   };
 }

@@ -1,6 +1,6 @@
 // The decision's words, held once: every other test asserts verdicts' ids and numbers, and
 // this one snapshot holds what a reader sees for each kind of answer (an answer with how to
-// run it, replicas, a fleet, no answer yet, a failed lab). `npm test -- --test-update-snapshots`
+// run it, replicas, a fleet, no answer yet, a failed lab, a failover). `npm test -- --test-update-snapshots`
 // rewrites it after a change to the wording, which the diff then shows.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -14,6 +14,7 @@ import type { Report } from "../../../src/lab/report/model.ts";
 import { type Decision, decide } from "../../../src/lab/results/decision.ts";
 import type { Profile } from "../../../src/lab/results/profile.ts";
 import { base, evidence } from "../results/_decision-evidence.ts";
+import { allFailover } from "../results/_failover-fixture.ts";
 
 const render = (d: Decision) => renderMarkdown(decisionReport(d));
 
@@ -48,6 +49,12 @@ describe("the decision, in words", () => {
       render(decide(heavy, evidence)),
       render(decide(planet, evidence)),
       render(decide({ ...base, survive: "power-loss" }, { ...evidence, labs: failed })),
+      render(
+        decide(
+          { ...base, survive: "machine-loss", stale_read_ms: 0, servers: 2 },
+          { ...evidence, failover: allFailover },
+        ),
+      ),
     ];
     t.assert.snapshot(pages.join("\n\n---\n\n"));
   });

@@ -1,6 +1,6 @@
 // Surviving the loss of the database's machine: a store beside the app cannot; for one on a
 // database server, the cheapest replication mode that lost nothing, stopped writes no longer
-// than allowed and, where the app wants no stale read, served none.
+// than allowed; where the app wants no stale read and standbys served one, reads stay on the primary.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { failoverToMeasure, machineLoss } from "../../../src/lab/results/machine-loss.ts";
@@ -32,11 +32,16 @@ describe("machine loss", () => {
     assert.equal(sync?.write_share_of_async, 710 / 890);
   });
 
-  it("wants sync-apply when the app must never read stale data", () => {
+  it("keeps reads on the primary when the app must never read stale data and standbys served some", () => {
     const v = machineLoss(true, allFailover, { ...loss, stale_read_ms: 0 });
     assert.ok(v?.finding.kind === "failover");
-    assert.equal(v.finding.mode, "sync-apply");
-    assert.equal(v.finding.modes[1]?.problem, "stale");
+    assert.equal(v.finding.mode, "sync");
+    const sync = v.finding.modes[1];
+    assert.deepEqual([sync?.valid, sync?.reads], ["pass", "primary"]);
+    assert.ok((sync?.stale_reads ?? 0) > 0, "the fixture's sync standbys served stale reads");
+    const allowed = machineLoss(true, allFailover, loss);
+    assert.ok(allowed?.finding.kind === "failover");
+    assert.equal(allowed.finding.modes[1]?.reads, "standbys");
   });
 
   it("fails every mode when writes must come back faster than any failover here", () => {
