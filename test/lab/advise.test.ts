@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { Advice } from "../../src/lab/experiments/advise.ts";
 import { ensureDataset } from "../../src/lab/harness/datasets.ts";
+import { missingPackages } from "../../src/lab/harness/ha-cluster.ts";
 import { PROJECT_ROOT } from "../../src/lab/harness/paths.ts";
 import { processesMentioning, tempDir } from "../_helpers.ts";
 
@@ -290,6 +291,67 @@ describe("npm run advise, past one machine", () => {
     assert.match(
       md,
       /Extrapolated from one machine: about [\d,]+ primaries \(shards\) of `postgres`/,
+    );
+  });
+});
+
+describe("npm run advise, when the app must survive losing the database's machine", () => {
+  const work = tempDir("advise-ml-work");
+  // One server, 1,000 records that do not grow, sqlite beside postgres: the failover lab is
+  // the only long part (about 30 s a trial).
+  const args = (out: string) => [
+    ...["--records", "1000", "--records-per-day", "0", "--approaches", "sqlite,postgres"],
+    ...["--survive", "machine-loss", "--quick", "--out", out, "--work-dir", work],
+  ];
+  const verdictOf = (d: Advice, approach: string) =>
+    d.candidates
+      .find((c) => c.approach === approach)
+      ?.verdicts.find((v) => v.requirement === "machine-loss") ??
+    assert.fail(`no machine-loss verdict for ${approach}`);
+
+  it("without Debian's HA packages: a store beside the app fails, postgres waits on what to install", () => {
+    const out = tempDir("advise-ml-none");
+    const r = spawnSync(process.execPath, [ADVISE, ...args(out)], {
+      encoding: "utf8",
+      timeout: 300_000,
+      env: { ...process.env, NEEDADB_HIDE_TOOLS: "patroni" },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const d = decisionIn(out);
+    assert.equal(d.status, "undecided");
+    assert.deepEqual(verdictOf(d, "sqlite").finding, { kind: "one-machine" });
+    const pg = verdictOf(d, "postgres");
+    assert.equal(pg.valid, "unknown");
+    assert.ok(pg.finding.kind === "not-measured" && pg.finding.needs?.includes("patroni"));
+    const md = readFileSync(join(out, "decision.md"), "utf8");
+    assert.match(md, /apt-get install -y --no-install-recommends postgresql-15 patroni/);
+    assert.doesNotMatch(md, /Measuring closer to the app's size/, "size is not what is missing");
+  });
+
+  it("with them: asynchronous replication loses writes in the stall, synchronous is the answer", {
+    skip: missingPackages().length ? `needs Debian's ${missingPackages().join(", ")}` : false,
+  }, () => {
+    const out = tempDir("advise-ml-out");
+    const r = advise(args(out));
+    assert.equal(r.status, 0, r.stderr);
+    const d = decisionIn(out);
+    assert.deepEqual([d.status, d.recommended, d.final], ["answer", "postgres", true]);
+    const f = verdictOf(d, "postgres").finding;
+    assert.ok(f.kind === "failover", f.kind);
+    const [async, sync] = f.modes;
+    assert.equal(async?.valid, "fail");
+    assert.ok((async?.lost ?? 0) > 0, "the stall lost acknowledged writes");
+    assert.deepEqual([sync?.valid, sync?.lost], ["pass", 0]);
+    assert.ok((sync?.stopped_ms_max ?? Infinity) <= 30_000);
+    assert.equal(d.run?.failover?.mode, "sync");
+    assert.deepEqual(
+      d.measured.filter((t) => t.kind === "failover").map((t) => t.kind === "failover" && t.mode),
+      ["async", "sync"],
+      "it stopped at the first mode that passed",
+    );
+    assert.match(
+      readFileSync(join(out, "decision.md"), "utf8"),
+      /Its failover: PostgreSQL on three machines under Patroni/,
     );
   });
 });

@@ -42,7 +42,17 @@ function undecidedText(d: Decision): string {
     return `${code(c.approach)}: ${named(v, d)}? ${verdictLine(v, c.approach)}`;
   });
   const which = open.length === 1 ? "one approach was" : `${open.length} approaches were`;
-  return `No approach was shown to meet every requirement, and ${which} not shown to fail either. ${each.join(". ")}. Measuring closer to the app's size settles it: \`npm run bench -- --records ${d.profile.records}\`, or \`npm run advise\` without \`--quick\`.`;
+  // A lab this machine cannot run says what to install; only a bound too loose to decide
+  // is settled by measuring closer to the app's size.
+  const loose = open.some((c) =>
+    c.verdicts.some(
+      (v) => v.valid === "unknown" && !(v.finding.kind === "not-measured" && v.finding.needs),
+    ),
+  );
+  const settle = loose
+    ? ` Measuring closer to the app's size settles it: \`npm run bench -- --records ${d.profile.records}\`, or \`npm run advise\` without \`--quick\`.`
+    : "";
+  return `No approach was shown to meet every requirement, and ${which} not shown to fail either. ${each.join(". ")}.${settle}`;
 }
 
 function noneText(d: Decision): string {
@@ -84,7 +94,9 @@ export function headline(d: Decision): string[] {
     ];
   const final =
     d.final === true
-      ? " This answer is final: nothing left unmeasured could change it."
+      ? d.status === "undecided"
+        ? " This run can measure nothing more as this machine is."
+        : " This answer is final: nothing left unmeasured could change it."
       : d.final === false && d.recommended
         ? " Provisional: what could still change it is not measured yet."
         : "";
