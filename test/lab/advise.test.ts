@@ -157,7 +157,10 @@ describe("npm run advise, failing loudly", () => {
     assert.match(bad.stderr, /^error: the profile is not right: /);
     assert.match(bad.stderr, /unknown field "recrods" \(did you mean "records"\?\)/);
     assert.match(bad.stderr, /processes must be at least 1/);
-    assert.match(bad.stderr, /survive must be one of power-loss, process-crash, nothing/);
+    assert.match(
+      bad.stderr,
+      /survive must be one of machine-loss, power-loss, process-crash, nothing/,
+    );
     assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
   });
 
