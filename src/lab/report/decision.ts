@@ -96,11 +96,20 @@ export function headline(d: Decision): string[] {
     d.final === true
       ? d.status === "undecided"
         ? " This run can measure nothing more as this machine is."
-        : " This answer is final: nothing left unmeasured could change it."
+        : growthOpen(d)
+          ? ` This answer is final for what this run measures, but not how long it holds: ${growthOpen(d)}`
+          : " This answer is final: nothing left unmeasured could change it."
       : d.final === false && d.recommended
         ? " Provisional: what could still change it is not measured yet."
         : "";
   return [`${answer}${final}`];
+}
+
+/** Where neither the bound nor a fit says whether the answer holds over the horizon. */
+function growthOpen(d: Decision): string | undefined {
+  const l = d.candidates[0]?.lasts;
+  if (!d.recommended || !l || l.valid !== "unknown" || l.predicted_to_hold !== null) return;
+  return `no fit of the sizes measured predicts past the bound, and one that did could change the ranking (\`npm run bench\` over more sizes shows how each cost grows).`;
 }
 
 function whereItLives(run: RunPlan, best: Candidate): string {

@@ -4,6 +4,8 @@
 // A store already ruled out needs nothing more; a store that could not rank above the
 // answer found so far needs nothing at all. Pure: advise runs the first task, decides again,
 // and asks again, until nothing is left and the answer is final.
+
+import { RUNGS } from "./calibration.ts";
 import type { Decision } from "./decision.ts";
 import type { Fault } from "./durability.ts";
 import type { FailoverMode, FailoverResults } from "./failover.ts";
@@ -118,6 +120,34 @@ function contends(c: Contender, i: PlanInput): boolean {
   return best.lasts?.valid !== "pass" || c.order < bestOrder;
 }
 
+/** Sizes below the measured one that a growth fit takes (it needs three sizes). */
+const FIT_RUNGS = 2;
+
+/**
+ * Where neither the bound nor a fit says whether the answer (or what it moves to next) holds
+ * the app's growth over the horizon: its read and write cells at the two sizes below, so that
+ * a fit can predict how its costs grow, and the ranking rest on it.
+ */
+function growthCells(i: PlanInput): Task[] {
+  const d = i.decision;
+  const open = [
+    d.candidates[0],
+    ...(d.next ? [d.candidates.find((c) => c.approach === d.next?.approach)] : []),
+  ].filter((c) => c?.lasts && c.lasts.valid === "unknown" && c.lasts.predicted_to_hold === null);
+  const below = RUNGS.filter((r) => r < i.records).slice(-FIT_RUNGS);
+  if (!d.recommended || below.length < FIT_RUNGS) return [];
+  return open.flatMap((c) =>
+    below.flatMap((records) => {
+      const ws = (["read", "write"] as const).filter(
+        (w) => !i.inventory.cells.has(cellKeyOf(c?.approach ?? "", w, records)),
+      );
+      return ws.length
+        ? [{ kind: "cells" as const, approach: c?.approach ?? "", workloads: [...ws], records }]
+        : [];
+    }),
+  );
+}
+
 /** The tasks left, in the order to run them; none: the answer is final. */
 export function planTasks(i: PlanInput): Task[] {
   const ceilings = CEILINGS.flatMap((a) => {
@@ -136,6 +166,7 @@ export function planTasks(i: PlanInput): Task[] {
     ...phases.flatMap((ph) => ph[0] ?? []),
     ...phases.flatMap((ph) => ph[1] ?? []),
     ...phases.flatMap((ph) => ph[2] ?? []),
+    ...growthCells(i),
     ...(fleet
       ? [
           {

@@ -130,3 +130,33 @@ describe("the plan", () => {
     assert.deepEqual(failovers({ can_failover: true, failover: allFailover }), [], "sync passed");
   });
 });
+
+describe("the plan, for growth no measurement decides", () => {
+  const lasts = (predicted: boolean | null) => ({
+    ...{ valid: predicted === null ? "unknown" : "pass", predicted_to_hold: predicted },
+  });
+  const decided = (predicted: boolean | null) =>
+    ({
+      recommended: "map",
+      candidates: [{ approach: "map", valid: "pass", lasts: lasts(predicted) }],
+    }) as unknown as Decision;
+  const growth = (d: Decision) =>
+    planTasks({
+      ...{ profile: { ...base, survive: "nothing" }, decision: d, inventory: empty, contenders },
+      ...{ records: 1_000_000, faults: [], can_failover: false },
+    }).filter((t) => t.kind === "cells" && t.records < 1_000_000);
+
+  it("measures the answer's reads and writes at the two sizes below, so that a fit can predict", () => {
+    assert.deepEqual(
+      growth(decided(null)).map((t) => t.kind === "cells" && [t.approach, t.records, t.workloads]),
+      [
+        ["map", 10_000, ["read", "write"]],
+        ["map", 100_000, ["read", "write"]],
+      ],
+    );
+  });
+
+  it("measures nothing more where a fit already predicts", () => {
+    assert.deepEqual(growth(decided(true)), []);
+  });
+});
