@@ -130,34 +130,29 @@ const FIT_RUNGS = 2;
  */
 function growthCells(i: PlanInput): Task[] {
   const d = i.decision;
-  const open = [
-    d.candidates[0],
-    ...(d.next ? [d.candidates.find((c) => c.approach === d.next?.approach)] : []),
-  ].filter((c) => c?.lasts && c.lasts.valid === "unknown" && c.lasts.predicted_to_hold === null);
   const below = RUNGS.filter((r) => r < i.records).slice(-FIT_RUNGS);
   if (!d.recommended || below.length < FIT_RUNGS) return [];
-  return open.flatMap((c) =>
-    below.flatMap((records) => {
-      const ws = (["read", "write"] as const).filter(
-        (w) => !i.inventory.cells.has(cellKeyOf(c?.approach ?? "", w, records)),
-      );
-      return ws.length
-        ? [{ kind: "cells" as const, approach: c?.approach ?? "", workloads: [...ws], records }]
-        : [];
-    }),
+  const answers = [d.recommended, ...(d.next ? [d.next.approach] : [])];
+  const open = d.candidates.filter(
+    (c) =>
+      answers.includes(c.approach) &&
+      c.lasts?.valid === "unknown" &&
+      c.lasts.predicted_to_hold === null,
   );
+  return open.flatMap((c) => below.flatMap((records) => readWriteCells(i, c.approach, records)));
+}
+
+/** `approach`'s read and write cells at `records` that are not kept yet, as one task. */
+function readWriteCells(i: PlanInput, approach: string, records: number): Task[] {
+  const ws = (["read", "write"] as const).filter(
+    (w) => !i.inventory.cells.has(cellKeyOf(approach, w, records)),
+  );
+  return ws.length ? [{ kind: "cells", approach, workloads: [...ws], records }] : [];
 }
 
 /** The tasks left, in the order to run them; none: the answer is final. */
 export function planTasks(i: PlanInput): Task[] {
-  const ceilings = CEILINGS.flatMap((a) => {
-    const ws = (["read", "write"] as const).filter(
-      (w) => !i.inventory.cells.has(cellKeyOf(a, w, i.records)),
-    );
-    return ws.length
-      ? [{ kind: "cells" as const, approach: a, workloads: [...ws], records: i.records }]
-      : [];
-  });
+  const ceilings = CEILINGS.flatMap((a) => readWriteCells(i, a, i.records));
   const open = [...i.contenders].sort((a, b) => a.order - b.order).filter((c) => contends(c, i));
   const phases = open.map((c) => needs(c, i));
   const fleet = i.decision.fleet_missing?.approach;
