@@ -114,8 +114,16 @@ async function contendersOf(approaches: readonly Approach[]): Promise<Contender[
 /** A dataset of `records` not seeded yet takes about this long per record to seed. */
 const SEED_S_PER_RECORD = 1 / 50_000;
 
+/**
+ * A store's first cell at a size, before any of its own was kept: measured on the 2-core test
+ * machine, `--quick` cells took 3-5 s (PostgreSQL, loading the dataset first, 22 s), full cells
+ * about three times that.
+ */
+const cellGuessS = (records: number, quick: boolean) =>
+  (records >= 1_000_000 ? 5 : 3) * (quick ? 1 : 3);
+
 /** The seconds each kind of task took here before; a first guess where nothing did yet. */
-function costOf(t: Task, cal: CalibrationStore): number {
+function costOf(t: Task, cal: CalibrationStore, quick: boolean): number {
   const median = (xs: number[], guess: number) =>
     xs.length ? (xs.sort((a, b) => a - b)[xs.length >> 1] as number) : guess;
   if (t.kind === "cells") {
@@ -124,7 +132,7 @@ function costOf(t: Task, cal: CalibrationStore): number {
     const own = size.filter((k) => k.value.cell.approach === t.approach).map((k) => k.took_s);
     // Another store's cells say little of this one's (a ceiling starts in 0.1 s, PostgreSQL
     // loads the dataset first): without its own, the guess is a floor.
-    const guess = t.records >= 1_000_000 ? 15 : 6;
+    const guess = cellGuessS(t.records, quick);
     const each = own.length
       ? median(own, guess)
       : Math.max(
@@ -157,12 +165,12 @@ function costOf(t: Task, cal: CalibrationStore): number {
 }
 
 /** At most how long the tasks left take: each at its cost, and each dataset still to seed once. */
-function leftS(tasks: readonly Task[], cal: CalibrationStore, workDir: string): number {
+function leftS(tasks: readonly Task[], l: Loop): number {
   const sizes = new Set(tasks.flatMap((t) => (t.kind === "cells" ? [t.records] : [])));
   const seeding = [...sizes]
-    .filter((n) => !existsSync(datasetDir(workDir, n, DEFAULT_SEED)))
+    .filter((n) => !existsSync(datasetDir(l.o.workDir, n, DEFAULT_SEED)))
     .reduce((s, n) => s + n * SEED_S_PER_RECORD, 0);
-  return seeding + tasks.reduce((s, t) => s + costOf(t, cal), 0);
+  return seeding + tasks.reduce((s, t) => s + costOf(t, l.cal, l.o.quick), 0);
 }
 
 interface Loop {
@@ -216,14 +224,14 @@ export async function runAdvise(
     if (draft.recommended && answeredAt === null) answeredAt = elapsed;
     const done = signal.aborted || left.length === 0;
     firstPlan ??= left;
-    firstEstimate ??= leftS(left, cal, o.workDir);
+    firstEstimate ??= leftS(left, l);
     const states = interrupted(labs, signal, measured.length, left.length);
     const decision = done ? decideNow(l, ev, states, left.length === 0 && !signal.aborted) : draft;
     onProgress({
       decision,
       elapsed_s: elapsed,
       left,
-      left_s: leftS(left, cal, o.workDir),
+      left_s: leftS(left, l),
     });
     if (done)
       return {
