@@ -12,9 +12,11 @@ export const noBrowser =
   "Chromium is not installed (Debian: apt-get install chromium)";
 
 export interface OpenPage {
-  /** Charts drawn, and each chart's bars or points drawn (html.ts marks the body with both). */
+  /** Charts drawn, and each chart's bars or points drawn (html.ts marks the body with these). */
   charts: number;
   items: Record<string, number>;
+  /** Each chart's marks (the peak, the horizon) drawn where their value lies on its axis. */
+  marks: Record<string, number>;
   /** Drawn pixels on each canvas, in page order: a chart that failed to draw leaves it blank. */
   inked: number[];
   /** Page errors, console errors and failed requests. */
@@ -42,6 +44,7 @@ export async function openPage(file: string, width = 1280): Promise<OpenPage> {
     return {
       charts: Number(await page.evaluate(() => document.body.dataset.chartsDrawn)),
       items: JSON.parse((await page.evaluate(() => document.body.dataset.chartItems)) ?? "{}"),
+      marks: JSON.parse((await page.evaluate(() => document.body.dataset.chartMarks)) ?? "{}"),
       inked: await page.evaluate(() =>
         [...document.querySelectorAll("canvas")].map((c) => {
           const ctx = c.getContext("2d") as CanvasRenderingContext2D;

@@ -60,8 +60,15 @@ function noneText(d: Decision): string {
   const why =
     "No approach measured on this machine meets every requirement: each one's reason is below.";
   // Speed is named only where it was measured and falls short; otherwise other verdicts decide.
-  if (best === 0 || best >= d.required_rps) return why;
-  return `${why} Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
+  const speed =
+    best === 0 || best >= d.required_rps
+      ? ""
+      : ` Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
+  const f = d.fleet;
+  const fleet = f
+    ? ` Past one machine, these measurements imply ${count(f.shards, "primary", "primaries")} of ${code(f.approach)}, each with ${count(f.replicas_per_shard, "read replica")}: ${int(f.servers)} database servers, an extrapolation (below).`
+    : "";
+  return `${why}${speed}${fleet}`;
 }
 
 function labsText(d: Decision): string {

@@ -36,13 +36,14 @@ function htmlTable({ header, rows }: Table): string {
 }
 
 /** A horizontal bar chart grows with its rows, so that every label shows. */
-const ROW_PX = 26;
-const FRAME_PX = 130;
+const ROW_PX = 24;
+const FRAME_PX = 120;
+const HBAR_PX_MIN = 200;
 
 function canvas(c: Chart): string {
   const height =
     c.kind === "hbar"
-      ? ` style="height: ${Math.max(300, FRAME_PX + ROW_PX * c.labels.length)}px"`
+      ? ` style="height: ${Math.max(HBAR_PX_MIN, FRAME_PX + ROW_PX * c.labels.length)}px"`
       : "";
   return `<div class="chart"${height}><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.description)}"></canvas></div>`;
 }
@@ -76,7 +77,8 @@ function scriptJson(value: unknown): string {
 
 /**
  * Runs in the page: draws every chart of the model, then marks the body with the charts
- * drawn and each one's bars (or points) drawn, so that a test can tell a chart from a blank.
+ * drawn, each one's bars (or points) drawn and its marks drawn on the axis, so that a test
+ * can tell a chart from a blank.
  */
 const DRAW = `
 const charts = JSON.parse(document.getElementById("chart-data").textContent);
@@ -84,39 +86,73 @@ Chart.defaults.animation = false;
 Chart.defaults.font.family = "system-ui, sans-serif";
 Chart.defaults.maintainAspectRatio = false;
 const drawnItems = {};
+const drawnMarks = {};
+// A mark (the app's peak, the horizon) is a dashed line across the whole plot at its value,
+// drawn after the bars; it counts as drawn only where its value lies on the axis.
+const marks = {
+  id: "marks",
+  afterDatasetsDraw(chart, _, o) {
+    const { ctx, chartArea: a } = chart;
+    const scale = chart.scales[o.across ? "x" : "y"];
+    drawnMarks[o.id] = 0;
+    for (const m of o.marks) {
+      const p = scale.getPixelForValue(m.value);
+      const [from, to] = o.across ? [a.left, a.right] : [a.top, a.bottom];
+      if (!(p >= from - 1 && p <= to + 1)) continue;
+      ctx.save();
+      ctx.strokeStyle = m.color; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      if (o.across) { ctx.moveTo(p, a.top); ctx.lineTo(p, a.bottom); }
+      else { ctx.moveTo(a.left, p); ctx.lineTo(a.right, p); }
+      ctx.stroke();
+      ctx.restore();
+      drawnMarks[o.id]++;
+    }
+  },
+};
 for (const c of charts) {
   const el = document.getElementById(c.id);
   if (!el) continue;
   const across = c.kind === "hbar";
   const datasets = c.series.map((s) => ({
     label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color, skipNull: true,
-    ...(s.line ? { type: "line", pointRadius: 0 } : {}),
+    pointStyle: "rect",
+    ...(s.line ? { type: "line", pointRadius: 0, pointStyle: "line" } : {}),
     ...(s.dash ? { borderDash: s.dash } : {}),
   }));
+  // Each mark's legend entry: a dashed line, with no data of its own.
   for (const m of c.marks ?? [])
     datasets.push({
       type: "line", label: m.label, borderColor: m.color, backgroundColor: m.color,
-      borderDash: [6, 4], pointRadius: 0, borderWidth: 2,
-      data: c.labels.map((l) => (across ? { x: m.value, y: l } : { x: l, y: m.value })),
+      borderDash: [6, 4], borderWidth: 2, pointStyle: "line", data: [],
     });
   const log = c.scale !== "linear";
   const values = [...c.series.flatMap((s) => s.data.flat()), ...(c.marks ?? []).map((m) => m.value)]
     .filter((v) => typeof v === "number" && v > 0);
-  // A log axis ends at the next power of ten past the data, not wherever Chart.js rounds to.
-  const top = log && values.length ? { max: 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.05)) } : {};
+  // A log axis runs between the powers of ten around the data and the marks, so that a mark
+  // far from every bar (a peak of 35/s beside bars of 10,000/s) is still on it.
+  const range = log && values.length ? {
+    min: 10 ** Math.floor(Math.log10(Math.min(...values) * 0.95)),
+    max: 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.05)),
+  } : {};
   // On a log axis, only the powers of ten are labelled: the others crowd the axis.
   const label = (v) => Number(v).toLocaleString("en", { maximumFractionDigits: 3 });
   const power = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
   const ticks = { callback: (v) => (!log || power(Number(v)) ? label(v) : "") };
-  const value = { type: log ? "logarithmic" : "linear", title: { display: true, text: c.axis }, ticks, ...top };
+  const value = { type: log ? "logarithmic" : "linear", title: { display: true, text: c.axis }, ticks, ...range };
   const chart = new Chart(el, {
     type: across ? "bar" : c.kind,
     data: { labels: c.labels, datasets },
+    plugins: [marks],
     options: {
       indexAxis: across ? "y" : "x",
       layout: { padding: { left: 8 } },
       scales: across ? { x: value, y: { stacked: true, ticks: { autoSkip: false } } } : { y: value },
-      plugins: { title: { display: true, text: c.title } },
+      plugins: {
+        title: { display: true, text: c.title },
+        legend: { labels: { usePointStyle: true, pointStyleWidth: 28 } },
+        marks: { id: c.id, across, marks: c.marks ?? [] },
+      },
     },
   });
   drawnItems[c.id] = c.series.reduce(
@@ -124,11 +160,13 @@ for (const c of charts) {
 }
 document.body.dataset.chartsDrawn = String(Object.keys(drawnItems).length);
 document.body.dataset.chartItems = JSON.stringify(drawnItems);
+document.body.dataset.chartMarks = JSON.stringify(drawnMarks);
 `;
 
 const STYLE = `
-body { font: 15px/1.5 system-ui, sans-serif; color: #111827; max-width: 1100px; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #e5e7eb; }
+body { font: 15px/1.5 system-ui, sans-serif; color: #111827; max-width: 1100px; margin: 1rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0.5rem 0; } h2 { margin: 1.5rem 0 0.5rem; border-bottom: 1px solid #e5e7eb; }
+p, ul { margin: 0.5rem 0; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
 th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; vertical-align: top; }
 th { background: #f9fafb; } td:first-child, th:first-child, .text { text-align: left; }

@@ -27,8 +27,10 @@ describe("decision.html in a browser", { skip: noBrowser }, () => {
       const p = await openPage(file, width);
       assert.deepEqual(p.problems, []);
       assert.equal(p.charts, 3, `${width} px`);
-      for (const id of ["chart-capacity", "chart-losses", "chart-holds"])
+      for (const id of ["chart-capacity", "chart-losses", "chart-holds"]) {
         assert.ok((p.items[id] ?? 0) > 0, `${id} drew nothing at ${width} px`);
+        assert.ok((p.marks[id] ?? 0) >= 1, `${id} drew no line for the peak, the loss or the horizon`);
+      }
       for (const n of p.inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
     }
   });
@@ -37,5 +39,18 @@ describe("decision.html in a browser", { skip: noBrowser }, () => {
     const p = await openPage(page("none", { ...base, daily_active_users: 10_000_000_000 }));
     assert.deepEqual(p.problems, []);
     assert.ok((p.items["chart-capacity"] ?? 0) > 0);
+    assert.equal(p.marks["chart-capacity"], 1, "the peak's line");
+  });
+
+  it("draws the peak's line on a chart of one bar, however far the bar is from it", async () => {
+    // As on a SaaS answer's page: one approach measured for speed, hundreds of times the peak.
+    // The line was once a one-point dataset, which draws nothing on a single row.
+    const file = join(dir, "one-bar.html");
+    const d = decide({ ...base, daily_active_users: 100 }, { ...evidence, candidates: ["sqlite"] });
+    writeFileSync(file, renderHtml(decisionReport(d)));
+    const p = await openPage(file);
+    assert.deepEqual(p.problems, []);
+    assert.equal(p.items["chart-capacity"], 1, "one bar");
+    assert.equal(p.marks["chart-capacity"], 1, "the peak's line");
   });
 });
