@@ -29,7 +29,10 @@ describe("decision.html in a browser", { skip: noBrowser }, () => {
       assert.equal(p.charts, 3, `${width} px`);
       for (const id of ["chart-capacity", "chart-losses", "chart-holds"]) {
         assert.ok((p.items[id] ?? 0) > 0, `${id} drew nothing at ${width} px`);
-        assert.ok((p.marks[id] ?? 0) >= 1, `${id} drew no line for the peak, the loss or the horizon`);
+        assert.ok(
+          (p.marks[id] ?? 0) >= 1,
+          `${id} drew no line for the peak, the loss or the horizon`,
+        );
       }
       for (const n of p.inked) assert.ok(n > 1000, `a canvas has ${n} drawn pixels`);
     }
