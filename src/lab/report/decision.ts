@@ -66,7 +66,7 @@ function noneText(d: Decision): string {
       : ` Even at its best, the fastest carries ${rate(best)} requests/s against ${rate(d.required_rps)} needed at peak.`;
   const f = d.fleet;
   const fleet = f
-    ? ` Past one machine, these measurements imply ${count(f.shards, "primary", "primaries")} of ${code(f.approach)}, each with ${count(f.replicas_per_shard, "read replica")}: ${int(f.servers)} database servers, an extrapolation (below).`
+    ? ` Past one machine, these measurements imply ${count(f.shards, "primary", "primaries")} of ${code(f.approach)}, each with ${count(f.replicas_per_shard, "read replica")}: ${int(f.servers)} database servers, an extrapolation; each app server would run \`APPROACH=${f.approach} DATABASE_URL=<the fleet's address> npm start\` (below).`
     : "";
   return `${why}${speed}${fleet}`;
 }
