@@ -1,6 +1,7 @@
 // What to measure next for one app's decision, cheapest and most decisive first: the
-// ceilings, then what can rule a store out in seconds (a second process, an order race, a
-// crash), then each store's cells in the order the decision ranks them, then the disk faults.
+// ceilings, then the crash that rules a store out in seconds (3 s a trial here), then store
+// by store in the order the decision ranks them, its two-process and order races (10 s each),
+// its cells and its disk faults, so that the simplest store that holds is answered first.
 // A store already ruled out needs nothing more; a store that could not rank above the
 // answer found so far needs nothing at all. Pure: advise runs the first task, decides again,
 // and asks again, until nothing is left and the answer is final.
@@ -66,7 +67,7 @@ function workloads(p: Profile): Workload[] {
   return ["read", "write", "mixed", ...workloadsOf(p).filter((w) => w !== "mixed")];
 }
 
-/** Every measurement `c` needs, cheapest and most decisive first, in phases. */
+/** Every measurement `c` needs, in phases: its races, its crash trials, the rest. */
 function needs(c: Contender, i: PlanInput): Task[][] {
   const p = i.profile;
   const missing = (ws: Workload[]) =>
@@ -158,9 +159,8 @@ export function planTasks(i: PlanInput): Task[] {
   const fleet = i.decision.fleet_missing?.approach;
   return [
     ...ceilings,
-    ...phases.flatMap((ph) => ph[0] ?? []),
     ...phases.flatMap((ph) => ph[1] ?? []),
-    ...phases.flatMap((ph) => ph[2] ?? []),
+    ...phases.flatMap((ph) => [...(ph[0] ?? []), ...(ph[2] ?? [])]),
     ...growthCells(i),
     ...(fleet
       ? [

@@ -1,6 +1,6 @@
-// What advise measures next: the ceilings first, then what rules a store out in seconds, then
-// cells in ranking order, then disk faults; nothing for a store already out; nothing at all
-// for a store that could not rank above an answer the bound shows holding.
+// What advise measures next: the ceilings first, then the crash trials that rule a store out in
+// seconds, then store by store in ranking order its races, cells and disk faults; nothing for a
+// store already out; nothing at all for one that could not rank above an answer that holds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Decision } from "../../../src/lab/results/decision.ts";
@@ -76,6 +76,22 @@ describe("the plan", () => {
       ],
     );
     assert.equal(tasks.filter((t) => t.kind === "topology").length, 1);
+  });
+
+  it("runs every crash trial before any race, and a store's races right before its cells", () => {
+    const names = plan({ ...base, processes: 2, survive: "power-loss" }).map((t) =>
+      t.kind === "cells" || t.kind === "trials" || t.kind === "pair"
+        ? `${t.kind === "pair" ? t.lab : t.kind} ${t.approach}`
+        : t.kind,
+    );
+    assert.deepEqual(names.slice(2, 7), [
+      "trials map",
+      "trials sqlite",
+      "contention map",
+      "cells map",
+      "trials map",
+    ]);
+    assert.deepEqual(names.slice(7, 10), ["contention sqlite", "cells sqlite", "trials sqlite"]);
   });
 
   it("plans nothing more for a store ruled out, nor for one that could not rank above an answer that holds", () => {
