@@ -335,15 +335,15 @@ export function postmasterOf(node: HaNode): number | undefined {
   }
 }
 
-/** The walsenders of a postmaster: its children whose title says so. */
-export function walsendersOf(postmaster: number): number[] {
+/** A postmaster's backends (its children), only those whose title holds `title` if given. */
+export function backendsOf(postmaster: number, title = ""): number[] {
   return readdirSync("/proc").flatMap((entry) => {
     if (!/^\d+$/.test(entry)) return [];
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const title = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      return ppid === postmaster && title.includes("walsender") ? [Number(entry)] : [];
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      return ppid === postmaster && cmdline.includes(title) ? [Number(entry)] : [];
     } catch {
       return [];
     }
@@ -358,19 +358,29 @@ const kill = (pid: number | undefined, signal: NodeJS.Signals) => {
   }
 };
 
+/**
+ * A postmaster and its backends, killed at once. The backends are listed first: once the
+ * postmaster is gone they belong to init, and one a stall-node trial stopped (SIGSTOP) would
+ * never notice its postmaster died, and would be left behind for good.
+ */
+function killPostgres(node: HaNode): void {
+  const pm = postmasterOf(node);
+  const backends = pm ? backendsOf(pm) : [];
+  kill(pm, "SIGKILL");
+  for (const b of backends) kill(b, "SIGKILL");
+}
+
 /** A node's machine lost: Patroni, the postmaster and every backend, at once. */
 export function killNode(node: HaNode): void {
   kill(-(node.patroni.pid as number), "SIGKILL");
-  const pm = postmasterOf(node);
-  kill(pm, "SIGKILL");
-  for (const w of pm ? walsendersOf(pm) : []) kill(w, "SIGKILL");
+  killPostgres(node);
 }
 
 export const killPatroni = (node: HaNode) => kill(node.patroni.pid, "SIGKILL");
 export const killPostmaster = (node: HaNode) => kill(postmasterOf(node), "SIGKILL");
 export const pauseWalsenders = (node: HaNode, signal: "SIGSTOP" | "SIGCONT") => {
   const pm = postmasterOf(node);
-  for (const w of pm ? walsendersOf(pm) : []) kill(w, signal);
+  for (const w of pm ? backendsOf(pm, "walsender") : []) kill(w, signal);
 };
 
 /** Asks every process group to stop, then kills what is left. */
@@ -380,8 +390,8 @@ async function stopAll(children: ChildProcess[], nodes: readonly HaNode[]): Prom
   killAll(children, nodes);
 }
 
-/** Kills every process group, and every postmaster (Patroni starts it in a session of its own). */
+/** Kills every process group, and every PostgreSQL (Patroni starts it in a session of its own). */
 function killAll(children: ChildProcess[], nodes: readonly HaNode[]): void {
   for (const c of children) kill(-(c.pid as number), "SIGKILL");
-  for (const n of nodes) kill(postmasterOf(n), "SIGKILL");
+  for (const n of nodes) killPostgres(n);
 }
