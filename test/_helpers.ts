@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -72,13 +72,16 @@ export function rawPost(
   });
 }
 
-/** Processes (other than this one) whose environment mentions `marker`, such as a work dir. */
+/** Processes (other than this one) whose environment or working directory names `marker` (a work dir). */
 export function processesMentioning(marker: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(marker))
+      // Its environment names the marker, or it runs in a directory under it (a PostgreSQL
+      // backend left behind by its postmaster carries neither the marker's name nor its env).
+      const env = readFileSync(`/proc/${entry}/environ`, "latin1");
+      if (env.includes(marker) || readlinkSync(`/proc/${entry}/cwd`).startsWith(marker))
         found.push(Number(entry));
     } catch {
       // gone already

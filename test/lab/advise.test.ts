@@ -356,5 +356,7 @@ describe("npm run advise, when the app must survive losing the database's machin
       readFileSync(join(out, "decision.md"), "utf8"),
       /Its failover: PostgreSQL on three machines under Patroni/,
     );
+    // A stall-node trial stops the leader's walsenders before it kills the node: none is left.
+    assert.deepEqual(processesMentioning(work), [], "nothing of the clusters is left");
   });
 });
