@@ -295,6 +295,11 @@ describe("npm run advise, past one machine", () => {
       md,
       /Extrapolated from one machine: about [\d,]+ primaries \(shards\) of `postgres`/,
     );
+    // Its last progress line gives the same answer, not "no answer yet".
+    assert.match(
+      r.stderr,
+      /final: nothing on one machine is enough; about [\d,]+ database servers/,
+    );
   });
 });
 

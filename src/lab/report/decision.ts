@@ -391,7 +391,13 @@ export function progressText(p: {
   left_s: number;
 }): string {
   const d = p.decision;
-  const now = d.recommended ? `use ${code(d.recommended)}` : "no answer yet";
+  const now = d.recommended
+    ? `use ${code(d.recommended)}`
+    : d.status === "none-enough"
+      ? d.fleet
+        ? `nothing on one machine is enough; about ${int(d.fleet.servers)} database servers of ${code(d.fleet.approach)} (an extrapolation)`
+        : "nothing on one machine is enough"
+      : "no answer yet";
   const open = d.candidates.filter((c) => c.valid === "unknown").length;
   if (!p.left.length)
     return `after ${duration(p.elapsed_s)}: ${d.final ? "final" : "stopped"}: ${now}.`;

@@ -32,7 +32,8 @@ export const signedShare = (x: number) => `${x >= 0 ? "+" : ""}${Math.round(x * 
 
 /** "about 9 days", "about 5 months", "about 4 years". */
 export function days(d: number): string {
-  if (d < 60) return `about ${Math.max(1, Math.round(d))} day${Math.round(d) === 1 ? "" : "s"}`;
+  if (d < 0.5) return "less than a day";
+  if (d < 60) return `about ${count(Math.round(d), "day")}`;
   if (d < 730) return `about ${Math.round(d / 30.4)} months`;
   return `about ${Math.round(d / 365)} years`;
 }
