@@ -27,7 +27,7 @@ const command = defineCommand({
   meta: {
     name: "npm run advise --",
     description:
-      'Answer "do we need a database yet?" for one app: give its profile (--profile app.json, or the flags), and needadb measures what the decision needs on this machine and says which approach to use, how to run it, and why each other one is ruled out. Measurements are kept per machine and commit, so the next profile reuses them. On this project\'s 2-core test machine, the first --quick run took 1 to 6 minutes (most profiles under 3), and a profile already covered about a second.',
+      'Answer "do we need a database yet?" for one app: give its profile (--profile app.json, or the flags), and needadb measures what the decision needs on this machine and says which approach to use, how to run it, and why each other one is ruled out. Measurements are kept per machine and commit, so the next profile reuses them. On this project\'s 2-core test machine, the first --quick run took 1 to 5.5 minutes (most profiles under 3), and a profile already covered about a second.',
   },
   args: {
     ...PROFILE_FLAGS,

@@ -37,8 +37,8 @@ function htmlTable({ header, rows }: Table): string {
 
 /** A horizontal bar chart grows with its rows, so that every label shows. */
 const ROW_PX = 24;
-const FRAME_PX = 120;
-const HBAR_PX_MIN = 200;
+const FRAME_PX = 140;
+const HBAR_PX_MIN = 230;
 
 function canvas(c: Chart): string {
   const height =
