@@ -98,6 +98,12 @@ const FULL_HOLD_MS = 500;
 const RESUME_WAIT_MS_MAX = 5_000;
 /** How long writes go on after a failed fsync, before the power cut. */
 const AFTER_EIO_MS = 300;
+/**
+ * How long GET /health may take while the disk misbehaves. A store can stop answering at
+ * all: PGlite, its disk full, spun at 100% CPU on its one thread and never answered, and the
+ * trial waited on it for good. Past this, the store counts as not answering, not fenced.
+ */
+const HEALTH_WAIT_MS_MAX = 5_000;
 
 /**
  * The disk misbehaves while the writers go on: full for FULL_HOLD_MS and then not, or one
@@ -110,9 +116,9 @@ async function misbehave(fault: Fault, mount: LazyMount, url: string, tally: Tal
   await sleep(fault === "enospc" ? FULL_HOLD_MS : AFTER_EIO_MS);
   // GET /health while the disk misbehaves is a read like any other: a 500 there is a
   // bare 500 the store answered, counted with the writers' answers, not the lab's failure.
-  const res = await get(url, "/health");
-  if (res.status !== 200) count(tally, String(res.status));
-  result.fenced = res.status === 200 && (JSON.parse(res.text) as Health).status === "degraded";
+  const res = await get(url, "/health", AbortSignal.timeout(HEALTH_WAIT_MS_MAX)).catch(() => null);
+  if (res?.status !== 200) count(tally, res ? String(res.status) : "no answer");
+  result.fenced = res?.status === 200 && (JSON.parse(res.text) as Health).status === "degraded";
   if (fault !== "enospc") return;
   tally.releasedAt = performance.now();
   mount.misbehave("ok");

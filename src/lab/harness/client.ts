@@ -44,8 +44,8 @@ export async function health(url: string): Promise<Health> {
   return JSON.parse(res.text) as Health;
 }
 
-export function get(url: string, path: string): Promise<Answer> {
-  return send(`${url}${path}`, "GET");
+export function get(url: string, path: string, signal?: AbortSignal): Promise<Answer> {
+  return send(`${url}${path}`, "GET", undefined, signal);
 }
 
 /** POSTs a JSON body (text, sent as it is), with any `headers` besides its Content-Type. */
