@@ -63,6 +63,17 @@ function durabilityOf(fsync: string | undefined): Durability {
     : { survives: "power-loss", claim: `Survives a power loss: fsync=${fsync}.` };
 }
 
+/** PGlite on its directory; when it cannot start, an error that says what may have happened. */
+async function openDir(path: string) {
+  try {
+    return await openPglite(path);
+  } catch (err) {
+    throw new Error(
+      `PGlite could not start on ${path} (${(err as Error).message}). PGlite on Node never calls fsync, so a power cut can leave its files half-written; needadb changed nothing in it. Restore the directory from a copy, or move it aside to start with an empty database`,
+    );
+  }
+}
+
 export const open: OpenStore = async ({ dataDir, env, log }) => {
   const lockPath = join(dataDir, `${PGLITE_DIR}.lock`);
   const lock = env.PGLITE_UNGUARDED ? { release() {} } : takeLock(lockPath);
@@ -70,7 +81,10 @@ export const open: OpenStore = async ({ dataDir, env, log }) => {
     throw new Error(
       `${lockPath} is held by process ${lock.heldBy}, a server running PGlite on this DATA_DIR; PGlite takes no lock of its own, and two processes on one directory lose acknowledged writes: stop that server first, or use another DATA_DIR`,
     );
-  const pool = await openPglite(join(dataDir, PGLITE_DIR));
+  const pool = await openDir(join(dataDir, PGLITE_DIR)).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
   await migrate(pool, log);
   const setting = await settingsOf(pool, ["fsync", "synchronous_commit"]);
   const users = usersOf(pool, (q) => q(pool));
