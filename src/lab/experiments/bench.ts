@@ -449,7 +449,8 @@ async function measureFloors(o: BenchOptions, datasets: Map<number, string>, sig
     );
     const dir = join(o.workDir, "cell");
     try {
-      floors.push(await measureFloor({ approach, dataset, dir, records, log: o.log }, signal));
+      const floor = { approach, dataset, dir, records, durationS: o.durationS, log: o.log };
+      floors.push(await measureFloor(floor, signal));
     } catch (err) {
       if (!signal.aborted) o.log(`  ${(err as Error).message}`);
     }

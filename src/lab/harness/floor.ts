@@ -12,6 +12,8 @@ import { IDS_FILE } from "./seed.ts";
 const FLOOR_ENTRY = fileURLToPath(new URL("./floor-run.ts", import.meta.url));
 /** A floor that takes longer than this is stopped, and not reported. */
 const FLOOR_TIMEOUT_MS = 120_000;
+/** Each of the floor's timed rounds lasts this share of a cell's measured window. */
+const ROUND_SHARE_OF_CELL = 0.25;
 
 export async function measureFloor(
   o: {
@@ -19,6 +21,8 @@ export async function measureFloor(
     dataset: string;
     dir: string;
     records: number;
+    /** The bench's measured window per cell, in seconds. */
+    durationS: number;
     log: (m: string) => void;
   },
   signal: AbortSignal,
@@ -26,7 +30,10 @@ export async function measureFloor(
   return withCell(o, async ({ dir, env }) => {
     copyFileSync(join(o.dataset, IDS_FILE), join(dir, IDS_FILE));
     const child = spawn(process.execPath, [FLOOR_ENTRY], {
-      env: { ...process.env, ...env, APPROACH: o.approach, DATA_DIR: dir },
+      env: {
+        ...{ ...process.env, ...env, APPROACH: o.approach, DATA_DIR: dir },
+        FLOOR_ROUND_MS: String(Math.round(o.durationS * 1000 * ROUND_SHARE_OF_CELL)),
+      },
       stdio: ["ignore", "pipe", "pipe"],
       signal: AbortSignal.any([signal, AbortSignal.timeout(FLOOR_TIMEOUT_MS)]),
     });

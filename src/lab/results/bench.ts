@@ -125,6 +125,8 @@ export interface Run {
   ratio_to_fsync: number | null;
   /** The server's CPU per answer, in µs: cpu_cores / rps, whatever share of the machine the load generator took. */
   cpu_us_per_request: number | null;
+  /** Each repeat's server CPU per answer, in µs (absent from results written before it was kept). */
+  cpu_us_samples?: number[];
   /** rps / the bare node:http server's, for reads and writes; null elsewhere. */
   ratio_to_node: number | null;
   /** The median warm-up, in seconds, and whether every repeat settled within its cap. */
@@ -208,13 +210,20 @@ export interface Results {
 
 /**
  * A store's own cost with no HTTP in between (lab/harness/floor-run.ts): µs of CPU per lookup
- * and per committed write, and their rates, with 50 in flight as under the bench's load.
+ * and per committed write, and their rates, with 50 in flight as under the bench's load: the
+ * medians of its rounds, and each round's µs (absent from results written before rounds).
  */
 export interface Floor {
   approach: string;
   records: number;
-  read: { cpu_us: number; rps: number };
-  write: { cpu_us: number; rps: number };
+  read: FloorWorkload;
+  write: FloorWorkload;
+}
+
+export interface FloorWorkload {
+  cpu_us: number;
+  rps: number;
+  cpu_us_samples?: number[];
 }
 
 /** What the stores declare, for what no lab measures (a store's service, its process rule). */

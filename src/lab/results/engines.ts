@@ -2,9 +2,11 @@
 // itself to: every goal is a ratio between two cells of one run at its largest size, so a
 // noisy machine moves both sides alike. Pure functions over results.json.
 import type { Results, Run } from "./bench.ts";
+import { NOISE_MIN } from "./growth.ts";
 import type { Workload } from "./load.ts";
 import { median } from "./stats.ts";
 import { afterFirstAnswer } from "./steady.ts";
+import type { Valid } from "./verdict.ts";
 
 /** What a goal compares `approach` with: `null` (HTTP only), an engine, or our fastest durable store. */
 export interface SpeedGoal {
@@ -183,6 +185,22 @@ export function engineRows(results: Results): EngineRow[] {
   });
 }
 
+/** The goal for what HTTP and the app add to a store beyond `null`, in µs per request. */
+export const OVERHEAD_US_MAX = 2;
+
+/** A figure with the band its samples allow, at least ±NOISE_MIN of it (as estimates take it). */
+interface Band {
+  value: number;
+  low: number;
+  high: number;
+}
+
+function bandOf(value: number, samples: readonly number[] | undefined): Band {
+  const all = samples?.length ? samples : [value];
+  const low = Math.min(...all, value * (1 - NOISE_MIN));
+  return { value, low, high: Math.max(...all, value * (1 + NOISE_MIN)) };
+}
+
 /** A store's in-process floor beside its server's CPU per request, and what HTTP adds. */
 export interface FloorRow {
   approach: string;
@@ -193,6 +211,11 @@ export interface FloorRow {
   null_us: number | null;
   /** server µs − in-process µs − null's µs: what HTTP and the app cost this store beyond null. */
   overhead_us: number | null;
+  /** The overhead's band, from each of its three figures' bands. */
+  overhead_low_us: number | null;
+  overhead_high_us: number | null;
+  /** Whether the band is within OVERHEAD_US_MAX: pass, fail, or unknown where it straddles it. */
+  goal: Valid;
 }
 
 export function floorRows(results: Results): FloorRow[] {
@@ -200,16 +223,29 @@ export function floorRows(results: Results): FloorRow[] {
     results.runs
       .filter((r) => r.approach === approach && r.workload === workload)
       .sort((a, b) => b.records - a.records)[0];
+  const bandOfRun = (r: Run | undefined) =>
+    r?.cpu_us_per_request == null ? null : bandOf(r.cpu_us_per_request, r.cpu_us_samples);
   return (results.floors ?? []).flatMap((f) =>
     (["read", "write"] as const).map((workload) => {
-      const server = largest(f.approach, workload)?.cpu_us_per_request ?? null;
-      const base = largest("null", workload)?.cpu_us_per_request ?? null;
+      const server = bandOfRun(largest(f.approach, workload));
+      const base = bandOfRun(largest("null", workload));
       const own = f[workload];
+      const floor = bandOf(own.cpu_us, own.cpu_us_samples);
+      const low = server && base ? server.low - floor.high - base.high : null;
+      const high = server && base ? server.high - floor.low - base.low : null;
       return {
         ...{ approach: f.approach, workload, in_process_us: own.cpu_us, in_process_rps: own.rps },
-        ...{ server_us: server, null_us: base },
-        overhead_us: server !== null && base !== null ? server - own.cpu_us - base : null,
+        ...{ server_us: server?.value ?? null, null_us: base?.value ?? null },
+        overhead_us: server && base ? server.value - floor.value - base.value : null,
+        ...{ overhead_low_us: low, overhead_high_us: high },
+        goal: goalOf(low, high),
       };
     }),
   );
+}
+
+function goalOf(low: number | null, high: number | null): Valid {
+  if (low === null || high === null) return "unknown";
+  if (high <= OVERHEAD_US_MAX) return "pass";
+  return low > OVERHEAD_US_MAX ? "fail" : "unknown";
 }

@@ -84,6 +84,7 @@ function foldRepeats(
     generator_cpu_cores: generatorCores,
     bottleneck: bottleneckOf(cpuCores, generatorCores, generatorThreads),
     cpu_us_per_request: cpuUsPerRequest(group),
+    cpu_us_samples: cpuUsSamples(group),
     ratio_to_node: null,
     warmup_s: of((s) => s.warmup_s),
     warmup_settled: group.every((s) => s.warmup_settled),
@@ -92,9 +93,14 @@ function foldRepeats(
   };
 }
 
+/** Each repeat's server CPU per answer, in µs, for the repeats that answered. */
+function cpuUsSamples(group: readonly Sample[]): number[] {
+  return group.filter((s) => s.rps > 0).map((s) => (s.cpu_cores * 1e6) / s.rps);
+}
+
 /** The median over repeats of the server's CPU per answer, in µs; null if none answered. */
-export function cpuUsPerRequest(group: readonly Sample[]): number | null {
-  const each = group.filter((s) => s.rps > 0).map((s) => (s.cpu_cores * 1e6) / s.rps);
+function cpuUsPerRequest(group: readonly Sample[]): number | null {
+  const each = cpuUsSamples(group);
   return each.length ? median(each) : null;
 }
 

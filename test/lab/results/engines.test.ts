@@ -6,8 +6,10 @@ import type { Results, Run } from "../../../src/lab/results/bench.ts";
 import {
   engineRows,
   fastestDurable,
+  floorRows,
   goalRows,
   OUR_FASTEST_DURABLE,
+  OVERHEAD_US_MAX,
 } from "../../../src/lab/results/engines.ts";
 import { runOf, sampleOf } from "../_fixtures.ts";
 
@@ -102,5 +104,64 @@ describe("the engines and the speed goals", () => {
     const lsm = goalRows(without).find((g) => g.versus === "leveldb");
     assert.equal(lsm?.ratio, null);
     assert.equal(lsm?.met, null);
+  });
+});
+
+describe("what HTTP adds to a store beyond null", () => {
+  // null's server spends 15 µs on a read; each store's floor and server µs are set so the
+  // overhead's band lands clearly under, clearly over, or across the 2 µs goal.
+  const cell = (approach: string, us: number, samples?: number[]) =>
+    runOf({
+      ...{ approach, workload: "read", records: 1_000, cpu_us_per_request: us },
+      ...(samples ? { cpu_us_samples: samples } : {}),
+    });
+  const floor = (approach: string, us: number, samples: number[]) => ({
+    ...{ approach, records: 1_000 },
+    read: { cpu_us: us, rps: 1e5, cpu_us_samples: samples },
+    write: { cpu_us: us, rps: 1e5, cpu_us_samples: samples },
+  });
+  const floored = {
+    ...results,
+    runs: [
+      cell("null", 100, [99, 100, 100]),
+      cell("tight", 150, [150, 150, 150]),
+      cell("heavy", 400, [395, 400, 405]),
+      cell("loose", 150),
+    ],
+    floors: [floor("tight", 50, [50, 50]), floor("heavy", 100, [98, 101]), floor("loose", 49, [])],
+  } as unknown as Results;
+  const read = (a: string) =>
+    floorRows(floored).find((r) => r.approach === a && r.workload === "read");
+
+  it("subtracts the store's floor and null's µs from the server's, with a band from all three", () => {
+    const heavy = read("heavy");
+    assert.equal(heavy?.overhead_us, 400 - 100 - 100);
+    // Each band is its samples, and at least ±10% of its value.
+    const near = (a: number | null | undefined, b: number) => Math.abs((a ?? NaN) - b) < 1e-9;
+    assert.ok(near(heavy?.overhead_low_us, 360 - 110 - 110), JSON.stringify(heavy));
+    assert.ok(near(heavy?.overhead_high_us, 440 - 90 - 90), JSON.stringify(heavy));
+    assert.equal(heavy?.goal, "fail");
+  });
+
+  it("calls the goal unknown where the band straddles it, met only where all of it is under", () => {
+    const tight = read("tight");
+    assert.equal(tight?.overhead_us, 0);
+    assert.equal(tight?.goal, "unknown", "±10% of 150 µs is wider than 2 µs");
+    assert.equal(read("loose")?.goal, "unknown");
+    const cheap = {
+      ...floored,
+      runs: [cell("null", 5, [5]), cell("tight", 5.5, [5.5])],
+      floors: [floor("tight", 0.2, [0.2])],
+    } as unknown as Results;
+    const row = floorRows(cheap).find((r) => r.workload === "read");
+    assert.ok((row?.overhead_high_us ?? 99) <= OVERHEAD_US_MAX, JSON.stringify(row));
+    assert.equal(row?.goal, "pass");
+  });
+
+  it("has no overhead where null was not run", () => {
+    const alone = { ...floored, runs: floored.runs.filter((r) => r.approach !== "null") };
+    const row = floorRows(alone).find((r) => r.approach === "tight");
+    assert.equal(row?.overhead_us, null);
+    assert.equal(row?.goal, "unknown");
   });
 });
