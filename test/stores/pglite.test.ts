@@ -15,7 +15,7 @@ describe("pglite on a damaged directory", () => {
     writeFileSync(join(dataDir, "pglite", "postgresql.conf"), "# half a file");
     const before = snapshot(join(dataDir, "pglite"));
     const store = await loadStore("pglite");
-    const open = () => store.open({ dataDir, env: {}, log: () => {} });
+    const open = async () => store.open({ dataDir, env: {}, log: () => {} });
     for (const attempt of [1, 2]) {
       // The second attempt meets the same damage, not its own lock left behind.
       await assert.rejects(open, (err: Error) => {
