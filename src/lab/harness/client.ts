@@ -12,6 +12,14 @@ export interface Answer {
 }
 
 /**
+ * No lab request waits longer than this for its answer, whatever its caller's signal: a
+ * store can stop answering for good (PGlite with its disk full spun on its one thread), and
+ * a lab tool must then end, and say why, rather than wait with it. NEEDADB_ANSWER_MS_MAX
+ * sets it for the test that shows it.
+ */
+const ANSWER_MS_MAX = Number(process.env.NEEDADB_ANSWER_MS_MAX ?? 60_000);
+
+/**
  * One request on a connection of its own, closed after the answer (`agent: false` sends
  * Connection: close). The lab's own calls then never leave a keep-alive connection open on
  * a server it is about to stop, so the server's drain, which keeps an idle connection open
@@ -24,16 +32,25 @@ function send(
   signal?: AbortSignal,
   extra: Record<string, string> = {},
 ): Promise<Answer> {
+  const deadline = AbortSignal.timeout(ANSWER_MS_MAX);
   return new Promise((resolve, reject) => {
     const type = body === undefined ? {} : { "content-type": "application/json" };
-    const req = request(url, { method, headers: { ...type, ...extra }, agent: false, signal });
+    const headers = { ...type, ...extra };
+    const any = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const req = request(url, { method, headers, agent: false, signal: any });
     req.on("response", (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
       res.on("error", reject);
     });
-    req.on("error", reject);
+    req.on("error", (err) =>
+      reject(
+        deadline.aborted && !signal?.aborted
+          ? new Error(`${method} ${url} had no answer within ${ANSWER_MS_MAX / 1000} s`)
+          : err,
+      ),
+    );
     req.end(body);
   });
 }
