@@ -5,9 +5,10 @@
 // less this and less `null`'s, is what HTTP and the app cost for this store.
 //
 // Each workload runs in ROUNDS rounds of FLOOR_ROUND_MS each (every one of the 50 lanes does
-// at least one operation), as a cell measures for a time, not a fixed count: a store whose cost comes in bursts (a WAL
-// checkpoint, a compaction, a batch) pays them here as often as under load. The rounds'
-// scatter is the floor's own noise, which the report carries into the overhead's band.
+// at least one operation), as a cell measures for a time, not a fixed count: a store whose
+// cost comes in bursts (a WAL checkpoint, a compaction, a batch) pays them here as often as
+// under load. The rounds' scatter is the floor's own noise, which the report carries into
+// the overhead's band.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newUser } from "../../lib/user.ts";
