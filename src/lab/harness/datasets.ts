@@ -1,6 +1,17 @@
 // Seeded datasets for the lab, cached by (records, seed) so repeated runs do not reseed, and
 // the per-cell copies that servers actually run on, so no cell sees another cell's writes.
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Approach, loadStore } from "../../stores/index.ts";
 import { IDS_FILE, seed } from "./seed.ts";
@@ -59,7 +70,20 @@ export async function prepareCellDir(
   const store = await loadStore(approach);
   // An engine's database is built once, in the cached dataset, and copied like a seeded file.
   await store.prepare?.({ dataDir: dataset, env: {}, log: () => {} });
-  for (const file of store.files) {
-    cpSync(join(dataset, file), join(cellDir, file), { recursive: true });
-  }
+  for (const file of store.files) copyKeepingOwner(join(dataset, file), join(cellDir, file));
+}
+
+/**
+ * A copy that keeps the owner of what it copies. As root, PostgreSQL's cluster belongs to the
+ * user it runs as ("postgres"), and PostgreSQL refuses a cluster that user does not own; a
+ * plain copy would give it to root. A tree is taken to have one owner, as a cluster has.
+ */
+function copyKeepingOwner(from: string, to: string): void {
+  cpSync(from, to, { recursive: true });
+  const { uid, gid, mode } = statSync(from);
+  chmodSync(to, mode); // a directory copied is made with the default mode; PostgreSQL wants 0700
+  if (process.getuid?.() !== 0 || uid === 0) return;
+  for (const e of readdirSync(to, { recursive: true, withFileTypes: true }))
+    lchownSync(join(e.parentPath, e.name), uid, gid);
+  lchownSync(to, uid, gid);
 }

@@ -66,6 +66,11 @@ export function newPool(url: string, max = POOL_MAX_CONNECTIONS): pg.Pool {
   // it) emits 'error' on its client; the request's own query already fails with it, so the
   // event needs a listener only so that it cannot end the process.
   pool.on("connect", (client) => client.on("error", () => {}));
+  // An idle connection that breaks is dropped by the pool, which emits 'error' for it. One
+  // case is routine: pool.end() resolves before its connections have closed, so a server
+  // stopped right after (a cluster built for a dataset) says goodbye to a pool already
+  // ended. The server's own pool adds a listener that logs them (index.ts).
+  pool.on("error", () => {});
   return pool;
 }
 
@@ -201,16 +206,16 @@ export interface EmbeddedPostgres {
 }
 
 /**
- * Starts PostgreSQL with its cluster in `<dataDir>/postgres`, creating the cluster on first
- * use. If a server is already running on that cluster:
+ * Starts PostgreSQL with its cluster in `<dataDir>/postgres` (or `databaseDir`), creating the
+ * cluster on first use. If a server is already running on that cluster:
  * - one that another live process started is shared, and left running on `stop`;
  * - one whose parent is gone (a needadb killed with SIGKILL) is taken over and stopped.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (message: string) => void,
+  databaseDir = join(resolve(dataDir), POSTGRES_DIR),
 ): Promise<EmbeddedPostgres> {
-  const databaseDir = join(resolve(dataDir), POSTGRES_DIR);
   const running = runningPostmaster(databaseDir);
   if (running) {
     const url = embeddedUrl(running.port);
