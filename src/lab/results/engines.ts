@@ -4,7 +4,7 @@
 import type { Results, Run } from "./bench.ts";
 import { NOISE_MIN } from "./growth.ts";
 import type { Workload } from "./load.ts";
-import { median } from "./stats.ts";
+import { bandAround, median } from "./stats.ts";
 import { afterFirstAnswer } from "./steady.ts";
 import type { Valid } from "./verdict.ts";
 
@@ -189,17 +189,8 @@ export function engineRows(results: Results): EngineRow[] {
 export const OVERHEAD_US_MAX = 2;
 
 /** A figure with the band its samples allow, at least ±NOISE_MIN of it (as estimates take it). */
-interface Band {
-  value: number;
-  low: number;
-  high: number;
-}
-
-function bandOf(value: number, samples: readonly number[] | undefined): Band {
-  const all = samples?.length ? samples : [value];
-  const low = Math.min(...all, value * (1 - NOISE_MIN));
-  return { value, low, high: Math.max(...all, value * (1 + NOISE_MIN)) };
-}
+const bandOf = (value: number, samples: readonly number[] | undefined) =>
+  bandAround(value, samples ?? [], NOISE_MIN);
 
 /** A store's in-process floor beside its server's CPU per request, and what HTTP adds. */
 export interface FloorRow {

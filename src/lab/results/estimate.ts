@@ -15,7 +15,7 @@ import type { Results, Run } from "./bench.ts";
 import { NOISE_MIN, type Shape } from "./growth.ts";
 import { type GrowthRow, growthRows, METRICS, type Metric, predictRow } from "./growth-rows.ts";
 import type { Workload } from "./load.ts";
-import { median } from "./stats.ts";
+import { bandAround, median } from "./stats.ts";
 import type { Valid } from "./verdict.ts";
 
 /** One measurement an estimate rests on: where, how long, and its band. */
@@ -100,6 +100,7 @@ function measuredAt(bench: Results, approach: string, metric: Metric, records: n
     ...rows.filter((r) => r.steady === false).map((r) => Math.abs(r.trend)),
   );
   const noise = Math.max(NOISE_MIN, moved);
+  const band = bandAround(value, finite, noise);
   const steady = rows.some((r) => r.steady === false)
     ? false
     : rows.some((r) => r.steady === true)
@@ -109,8 +110,7 @@ function measuredAt(bench: Results, approach: string, metric: Metric, records: n
     ...{ lab: "bench" as const, records, duration_s: bench.load.duration_s },
     cells: rows.reduce((n, r) => n + r.repeats, 0),
     ...("workload" in def ? { workload: def.workload } : {}),
-    ...{ value, low: Math.min(...finite, value * (1 - noise)) },
-    ...{ high: Math.max(...finite, value * (1 + noise), value > 0 ? 0 : floor), steady },
+    ...{ value, low: band.low, high: Math.max(band.high, value > 0 ? 0 : floor), steady },
     ...(rows[0]?.derived ? { derived: rows[0].derived } : {}),
   } satisfies Measured;
 }

@@ -25,3 +25,13 @@ export function percentile(values: readonly number[], p: number): number {
 export function ratio(value: number, base: number | undefined): number | null {
   return base && Number.isFinite(base) && base > 0 ? value / base : null;
 }
+
+/** A measured value as a band: its samples' range, and at least ±`noise` (a share) of it. */
+export function bandAround(
+  value: number,
+  samples: readonly number[],
+  noise: number,
+): { value: number; low: number; high: number } {
+  const low = Math.min(...samples, value * (1 - noise));
+  return { value, low, high: Math.max(...samples, value * (1 + noise)) };
+}
